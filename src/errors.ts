@@ -1,0 +1,48 @@
+/**
+ * One error type with a stable `TF_*` code and structured context (topic, partition, offset…),
+ * so logs and metrics can be keyed by code, and users get one clear line.
+ */
+export type ErrorCode =
+  | 'TF_CONFIG'
+  | 'TF_USAGE'
+  | 'TF_INPUT'
+  | 'TF_KAFKA_UNREACHABLE'
+  | 'TF_KAFKA_ADMIN'
+  | 'TF_KAFKA_PRODUCE'
+  | 'TF_KAFKA_CONSUME'
+  | 'TF_KAFKA_COMMIT'
+  | 'TF_SEARCH_UNREACHABLE'
+  | 'TF_SEARCH_TEMPLATE'
+  | 'TF_WORKER_FAILED'
+  | 'TF_SHUTDOWN_TIMEOUT'
+  | 'TF_NOT_IMPLEMENTED';
+
+export interface ErrorContext {
+  topic?: string;
+  partition?: number;
+  offset?: number;
+  [key: string]: string | number | boolean | undefined;
+}
+
+const RETRIABLE: ReadonlySet<ErrorCode> = new Set(['TF_KAFKA_UNREACHABLE', 'TF_SEARCH_UNREACHABLE', 'TF_KAFKA_PRODUCE', 'TF_KAFKA_COMMIT']);
+
+export class TracefoldError extends Error {
+  readonly code: ErrorCode;
+  readonly context: ErrorContext;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TracefoldError';
+    this.code = code;
+    this.context = context;
+    this.retriable = RETRIABLE.has(code);
+  }
+}
+
+/** One line for a human: `tracefold: <message> [<code>]`. */
+export function formatError(err: unknown): string {
+  if (err instanceof TracefoldError) return `tracefold: ${err.message} [${err.code}]`;
+  if (err instanceof Error) return `tracefold: ${err.message}`;
+  return `tracefold: ${String(err)}`;
+}

@@ -1,0 +1,266 @@
+/**
+ * Zipkin's span normalisation (zipkin2/Span.java, Endpoint.java), applied by every decoder so
+ * that index term queries written by tracefold match what Zipkin's reader asks for.
+ * More forgiving than Zipkin where a repair is unambiguous: upper-case hex is lower-cased,
+ * an all-zero parentId means "root", an invalid port or IP is dropped instead of failing the span.
+ */
+import type { Annotation, Endpoint, Kind, Span } from './span.js';
+
+/** A span as a decoder assembled it: the right JS types, not yet normalised. */
+export interface RawSpan {
+  traceId?: string;
+  parentId?: string;
+  id?: string;
+  kind?: string;
+  name?: string;
+  timestamp?: number;
+  duration?: number;
+  localEndpoint?: Endpoint;
+  remoteEndpoint?: Endpoint;
+  annotations?: Annotation[];
+  tags?: Record<string, string>;
+  debug?: boolean;
+  shared?: boolean;
+}
+
+export interface NormalizeFailure {
+  code: 'missing_field' | 'invalid_id';
+  reason: string;
+}
+
+const KINDS: ReadonlySet<string> = new Set(['CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER']);
+const ZEROS16 = '0000000000000000';
+
+/** Returns the lower-hex ID padded to `width`, null when not hex or too long, '' when all zeros. */
+function normalizeHex(raw: string, maxLen: number): string | null {
+  const len = raw.length;
+  if (len === 0 || len > maxLen) return null;
+  let lower = raw;
+  let nonZero = false;
+  for (let i = 0; i < len; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (c !== 48) nonZero = true;
+    } else if (c >= 97 && c <= 102) {
+      nonZero = true;
+    } else if (c >= 65 && c <= 70) {
+      nonZero = true;
+      lower = raw.toLowerCase();
+    } else {
+      return null;
+    }
+  }
+  if (!nonZero) return '';
+  return lower;
+}
+
+/** Trace ID rules: ≤16 → pad to 16; 17–31 → pad to 32; 32 with a zero upper half → lower 16. */
+export function normalizeTraceId(raw: string): string | null {
+  const hex = normalizeHex(raw, 32);
+  if (hex === null || hex === '') return null;
+  const len = hex.length;
+  if (len === 16) return hex;
+  if (len < 16) return ZEROS16.slice(len) + hex;
+  const padded = len === 32 ? hex : ZEROS16.slice(len - 16) + hex;
+  return padded.startsWith(ZEROS16) ? padded.slice(16) : padded;
+}
+
+/** Span/parent ID rules: ≤16 hex, left-padded to 16. Returns '' for all zeros. */
+export function normalizeSpanId(raw: string): string | null {
+  const hex = normalizeHex(raw, 16);
+  if (hex === null || hex === '') return hex;
+  return hex.length === 16 ? hex : ZEROS16.slice(hex.length) + hex;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function normalizeIpv6(raw: string): { ipv4?: string; ipv6?: string } | null {
+  // Zipkin keeps IPv6 in its compressed lower-case form and maps ::ffff:a.b.c.d back to IPv4.
+  const s = raw.toLowerCase();
+  if (s.length > 45 || s.indexOf(':') < 0) return null;
+  const mapped = /^(?:0{0,4}:){0,5}(?:0{0,4}:)?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(s) ?? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (mapped?.[1] && IPV4.test(mapped[1])) return { ipv4: mapped[1] };
+  const groups = expandIpv6(s);
+  if (groups === null) return null;
+  return { ipv6: compressIpv6(groups) };
+}
+
+function expandIpv6(s: string): number[] | null {
+  const dbl = s.indexOf('::');
+  if (dbl !== s.lastIndexOf('::')) return null;
+  const parse = (part: string): number[] | null => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const g of part.split(':')) {
+      if (!/^[0-9a-f]{1,4}$/.test(g)) return null;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  if (dbl < 0) {
+    const all = parse(s);
+    return all && all.length === 8 ? all : null;
+  }
+  const head = parse(s.slice(0, dbl));
+  const tail = parse(s.slice(dbl + 2));
+  if (!head || !tail || head.length + tail.length > 7) return null;
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+function compressIpv6(groups: number[]): string {
+  // RFC 5952: compress the longest run (≥2) of zero groups, first one on ties.
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+export function normalizeEndpoint(raw: Endpoint | undefined): Endpoint | undefined {
+  if (raw === undefined) return undefined;
+  const out: Endpoint = {};
+  let empty = true;
+  if (raw.serviceName) {
+    out.serviceName = raw.serviceName.toLowerCase();
+    empty = false;
+  }
+  if (raw.ipv4) {
+    if (IPV4.test(raw.ipv4)) {
+      out.ipv4 = raw.ipv4;
+      empty = false;
+    } else {
+      const v6 = normalizeIpv6(raw.ipv4);
+      if (v6?.ipv4) {
+        out.ipv4 = v6.ipv4;
+        empty = false;
+      } else if (v6?.ipv6 && !raw.ipv6) {
+        out.ipv6 = v6.ipv6;
+        empty = false;
+      }
+    }
+  }
+  if (raw.ipv6) {
+    const v6 = IPV4.test(raw.ipv6) ? { ipv4: raw.ipv6 } : normalizeIpv6(raw.ipv6);
+    if (v6?.ipv4 && out.ipv4 === undefined) {
+      out.ipv4 = v6.ipv4;
+      empty = false;
+    } else if (v6?.ipv6) {
+      out.ipv6 = v6.ipv6;
+      empty = false;
+    }
+  }
+  if (raw.port !== undefined && Number.isInteger(raw.port) && raw.port > 0 && raw.port <= 0xffff) {
+    out.port = raw.port;
+    empty = false;
+  }
+  return empty ? undefined : out;
+}
+
+function compareAnnotations(a: Annotation, b: Annotation): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp - b.timestamp;
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+export function normalizeAnnotations(raw: Annotation[] | undefined): Annotation[] | undefined {
+  if (raw === undefined || raw.length === 0) return undefined;
+  if (raw.length === 1) return raw;
+  let sorted = true;
+  for (let i = 1; i < raw.length; i++) {
+    if (compareAnnotations(raw[i - 1] as Annotation, raw[i] as Annotation) >= 0) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return raw;
+  const copy = raw.slice().sort(compareAnnotations);
+  const out: Annotation[] = [copy[0] as Annotation];
+  for (let i = 1; i < copy.length; i++) {
+    const a = copy[i] as Annotation;
+    if (compareAnnotations(out[out.length - 1] as Annotation, a) !== 0) out.push(a);
+  }
+  return out;
+}
+
+export function normalizeTags(raw: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (raw === undefined) return undefined;
+  const keys = Object.keys(raw);
+  if (keys.length === 0) return undefined;
+  let sorted = true;
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) >= (keys[i] as string)) {
+      sorted = false;
+      break;
+    }
+  }
+  // Integer-like keys ("1", "42") are always enumerated first by JS objects whatever the insertion
+  // order; the ES document builder sorts its own key list, so objects stay usable either way.
+  if (sorted) return raw;
+  keys.sort();
+  const out: Record<string, string> = {};
+  for (const k of keys) out[k] = raw[k] as string;
+  return out;
+}
+
+function micros(v: number | undefined): number | undefined {
+  if (v === undefined || !(v > 0) || !Number.isFinite(v)) return undefined;
+  return Math.trunc(v);
+}
+
+/**
+ * Normalises one span. Fails only when the span cannot be stored at all (no usable trace or span
+ * ID); every other defect is repaired the way Zipkin's builder would.
+ */
+export function normalizeSpan(raw: RawSpan): Span | NormalizeFailure {
+  if (raw.traceId === undefined) return { code: 'missing_field', reason: 'traceId is missing' };
+  if (raw.id === undefined) return { code: 'missing_field', reason: 'id is missing' };
+  const traceId = normalizeTraceId(raw.traceId);
+  if (traceId === null) return { code: 'invalid_id', reason: `traceId ${JSON.stringify(raw.traceId.slice(0, 40))} is not 1-32 hex digits (or is all zeros)` };
+  const id = normalizeSpanId(raw.id);
+  if (id === null || id === '') return { code: 'invalid_id', reason: `id ${JSON.stringify(raw.id.slice(0, 40))} is not 1-16 hex digits (or is all zeros)` };
+  const span: Span = { traceId, id };
+  if (raw.parentId !== undefined && raw.parentId !== '') {
+    const parentId = normalizeSpanId(raw.parentId);
+    if (parentId === null) return { code: 'invalid_id', reason: `parentId ${JSON.stringify(raw.parentId.slice(0, 40))} is not 1-16 hex digits` };
+    if (parentId !== '' && parentId !== id) {
+      // Re-create in document key order: traceId, parentId, id.
+      delete (span as { id?: string }).id;
+      span.parentId = parentId;
+      span.id = id;
+    }
+  }
+  const kind = raw.kind === undefined ? undefined : raw.kind.toUpperCase();
+  if (kind !== undefined && KINDS.has(kind)) span.kind = kind as Kind;
+  if (raw.name) span.name = raw.name.toLowerCase();
+  const timestamp = micros(raw.timestamp);
+  if (timestamp !== undefined) span.timestamp = timestamp;
+  const duration = micros(raw.duration);
+  if (duration !== undefined) span.duration = duration;
+  const localEndpoint = normalizeEndpoint(raw.localEndpoint);
+  if (localEndpoint !== undefined) span.localEndpoint = localEndpoint;
+  const remoteEndpoint = normalizeEndpoint(raw.remoteEndpoint);
+  if (remoteEndpoint !== undefined) span.remoteEndpoint = remoteEndpoint;
+  const annotations = normalizeAnnotations(raw.annotations);
+  if (annotations !== undefined) span.annotations = annotations;
+  const tags = normalizeTags(raw.tags);
+  if (tags !== undefined) span.tags = tags;
+  if (raw.debug === true) span.debug = true;
+  if (raw.shared === true && span.kind !== 'CLIENT') span.shared = true;
+  return span;
+}
+
+export function isNormalizeFailure(v: Span | NormalizeFailure): v is NormalizeFailure {
+  return (v as NormalizeFailure).code !== undefined;
+}

@@ -1,0 +1,70 @@
+/**
+ * The one span model used downstream of the decoders: Zipkin v2 semantics, already normalised
+ * (see normalize.ts). Timestamps and durations are epoch/elapsed microseconds held in a JS
+ * number: exact up to 2^53 µs (year 2255), which every real tracer stays below.
+ */
+export type Kind = 'CLIENT' | 'SERVER' | 'PRODUCER' | 'CONSUMER';
+
+export interface Endpoint {
+  serviceName?: string;
+  ipv4?: string;
+  ipv6?: string;
+  port?: number;
+}
+
+export interface Annotation {
+  timestamp: number;
+  value: string;
+}
+
+export interface Span {
+  traceId: string;
+  parentId?: string;
+  id: string;
+  kind?: Kind;
+  name?: string;
+  timestamp?: number;
+  duration?: number;
+  localEndpoint?: Endpoint;
+  remoteEndpoint?: Endpoint;
+  annotations?: Annotation[];
+  tags?: Record<string, string>;
+  debug?: boolean;
+  shared?: boolean;
+}
+
+/** The wire encodings Zipkin's Kafka collector accepts, plus the legacy single Thrift span. */
+export type Encoding = 'json-v2' | 'json-v1' | 'thrift' | 'proto3';
+
+/** Why one span (or a whole message) could not be decoded. Never thrown: returned. */
+export interface DecodeError {
+  encoding: Encoding | 'unknown';
+  /** Index of the span in the message's list, or -1 when the message as a whole failed. */
+  index: number;
+  /** Byte offset in the message where the problem was found (best effort). */
+  offset: number;
+  /** Stable machine-readable reason, used as a metric label. */
+  code: DecodeErrorCode;
+  /** Human-readable detail. */
+  reason: string;
+}
+
+export type DecodeErrorCode =
+  | 'empty'
+  | 'too_short'
+  | 'unknown_format'
+  | 'not_a_list'
+  | 'malformed'
+  | 'truncated'
+  | 'too_large'
+  | 'too_deep'
+  | 'invalid_utf8'
+  | 'invalid_field'
+  | 'missing_field'
+  | 'invalid_id';
+
+export interface DecodeResult {
+  encoding: Encoding | 'unknown';
+  spans: Span[];
+  errors: DecodeError[];
+}
