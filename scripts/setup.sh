@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what tracefold needs on a fresh machine: the C libraries node-rdkafka compiles in
+# (zstd, lz4, SASL), the npm packages (lockfile), and the compiled CLI. Idempotent and quiet
+# when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+for pkg in libzstd-dev liblz4-dev libsasl2-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} (node-rdkafka compiles zstd/lz4/SASL support in)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# Build native addons against the installed Node headers: no header download.
+if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi
+# node-gyp in parallel failed on this kind of machine; build serially.
+export JOBS=1
+
+stamp=node_modules/.tracefold-installed
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  echo "setup: npm ci (node-rdkafka compiles librdkafka: about 2 minutes on 2 cores)"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+node -e "const f=require('node-rdkafka').features; for (const x of ['zstd','lz4','sasl_scram']) if(!f.includes(x)) { console.error('setup: node-rdkafka lacks '+x+'; reinstall after apt-get install libzstd-dev liblz4-dev libsasl2-dev'); process.exit(1) }"
+npx tsc -p tsconfig.build.json

@@ -1,0 +1,104 @@
+/**
+ * The worker pool: piscina with exactly one long-running task per worker. Each task owns a
+ * MessagePort to the coordinator and one to every peer, so trace affinity holds by construction
+ * (a task never moves) and each worker's event loop stays live (no atomics wait while idle).
+ */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { TracefoldError } from '../errors.js';
+import type { BatchMessage, CoordinatorToWorker, WorkerSettings, WorkerTask, WorkerToCoordinator } from '../../workers/protocol.js';
+
+export interface PoolHandlers {
+  onMessage(worker: number, msg: WorkerToCoordinator): void;
+  onWorkerError(worker: number, err: Error): void;
+}
+
+function workerFile(): string {
+  // Under tsx (tests, dev) this module is .ts and so is the worker; compiled, both are .js.
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return new URL(`../../workers/ingest.worker.${ext}`, import.meta.url).href;
+}
+
+export class WorkerPool {
+  readonly size: number;
+  private readonly piscina: Piscina;
+  private readonly ports: MessagePort[] = [];
+  private readonly tasks: Promise<unknown>[] = [];
+  private readonly queued: number[];
+  private next = 0;
+
+  constructor(size: number, settings: WorkerSettings, handlers: PoolHandlers) {
+    this.size = size;
+    this.queued = new Array<number>(size).fill(0);
+    this.piscina = new Piscina({
+      filename: workerFile(),
+      minThreads: size,
+      maxThreads: size,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+      atomics: 'disabled',
+      maxQueue: 0,
+    });
+    const peerPorts: (MessagePort | null)[][] = Array.from({ length: size }, () => new Array<MessagePort | null>(size).fill(null));
+    for (let a = 0; a < size; a++) {
+      for (let b = a + 1; b < size; b++) {
+        const ch = new MessageChannel();
+        (peerPorts[a] as (MessagePort | null)[])[b] = ch.port1;
+        (peerPorts[b] as (MessagePort | null)[])[a] = ch.port2;
+      }
+    }
+    for (let w = 0; w < size; w++) {
+      const ch = new MessageChannel();
+      this.ports.push(ch.port1);
+      ch.port1.on('message', (msg: WorkerToCoordinator) => {
+        if (msg.type === 'decoded') this.queued[w] = Math.max(0, (this.queued[w] ?? 0) - 1);
+        handlers.onMessage(w, msg);
+      });
+      const peers = peerPorts[w] as (MessagePort | null)[];
+      const task: WorkerTask = { worker: w, workers: size, port: ch.port2, peers, settings };
+      const transfer = [ch.port2, ...peers.filter((p): p is MessagePort => p !== null)];
+      const run = this.piscina.run(task, { transferList: transfer });
+      run.catch((err: unknown) => handlers.onWorkerError(w, err instanceof Error ? err : new Error(String(err))));
+      this.tasks.push(run);
+    }
+  }
+
+  /** Sends a batch to the least-loaded worker (ties round-robin); its buffers are transferred. */
+  dispatch(batch: BatchMessage): number {
+    let best = this.next;
+    for (let i = 1; i < this.size; i++) {
+      const w = (this.next + i) % this.size;
+      if ((this.queued[w] ?? 0) < (this.queued[best] ?? 0)) best = w;
+    }
+    this.next = (best + 1) % this.size;
+    this.queued[best] = (this.queued[best] ?? 0) + 1;
+    (this.ports[best] as MessagePort).postMessage(batch, [batch.data, batch.ends.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer]);
+    return best;
+  }
+
+  /** Batches dispatched and not yet decoded, all workers. */
+  get queuedBatches(): number {
+    let n = 0;
+    for (const q of this.queued) n += q;
+    return n;
+  }
+
+  broadcast(msg: CoordinatorToWorker): void {
+    for (const p of this.ports) p.postMessage(msg);
+  }
+
+  /** Ends every worker's task and the pool. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    this.broadcast({ type: 'stop' });
+    const all = Promise.allSettled(this.tasks);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => {
+      timer = setTimeout(() => r('timeout'), timeoutMs);
+    });
+    const outcome = await Promise.race([all, timeout]);
+    clearTimeout(timer);
+    for (const p of this.ports) p.close();
+    await this.piscina.destroy();
+    if (outcome === 'timeout') throw new TracefoldError('TF_SHUTDOWN_TIMEOUT', `workers did not stop within ${timeoutMs} ms`);
+  }
+}

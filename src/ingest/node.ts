@@ -1,0 +1,323 @@
+/**
+ * The coordinator: wires source → worker pool → (workers: decode … sink) and keeps the promises
+ * users rely on: offsets are committed only behind fully resolved records (the watermark),
+ * consumption pauses under backpressure, revocation and shutdown finish work before letting go.
+ */
+import type { Server } from 'node:http';
+import { startAdminServer } from '../admin/server.js';
+import { WorkerPool } from '../dispatch/pool.js';
+import { TracefoldError } from '../errors.js';
+import { ensureTopics } from '../kafka/admin.js';
+import { KafkaProducer } from '../kafka/producer.js';
+import { DeadLetterSink } from '../sink/dead-letter/producer.js';
+import { Backpressure } from '../source/kafka/backpressure.js';
+import { KafkaSource, type RawBatch, type SourceOptions, type TopicPartition } from '../source/kafka/consumer.js';
+import { CommitWatermark } from '../source/kafka/watermark.js';
+import type { Logger } from '../telemetry/logger.js';
+import { Metrics } from '../telemetry/metrics.js';
+import type { WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
+
+export interface NodeOptions {
+  source: SourceOptions;
+  deadLetterTopic: string;
+  workers: number;
+  workerSettings: WorkerSettings;
+  commitIntervalMs: number;
+  backpressure: { maxOutstandingBytes: number; maxOutstandingMessages: number; lowWaterRatio: number };
+  admin: { enabled: boolean; host: string; port: number };
+  shutdownTimeoutMs: number;
+  /** Replay: stop once every partition reached this next-offset and all is resolved. */
+  endOffsets?: Map<string, number>;
+  /** Replay without committing. */
+  commit: boolean;
+  tickMs?: number;
+}
+
+export interface NodeSummary {
+  messages: number;
+  bytes: number;
+  batches: number;
+  deadLettered: number;
+  durationMs: number;
+  unresolvedAtExit: number;
+}
+
+const tpKey = (t: string, p: number): string => `${t}\u0000${p}`;
+
+export class IngestNode {
+  readonly metrics = new Metrics();
+  private pool: WorkerPool | undefined;
+  private source: KafkaSource | undefined;
+  private producer: KafkaProducer | undefined;
+  private deadLetter: DeadLetterSink | undefined;
+  private admin: Server | undefined;
+  private readonly watermark = new CommitWatermark();
+  private readonly backpressure: Backpressure;
+  private batchSeq = 0;
+  private drainSeq = 0;
+  private readonly drainWaiters = new Map<number, { left: number; resolve: () => void }>();
+  private timers: NodeJS.Timeout[] = [];
+  private stopping: Promise<NodeSummary> | undefined;
+  private fatal: Error | undefined;
+  private readonly started = Date.now();
+  private messages = 0;
+  private bytes = 0;
+  private deadLettered = 0;
+  private consumedUpTo = new Map<string, number>();
+  private finished: (() => void) | undefined;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly opts: NodeOptions,
+    private readonly log: Logger,
+  ) {
+    this.backpressure = new Backpressure({
+      maxOutstandingBytes: opts.backpressure.maxOutstandingBytes,
+      maxOutstandingMessages: opts.backpressure.maxOutstandingMessages,
+      lowWaterRatio: opts.backpressure.lowWaterRatio,
+    });
+    this.done = new Promise((r) => {
+      this.finished = r;
+    });
+  }
+
+  async start(): Promise<void> {
+    const { source: so } = this.opts;
+    this.producer = await KafkaProducer.connect(so.bootstrapServers);
+    await ensureTopics(so.bootstrapServers, [{ topic: this.opts.deadLetterTopic, partitions: 1 }]);
+    this.deadLetter = new DeadLetterSink(
+      this.producer,
+      this.opts.deadLetterTopic,
+      (rec) => {
+        this.deadLettered++;
+        this.metrics.deadLettered.labels(rec.code).inc();
+        this.resolve(rec.batchId, 1);
+      },
+      (err) => this.log.warn({ err: err.message }, 'dead-letter delivery failed; retrying'),
+    );
+    this.pool = new WorkerPool(this.opts.workers, this.opts.workerSettings, {
+      onMessage: (w, msg) => this.onWorkerMessage(w, msg),
+      onWorkerError: (w, err) => this.onFatal(new TracefoldError('TF_WORKER_FAILED', `worker ${w} failed: ${err.message}`, { worker: w })),
+    });
+    this.source = new KafkaSource(so, {
+      onBatch: (b) => this.onBatch(b),
+      onRevoke: (parts) => this.onRevoke(parts),
+      onAssign: (parts) => this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions assigned'),
+      onError: (err) => this.log.error({ err: err.message }, 'kafka error'),
+    });
+    await this.source.connect();
+    if (this.opts.admin.enabled) {
+      this.admin = await startAdminServer(this.opts.admin.host, this.opts.admin.port, this.metrics, () => this.health());
+    }
+    const tickMs = this.opts.tickMs ?? 250;
+    this.timers.push(setInterval(() => this.tick(), tickMs));
+    if (this.opts.commit) this.timers.push(setInterval(() => this.commit(false), this.opts.commitIntervalMs));
+    this.timers.push(setInterval(() => void this.updateLag(), 5_000));
+    this.source.start();
+    this.log.info({ topics: so.topics, group: so.groupId, workers: this.opts.workers, deadLetterTopic: this.opts.deadLetterTopic }, 'ingest started');
+  }
+
+  private onBatch(b: RawBatch): void {
+    if (this.stopping) return;
+    const pool = this.pool as WorkerPool;
+    const batchId = ++this.batchSeq;
+    const n = b.ends.length;
+    this.watermark.register(b.topic, b.partition, batchId, b.firstOffset, b.lastOffset, n, b.bytes);
+    this.messages += n;
+    this.bytes += b.bytes;
+    this.consumedUpTo.set(tpKey(b.topic, b.partition), b.lastOffset + 1);
+    this.metrics.consumedMessages.labels(b.topic, String(b.partition)).inc(n);
+    this.metrics.consumedBytes.labels(b.topic, String(b.partition)).inc(b.bytes);
+    pool.dispatch({ type: 'batch', batchId, topic: b.topic, partition: b.partition, data: b.data, ends: b.ends, offsets: b.offsets });
+    this.applyBackpressure();
+  }
+
+  private resolve(batchId: number, count: number): void {
+    this.watermark.resolve(batchId, count);
+  }
+
+  private onWorkerMessage(worker: number, msg: WorkerToCoordinator): void {
+    switch (msg.type) {
+      case 'decoded':
+        this.watermark.decoded(msg.batchId, msg.units);
+        break;
+      case 'resolved':
+        for (let i = 0; i < msg.batchIds.length; i++) this.resolve(msg.batchIds[i] as number, msg.counts[i] as number);
+        break;
+      case 'dead-letter':
+        for (const rec of msg.records) (this.deadLetter as DeadLetterSink).write(rec);
+        break;
+      case 'stats': {
+        const w = String(worker);
+        this.metrics.addWorkerCounters(msg.counters);
+        this.metrics.bufferedSpans.labels(w).set(msg.gauges.bufferedSpans);
+        this.metrics.bufferedTraces.labels(w).set(msg.gauges.bufferedTraces);
+        this.metrics.bufferedBytes.labels(w).set(msg.gauges.bufferedBytes);
+        this.metrics.bulkInFlight.labels(w).set(msg.gauges.bulkInFlight);
+        this.metrics.workerQueue.labels(w).set(msg.gauges.inputQueue);
+        for (const s of msg.bulkLatencies) this.metrics.bulkLatency.observe(s);
+        break;
+      }
+      case 'drained': {
+        const waiter = this.drainWaiters.get(msg.requestId);
+        if (waiter && --waiter.left === 0) {
+          this.drainWaiters.delete(msg.requestId);
+          waiter.resolve();
+        }
+        break;
+      }
+      case 'fatal':
+        this.onFatal(new TracefoldError('TF_WORKER_FAILED', `worker ${msg.worker}: ${msg.message}`, { worker: msg.worker }));
+        break;
+    }
+  }
+
+  private tick(): void {
+    this.pool?.broadcast({ type: 'tick', now: Date.now() });
+    this.applyBackpressure();
+    const totals = this.watermark.totals();
+    this.metrics.outstandingBytes.set(totals.bytes);
+    this.metrics.outstandingMessages.set(totals.messages);
+    if (this.opts.endOffsets && !this.stopping && this.replayComplete()) void this.stop('replay range done');
+  }
+
+  private applyBackpressure(): void {
+    const source = this.source;
+    if (!source || this.stopping) return;
+    const totals = this.watermark.totals();
+    const decision = this.backpressure.evaluate(totals.bytes, totals.messages);
+    if (decision === 'pause') {
+      source.pauseAll();
+      this.log.debug({ ...totals }, 'backpressure: paused');
+    } else if (decision === 'resume') {
+      source.resumeAll();
+      this.log.debug({ ...totals }, 'backpressure: resumed');
+    }
+    this.metrics.paused.set(source.pausedCount);
+  }
+
+  private replayComplete(): boolean {
+    const end = this.opts.endOffsets as Map<string, number>;
+    for (const [k, target] of end) {
+      const got = this.consumedUpTo.get(k) ?? -1;
+      if (got < target) return false;
+    }
+    return this.watermark.isIdle();
+  }
+
+  private commit(sync: boolean): void {
+    const source = this.source;
+    if (!source || !this.opts.commit) return;
+    const offsets = this.watermark.commitable();
+    if (offsets.length === 0) return;
+    try {
+      source.commit(offsets, sync);
+      this.metrics.commits.labels('ok').inc();
+      for (const o of offsets) this.metrics.committedOffset.labels(o.topic, String(o.partition)).set(o.offset);
+    } catch (err) {
+      this.metrics.commits.labels('error').inc();
+      this.log.warn({ err: (err as Error).message }, 'offset commit failed; will retry on the next interval');
+      this.watermark.rewindCommitted(offsets);
+    }
+  }
+
+  /** Flushes every worker's windows and waits until the given partitions (or all) are resolved. */
+  private async drainUntil(idle: () => boolean, timeoutMs: number): Promise<boolean> {
+    const pool = this.pool;
+    if (!pool) return idle();
+    const deadline = Date.now() + timeoutMs;
+    // Forwarded spans can cross a drain between workers: repeat until the watermark says all is done.
+    while (!idle()) {
+      if (Date.now() >= deadline || this.fatal) return false;
+      const requestId = ++this.drainSeq;
+      const drained = new Promise<void>((resolve) => this.drainWaiters.set(requestId, { left: pool.size, resolve }));
+      pool.broadcast({ type: 'drain', requestId });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+      this.drainWaiters.delete(requestId);
+      if (!idle()) await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
+  private async onRevoke(parts: TopicPartition[]): Promise<void> {
+    this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions revoked: finishing their work');
+    const ok = await this.drainUntil(() => parts.every((p) => this.watermark.isPartitionIdle(p.topic, p.partition)), this.opts.shutdownTimeoutMs);
+    if (!ok) this.log.warn('revocation: not everything was written in time; the new owner will redeliver the rest (idempotent)');
+    this.commit(true);
+    for (const p of parts) this.watermark.revoke(p.topic, p.partition);
+  }
+
+  private onFatal(err: Error): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.log.error({ err: err.message }, 'fatal error: stopping');
+    void this.stop('fatal');
+  }
+
+  health(): { status: 'UP' | 'DEGRADED' | 'DOWN'; details: Record<string, unknown> } {
+    const totals = this.watermark.totals();
+    return {
+      status: this.fatal ? 'DOWN' : this.stopping ? 'DEGRADED' : 'UP',
+      details: {
+        messages: this.messages,
+        outstandingMessages: totals.messages,
+        outstandingBytes: totals.bytes,
+        pausedPartitions: this.source?.pausedCount ?? 0,
+        assignments: this.source?.assignments().map((p) => `${p.topic}/${p.partition}`) ?? [],
+        error: this.fatal?.message,
+      },
+    };
+  }
+
+  private async updateLag(): Promise<void> {
+    const source = this.source;
+    if (!source || this.stopping) return;
+    for (const w of await source.highWatermarks()) {
+      const next = this.consumedUpTo.get(tpKey(w.topic, w.partition));
+      if (next !== undefined) this.metrics.consumerLag.labels(w.topic, String(w.partition)).set(Math.max(0, w.high - next));
+    }
+  }
+
+  get failed(): Error | undefined {
+    return this.fatal;
+  }
+
+  /** Stop consuming, flush windows, wait for writes (bounded), commit, close. Idempotent. */
+  stop(reason: string): Promise<NodeSummary> {
+    this.stopping ??= this.doStop(reason);
+    return this.stopping;
+  }
+
+  private async doStop(reason: string): Promise<NodeSummary> {
+    this.log.info({ reason }, 'stopping: draining windows and writes');
+    const source = this.source;
+    source?.stop();
+    await source?.waitLoopIdle();
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    // Keep ticking workers so windows keep moving while we drain.
+    const ticker = setInterval(() => this.pool?.broadcast({ type: 'tick', now: Date.now() }), this.opts.tickMs ?? 250);
+    const ok = await this.drainUntil(() => this.watermark.isIdle(), this.opts.shutdownTimeoutMs);
+    clearInterval(ticker);
+    if (!ok) this.log.warn({ ...this.watermark.totals() }, 'shutdown timeout: unresolved records stay uncommitted and will be redelivered');
+    this.commit(true);
+    const unresolved = this.watermark.totals().messages;
+    await source?.disconnect().catch(() => undefined);
+    await this.pool?.close().catch((err: Error) => this.log.warn({ err: err.message }, 'worker pool close'));
+    await this.producer?.close().catch(() => undefined);
+    await new Promise<void>((r) => (this.admin ? this.admin.close(() => r()) : r()));
+    const summary: NodeSummary = {
+      messages: this.messages,
+      bytes: this.bytes,
+      batches: this.batchSeq,
+      deadLettered: this.deadLettered,
+      durationMs: Date.now() - this.started,
+      unresolvedAtExit: unresolved,
+    };
+    this.log.info(summary, 'stopped');
+    this.finished?.();
+    return summary;
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The Kafka source: a node-rdkafka consumer in the coordinator thread, used in non-flowing mode
+ * (`consume(n)`), grouping records into per-partition batches of raw bytes. It never parses spans.
+ * Offsets are committed only by the caller (the commit watermark), never automatically.
+ */
+import Kafka from 'node-rdkafka';
+import { TracefoldError } from '../../errors.js';
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface RawBatch {
+  topic: string;
+  partition: number;
+  data: ArrayBuffer;
+  ends: Uint32Array;
+  offsets: Float64Array;
+  firstOffset: number;
+  lastOffset: number;
+  bytes: number;
+}
+
+export interface SourceHandlers {
+  onBatch(batch: RawBatch): void;
+  /** Called with partitions about to be revoked; the returned promise must settle before they are given up. */
+  onRevoke(partitions: TopicPartition[]): Promise<void>;
+  onAssign(partitions: TopicPartition[]): void;
+  onError(err: Error): void;
+}
+
+export interface SourceOptions {
+  bootstrapServers: string;
+  groupId: string;
+  clientId: string;
+  topics: string[];
+  autoOffsetReset: 'earliest' | 'latest';
+  batchMaxMessages: number;
+  fetchWaitMs: number;
+  extra: Record<string, string>;
+  /** Replay: explicit assignment instead of a group subscription. */
+  assignment?: Array<TopicPartition & { offset: number }>;
+}
+
+const key = (t: string, p: number): string => `${t}\u0000${p}`;
+
+export class KafkaSource {
+  private consumer: Kafka.KafkaConsumer | undefined;
+  private running = false;
+  private loopActive = false;
+  private revoking = false;
+  private readonly paused = new Set<string>();
+  private readonly owned = new Set<string>();
+  private globallyPaused = false;
+
+  constructor(
+    private readonly opts: SourceOptions,
+    private readonly handlers: SourceHandlers,
+  ) {}
+
+  async connect(timeoutMs = 15_000): Promise<void> {
+    const self = this;
+    const conf: Kafka.ConsumerGlobalConfig = {
+      'metadata.broker.list': this.opts.bootstrapServers,
+      'group.id': this.opts.groupId,
+      'client.id': this.opts.clientId,
+      'enable.auto.commit': false,
+      'enable.auto.offset.store': false,
+      'enable.partition.eof': false,
+      'socket.keepalive.enable': true,
+      ...(this.opts.extra as Kafka.ConsumerGlobalConfig),
+      rebalance_cb(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) {
+        self.onRebalance(this as Kafka.KafkaConsumer, err, assignment);
+      },
+    };
+    const consumer = new Kafka.KafkaConsumer(conf, { 'auto.offset.reset': this.opts.autoOffsetReset });
+    this.consumer = consumer;
+    consumer.on('event.error', (err) => this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `Kafka client error: ${err.message}`, {})));
+    await new Promise<void>((resolve, reject) => {
+      consumer.connect({ timeout: timeoutMs }, (err) => {
+        if (err) reject(new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${this.opts.bootstrapServers}: ${err.message}`, {}));
+        else resolve();
+      });
+    });
+    consumer.setDefaultConsumeTimeout(this.opts.fetchWaitMs);
+    if (this.opts.assignment) {
+      consumer.assign(this.opts.assignment);
+      for (const a of this.opts.assignment) this.owned.add(key(a.topic, a.partition));
+    } else {
+      consumer.subscribe(this.opts.topics);
+    }
+  }
+
+  private onRebalance(consumer: Kafka.KafkaConsumer, err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {
+    const parts = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+    if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+      consumer.assign(assignment);
+      for (const p of parts) this.owned.add(key(p.topic, p.partition));
+      if (this.globallyPaused) consumer.pause(parts);
+      this.handlers.onAssign(parts);
+      return;
+    }
+    if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+      // librdkafka waits for unassign(): finish and commit the revoked partitions' work first.
+      this.revoking = true;
+      for (const p of parts) this.owned.delete(key(p.topic, p.partition));
+      this.handlers
+        .onRevoke(parts)
+        .catch((e: unknown) => this.handlers.onError(e instanceof Error ? e : new Error(String(e))))
+        .finally(() => {
+          for (const p of parts) this.paused.delete(key(p.topic, p.partition));
+          try {
+            consumer.unassign();
+          } catch {
+            // Not connected any more: nothing to give up.
+          }
+          this.revoking = false;
+        });
+      return;
+    }
+    this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `rebalance error: ${err.message}`, {}));
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop();
+  }
+
+  private loop(): void {
+    const consumer = this.consumer;
+    if (!this.running || this.loopActive || consumer === undefined) return;
+    this.loopActive = true;
+    consumer.consume(this.opts.batchMaxMessages, (err, messages) => {
+      this.loopActive = false;
+      if (err) {
+        if (err.code !== Kafka.CODES.ERRORS.ERR__TIMED_OUT) this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `consume failed: ${err.message}`, {}));
+      } else if (messages.length > 0) {
+        this.emitBatches(messages);
+      }
+      if (this.running) setImmediate(() => this.loop());
+    });
+  }
+
+  private emitBatches(messages: Kafka.Message[]): void {
+    // Group by partition keeping offset order; one copy of each value into a transferable buffer.
+    const groups = new Map<string, Kafka.Message[]>();
+    for (const m of messages) {
+      const k = key(m.topic, m.partition);
+      // Records of a partition revoked meanwhile are redelivered to its new owner: skip them.
+      if (!this.owned.has(k)) continue;
+      let g = groups.get(k);
+      if (g === undefined) {
+        g = [];
+        groups.set(k, g);
+      }
+      g.push(m);
+    }
+    for (const g of groups.values()) {
+      let total = 0;
+      for (const m of g) total += m.value?.length ?? 0;
+      const data = new ArrayBuffer(total);
+      const view = new Uint8Array(data);
+      const ends = new Uint32Array(g.length);
+      const offsets = new Float64Array(g.length);
+      let pos = 0;
+      for (let i = 0; i < g.length; i++) {
+        const m = g[i] as Kafka.Message;
+        if (m.value) {
+          view.set(m.value, pos);
+          pos += m.value.length;
+        }
+        ends[i] = pos;
+        offsets[i] = m.offset;
+      }
+      const first = g[0] as Kafka.Message;
+      const last = g[g.length - 1] as Kafka.Message;
+      this.handlers.onBatch({ topic: first.topic, partition: first.partition, data, ends, offsets, firstOffset: first.offset, lastOffset: last.offset, bytes: total });
+    }
+  }
+
+  get isRevoking(): boolean {
+    return this.revoking;
+  }
+
+  assignments(): TopicPartition[] {
+    return [...this.owned].map((k) => {
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      return { topic, partition: Number(partition) };
+    });
+  }
+
+  /** Pauses fetching for these partitions (idempotent). */
+  pause(parts: TopicPartition[]): void {
+    const todo = parts.filter((p) => !this.paused.has(key(p.topic, p.partition)) && this.owned.has(key(p.topic, p.partition)));
+    if (todo.length === 0 || !this.consumer) return;
+    this.consumer.pause(todo);
+    for (const p of todo) this.paused.add(key(p.topic, p.partition));
+  }
+
+  resume(parts: TopicPartition[]): void {
+    const todo = parts.filter((p) => this.paused.has(key(p.topic, p.partition)));
+    if (todo.length === 0 || !this.consumer) return;
+    this.consumer.resume(todo);
+    for (const p of todo) this.paused.delete(key(p.topic, p.partition));
+  }
+
+  pauseAll(): void {
+    this.globallyPaused = true;
+    this.pause(this.assignments());
+  }
+
+  resumeAll(): void {
+    this.globallyPaused = false;
+    this.resume(this.assignments());
+  }
+
+  get pausedCount(): number {
+    return this.paused.size;
+  }
+
+  /** Commits exact next-offsets. Async in librdkafka; errors surface through onError. */
+  commit(offsets: Array<TopicPartition & { offset: number }>, sync = false): void {
+    if (!this.consumer || offsets.length === 0) return;
+    const mine = offsets.filter((o) => this.owned.has(key(o.topic, o.partition)) || this.revoking);
+    if (mine.length === 0) return;
+    try {
+      if (sync) this.consumer.commitSync(mine);
+      else this.consumer.commit(mine);
+    } catch (err) {
+      throw new TracefoldError('TF_KAFKA_COMMIT', `commit failed: ${(err as Error).message}`, {});
+    }
+  }
+
+  async highWatermarks(timeoutMs = 5_000): Promise<Array<TopicPartition & { high: number }>> {
+    const consumer = this.consumer;
+    if (!consumer) return [];
+    const out: Array<TopicPartition & { high: number }> = [];
+    for (const p of this.assignments()) {
+      const w = await new Promise<Kafka.WatermarkOffsets | undefined>((resolve) => {
+        consumer.queryWatermarkOffsets(p.topic, p.partition, timeoutMs, (err, offsets) => resolve(err ? undefined : offsets));
+      });
+      if (w) out.push({ ...p, high: w.highOffset });
+    }
+    return out;
+  }
+
+  /** Stops the consume loop (records already handed over stay handed over). */
+  stop(): void {
+    this.running = false;
+  }
+
+  async waitLoopIdle(): Promise<void> {
+    while (this.loopActive) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  async disconnect(): Promise<void> {
+    this.running = false;
+    await this.waitLoopIdle();
+    const consumer = this.consumer;
+    if (!consumer) return;
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+}
