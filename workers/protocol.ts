@@ -10,6 +10,7 @@
  * count; the coordinator commits a partition up to its oldest batch that is not done. Because the
  * coordinator is the only place that decides, no snapshot across workers is ever needed.
  */
+import type { MessagePort } from 'node:worker_threads';
 
 /** Raw Kafka records of one partition, moved (transferred), never cloned. */
 export interface BatchMessage {

@@ -1,5 +1,5 @@
 /** Admin HTTP endpoint (127.0.0.1 by default): Prometheus `/metrics`, `/health` as JSON. */
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Metrics } from '../telemetry/metrics.js';
 
 export interface HealthReport {

@@ -20,7 +20,11 @@ export const command: Command = {
   summary: 'decode one raw message to canonical JSON v2',
   run: (argv) =>
     runCli(async () => {
-      const { values, positionals } = parseCommandArgs(argv, { pretty: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'decode');
+      const { values, positionals } = parseCommandArgs(
+        argv,
+        { pretty: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+        'decode',
+      );
       if (values.help) {
         process.stdout.write(HELP);
         return 0;

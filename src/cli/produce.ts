@@ -19,6 +19,8 @@ Options:
   -n, --spans-per-message N   spans per Kafka message (default: one message per file)
   -b, --bootstrap-servers B   Kafka bootstrap servers (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)
       --partitions N          create the topic with N partitions if it does not exist
+      --shift-to-now          move each trace's timestamps so it starts now (the Zipkin UI
+                              searches the last day by default)
   -h, --help                  show this help
 `;
 
@@ -35,6 +37,21 @@ async function readSpans(path: string): Promise<Span[]> {
   return result.spans;
 }
 
+/** Moves a trace in time so its earliest timestamp is `nowMicros`; durations are unchanged. */
+export function shiftToNow(spans: Span[], nowMicros: number): void {
+  let min = Number.POSITIVE_INFINITY;
+  for (const s of spans) {
+    if (s.timestamp !== undefined && s.timestamp < min) min = s.timestamp;
+    for (const a of s.annotations ?? []) if (a.timestamp < min) min = a.timestamp;
+  }
+  if (!Number.isFinite(min)) return;
+  const delta = nowMicros - min;
+  for (const s of spans) {
+    if (s.timestamp !== undefined) s.timestamp += delta;
+    if (s.annotations) s.annotations = s.annotations.map((a) => ({ timestamp: a.timestamp + delta, value: a.value }));
+  }
+}
+
 export const command: Command = {
   summary: 'publish trace files to Kafka',
   run: (argv) =>
@@ -47,6 +64,7 @@ export const command: Command = {
           'spans-per-message': { type: 'string', short: 'n' },
           'bootstrap-servers': { type: 'string', short: 'b' },
           partitions: { type: 'string' },
+          'shift-to-now': { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
         'produce',
@@ -70,6 +88,7 @@ export const command: Command = {
       const topic = values.topic as string;
       const encode = ENCODERS[values.format as keyof typeof ENCODERS];
       const files = await Promise.all(positionals.map(readSpans));
+      if (values['shift-to-now']) for (const f of files) shiftToNow(f, Date.now() * 1000);
       const bootstrap = values['bootstrap-servers'] ?? process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092';
       if (partitions > 0) await ensureTopics(bootstrap, [{ topic, partitions }]);
       const producer = await KafkaProducer.connect(bootstrap);

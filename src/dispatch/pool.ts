@@ -5,8 +5,8 @@
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { TracefoldError } from '../errors.js';
 import type { BatchMessage, CoordinatorToWorker, WorkerSettings, WorkerTask, WorkerToCoordinator } from '../../workers/protocol.js';
+import { TracefoldError } from '../errors.js';
 
 export interface PoolHandlers {
   onMessage(worker: number, msg: WorkerToCoordinator): void;
@@ -72,8 +72,17 @@ export class WorkerPool {
     }
     this.next = (best + 1) % this.size;
     this.queued[best] = (this.queued[best] ?? 0) + 1;
-    (this.ports[best] as MessagePort).postMessage(batch, [batch.data, batch.ends.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer]);
+    (this.ports[best] as MessagePort).postMessage(batch, [
+      batch.data,
+      batch.ends.buffer as ArrayBuffer,
+      batch.offsets.buffer as ArrayBuffer,
+    ]);
     return best;
+  }
+
+  /** Batches dispatched and not yet decoded, per worker. */
+  get queues(): readonly number[] {
+    return this.queued;
   }
 
   /** Batches dispatched and not yet decoded, all workers. */

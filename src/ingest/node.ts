@@ -4,6 +4,7 @@
  * consumption pauses under backpressure, revocation and shutdown finish work before letting go.
  */
 import type { Server } from 'node:http';
+import type { WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
 import { startAdminServer } from '../admin/server.js';
 import { WorkerPool } from '../dispatch/pool.js';
 import { TracefoldError } from '../errors.js';
@@ -15,7 +16,6 @@ import { KafkaSource, type RawBatch, type SourceOptions, type TopicPartition } f
 import { CommitWatermark } from '../source/kafka/watermark.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
-import type { WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
 
 export interface NodeOptions {
   source: SourceOptions;
@@ -54,6 +54,7 @@ export class IngestNode {
   private readonly watermark = new CommitWatermark();
   private readonly backpressure: Backpressure;
   private batchSeq = 0;
+  private commitAll = false;
   private drainSeq = 0;
   private readonly drainWaiters = new Map<number, { left: number; resolve: () => void }>();
   private timers: NodeJS.Timeout[] = [];
@@ -71,10 +72,12 @@ export class IngestNode {
     private readonly opts: NodeOptions,
     private readonly log: Logger,
   ) {
+    const bp = opts.backpressure;
     this.backpressure = new Backpressure({
-      maxOutstandingBytes: opts.backpressure.maxOutstandingBytes,
-      maxOutstandingMessages: opts.backpressure.maxOutstandingMessages,
-      lowWaterRatio: opts.backpressure.lowWaterRatio,
+      highBytes: bp.maxOutstandingBytes,
+      lowBytes: Math.floor(bp.maxOutstandingBytes * bp.lowWaterRatio),
+      highMessages: bp.maxOutstandingMessages,
+      lowMessages: Math.floor(bp.maxOutstandingMessages * bp.lowWaterRatio),
     });
     this.done = new Promise((r) => {
       this.finished = r;
@@ -114,7 +117,10 @@ export class IngestNode {
     if (this.opts.commit) this.timers.push(setInterval(() => this.commit(false), this.opts.commitIntervalMs));
     this.timers.push(setInterval(() => void this.updateLag(), 5_000));
     this.source.start();
-    this.log.info({ topics: so.topics, group: so.groupId, workers: this.opts.workers, deadLetterTopic: this.opts.deadLetterTopic }, 'ingest started');
+    this.log.info(
+      { topics: so.topics, group: so.groupId, workers: this.opts.workers, deadLetterTopic: this.opts.deadLetterTopic },
+      'ingest started',
+    );
   }
 
   private onBatch(b: RawBatch): void {
@@ -185,13 +191,21 @@ export class IngestNode {
     const source = this.source;
     if (!source || this.stopping) return;
     const totals = this.watermark.totals();
-    const decision = this.backpressure.evaluate(totals.bytes, totals.messages);
-    if (decision === 'pause') {
-      source.pauseAll();
-      this.log.debug({ ...totals }, 'backpressure: paused');
-    } else if (decision === 'resume') {
-      source.resumeAll();
-      this.log.debug({ ...totals }, 'backpressure: resumed');
+    const partitions = source.assignments().map((tp) => ({ ...tp, ...this.watermark.outstanding(tp.topic, tp.partition) }));
+    const decision = this.backpressure.update({
+      partitions,
+      totalBytes: totals.bytes,
+      totalMessages: totals.messages,
+      workerQueues: this.pool?.queues ?? [],
+      sinkFailing: false,
+    });
+    if (decision.pause.length > 0) {
+      source.pause(decision.pause);
+      this.log.debug({ ...totals, partitions: decision.pause.length }, 'backpressure: paused');
+    }
+    if (decision.resume.length > 0) {
+      source.resume(decision.resume);
+      this.log.debug({ ...totals, partitions: decision.resume.length }, 'backpressure: resumed');
     }
     this.metrics.paused.set(source.pausedCount);
   }
@@ -208,7 +222,8 @@ export class IngestNode {
   private commit(sync: boolean): void {
     const source = this.source;
     if (!source || !this.opts.commit) return;
-    const offsets = this.watermark.commitable();
+    const offsets = this.watermark.commitable(this.commitAll);
+    this.commitAll = false;
     if (offsets.length === 0) return;
     try {
       source.commit(offsets, sync);
@@ -217,7 +232,8 @@ export class IngestNode {
     } catch (err) {
       this.metrics.commits.labels('error').inc();
       this.log.warn({ err: (err as Error).message }, 'offset commit failed; will retry on the next interval');
-      this.watermark.rewindCommitted(offsets);
+      // Offer every done position again next time, not only those that moved.
+      this.commitAll = true;
     }
   }
 
@@ -243,7 +259,10 @@ export class IngestNode {
 
   private async onRevoke(parts: TopicPartition[]): Promise<void> {
     this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions revoked: finishing their work');
-    const ok = await this.drainUntil(() => parts.every((p) => this.watermark.isPartitionIdle(p.topic, p.partition)), this.opts.shutdownTimeoutMs);
+    const ok = await this.drainUntil(
+      () => parts.every((p) => this.watermark.outstanding(p.topic, p.partition).batches === 0),
+      this.opts.shutdownTimeoutMs,
+    );
     if (!ok) this.log.warn('revocation: not everything was written in time; the new owner will redeliver the rest (idempotent)');
     this.commit(true);
     for (const p of parts) this.watermark.revoke(p.topic, p.partition);

@@ -15,10 +15,14 @@ export async function ensureTopics(bootstrapServers: string, topics: readonly To
   try {
     for (const t of topics) {
       await new Promise<void>((resolve, reject) => {
-        admin.createTopic({ topic: t.topic, num_partitions: t.partitions, replication_factor: t.replicationFactor ?? 1 }, timeoutMs, (err) => {
-          if (!err || err.code === TOPIC_ALREADY_EXISTS) resolve();
-          else reject(new TracefoldError('TF_KAFKA_ADMIN', `cannot create topic ${t.topic}: ${err.message}`, { topic: t.topic }));
-        });
+        admin.createTopic(
+          { topic: t.topic, num_partitions: t.partitions, replication_factor: t.replicationFactor ?? 1 },
+          timeoutMs,
+          (err) => {
+            if (!err || err.code === TOPIC_ALREADY_EXISTS) resolve();
+            else reject(new TracefoldError('TF_KAFKA_ADMIN', `cannot create topic ${t.topic}: ${err.message}`, { topic: t.topic }));
+          },
+        );
       });
     }
   } finally {

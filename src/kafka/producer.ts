@@ -31,12 +31,17 @@ export class KafkaProducer {
       const p = this.pending.get(id);
       if (p === undefined) return;
       this.pending.delete(id);
-      if (err) p.reject(new TracefoldError('TF_KAFKA_PRODUCE', `delivery to ${report.topic} failed: ${err.message}`, { topic: report.topic }));
+      if (err)
+        p.reject(new TracefoldError('TF_KAFKA_PRODUCE', `delivery to ${report.topic} failed: ${err.message}`, { topic: report.topic }));
       else p.resolve(report.offset);
     });
   }
 
-  static async connect(bootstrapServers: string, extra: Record<string, string | number | boolean> = {}, timeoutMs = 15_000): Promise<KafkaProducer> {
+  static async connect(
+    bootstrapServers: string,
+    extra: Record<string, string | number | boolean> = {},
+    timeoutMs = 15_000,
+  ): Promise<KafkaProducer> {
     const producer = new Kafka.Producer({
       'metadata.broker.list': bootstrapServers,
       'client.id': 'tracefold-producer',

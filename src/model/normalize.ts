@@ -210,7 +210,12 @@ export function normalizeTags(raw: Record<string, string> | undefined): Record<s
   if (sorted) return raw;
   keys.sort();
   const out: Record<string, string> = {};
-  for (const k of keys) out[k] = raw[k] as string;
+  for (const k of keys) {
+    // A "__proto__" key (legal in JSON and in proto3 maps) would hit the Object.prototype setter
+    // and silently vanish with plain assignment.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: raw[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = raw[k] as string;
+  }
   return out;
 }
 
@@ -227,13 +232,16 @@ export function normalizeSpan(raw: RawSpan): Span | NormalizeFailure {
   if (raw.traceId === undefined) return { code: 'missing_field', reason: 'traceId is missing' };
   if (raw.id === undefined) return { code: 'missing_field', reason: 'id is missing' };
   const traceId = normalizeTraceId(raw.traceId);
-  if (traceId === null) return { code: 'invalid_id', reason: `traceId ${JSON.stringify(raw.traceId.slice(0, 40))} is not 1-32 hex digits (or is all zeros)` };
+  if (traceId === null)
+    return { code: 'invalid_id', reason: `traceId ${JSON.stringify(raw.traceId.slice(0, 40))} is not 1-32 hex digits (or is all zeros)` };
   const id = normalizeSpanId(raw.id);
-  if (id === null || id === '') return { code: 'invalid_id', reason: `id ${JSON.stringify(raw.id.slice(0, 40))} is not 1-16 hex digits (or is all zeros)` };
+  if (id === null || id === '')
+    return { code: 'invalid_id', reason: `id ${JSON.stringify(raw.id.slice(0, 40))} is not 1-16 hex digits (or is all zeros)` };
   const span: Span = { traceId, id };
   if (raw.parentId !== undefined && raw.parentId !== '') {
     const parentId = normalizeSpanId(raw.parentId);
-    if (parentId === null) return { code: 'invalid_id', reason: `parentId ${JSON.stringify(raw.parentId.slice(0, 40))} is not 1-16 hex digits` };
+    if (parentId === null)
+      return { code: 'invalid_id', reason: `parentId ${JSON.stringify(raw.parentId.slice(0, 40))} is not 1-16 hex digits` };
     if (parentId !== '' && parentId !== id) {
       // Re-create in document key order: traceId, parentId, id.
       delete (span as { id?: string }).id;

@@ -1,5 +1,5 @@
 /** Structured logs (pino) to stderr, so stdout stays free for command output (decode, --json). */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 

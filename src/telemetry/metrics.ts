@@ -2,27 +2,109 @@
  * The one catalogue of metric names and help texts. Label children are bound once per
  * partition/reason, never per span; workers send counter deltas up with their stats.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly consumedMessages = new Counter({ name: 'tracefold_consumed_messages_total', help: 'Kafka records consumed', labelNames: ['topic', 'partition'], registers: [this.registry] });
-  readonly consumedBytes = new Counter({ name: 'tracefold_consumed_bytes_total', help: 'Kafka record value bytes consumed', labelNames: ['topic', 'partition'], registers: [this.registry] });
-  readonly consumerLag = new Gauge({ name: 'tracefold_consumer_lag', help: 'High watermark minus next offset to consume', labelNames: ['topic', 'partition'], registers: [this.registry] });
-  readonly committedOffset = new Gauge({ name: 'tracefold_committed_offset', help: 'Last committed offset', labelNames: ['topic', 'partition'], registers: [this.registry] });
-  readonly commits = new Counter({ name: 'tracefold_commits_total', help: 'Offset commits sent', labelNames: ['result'], registers: [this.registry] });
-  readonly paused = new Gauge({ name: 'tracefold_partitions_paused', help: 'Partitions paused by backpressure', registers: [this.registry] });
-  readonly outstandingBytes = new Gauge({ name: 'tracefold_outstanding_bytes', help: 'Bytes of consumed records not yet fully resolved', registers: [this.registry] });
-  readonly outstandingMessages = new Gauge({ name: 'tracefold_outstanding_messages', help: 'Consumed records not yet fully resolved', registers: [this.registry] });
-  readonly deadLettered = new Counter({ name: 'tracefold_dead_lettered_total', help: 'Records written to the dead-letter topic', labelNames: ['reason'], registers: [this.registry] });
-  readonly workerCounters = new Counter({ name: 'tracefold_pipeline_events_total', help: 'Pipeline events reported by workers (decoded spans, decode errors, filtered, flushes, late spans, bulk items)', labelNames: ['event', 'encoding', 'reason'], registers: [this.registry] });
-  readonly bufferedSpans = new Gauge({ name: 'tracefold_buffered_spans', help: 'Spans held in trace windows', labelNames: ['worker'], registers: [this.registry] });
-  readonly bufferedTraces = new Gauge({ name: 'tracefold_buffered_traces', help: 'Traces with an open window', labelNames: ['worker'], registers: [this.registry] });
-  readonly bufferedBytes = new Gauge({ name: 'tracefold_buffered_bytes', help: 'Bytes held in trace windows', labelNames: ['worker'], registers: [this.registry] });
-  readonly bulkInFlight = new Gauge({ name: 'tracefold_bulk_in_flight', help: 'Bulk requests in flight', labelNames: ['worker'], registers: [this.registry] });
-  readonly workerQueue = new Gauge({ name: 'tracefold_worker_input_queue', help: 'Batches dispatched to a worker and not yet decoded', labelNames: ['worker'], registers: [this.registry] });
-  readonly bulkLatency = new Histogram({ name: 'tracefold_bulk_latency_seconds', help: 'Bulk request latency', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
-  readonly httpRequests = new Counter({ name: 'tracefold_http_spans_requests_total', help: 'Span POSTs received on the HTTP intake', labelNames: ['status'], registers: [this.registry] });
+  readonly consumedMessages = new Counter({
+    name: 'tracefold_consumed_messages_total',
+    help: 'Kafka records consumed',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+  readonly consumedBytes = new Counter({
+    name: 'tracefold_consumed_bytes_total',
+    help: 'Kafka record value bytes consumed',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'tracefold_consumer_lag',
+    help: 'High watermark minus next offset to consume',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+  readonly committedOffset = new Gauge({
+    name: 'tracefold_committed_offset',
+    help: 'Last committed offset',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+  readonly commits = new Counter({
+    name: 'tracefold_commits_total',
+    help: 'Offset commits sent',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly paused = new Gauge({
+    name: 'tracefold_partitions_paused',
+    help: 'Partitions paused by backpressure',
+    registers: [this.registry],
+  });
+  readonly outstandingBytes = new Gauge({
+    name: 'tracefold_outstanding_bytes',
+    help: 'Bytes of consumed records not yet fully resolved',
+    registers: [this.registry],
+  });
+  readonly outstandingMessages = new Gauge({
+    name: 'tracefold_outstanding_messages',
+    help: 'Consumed records not yet fully resolved',
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'tracefold_dead_lettered_total',
+    help: 'Records written to the dead-letter topic',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly workerCounters = new Counter({
+    name: 'tracefold_pipeline_events_total',
+    help: 'Pipeline events reported by workers (decoded spans, decode errors, filtered, flushes, late spans, bulk items)',
+    labelNames: ['event', 'encoding', 'reason'],
+    registers: [this.registry],
+  });
+  readonly bufferedSpans = new Gauge({
+    name: 'tracefold_buffered_spans',
+    help: 'Spans held in trace windows',
+    labelNames: ['worker'],
+    registers: [this.registry],
+  });
+  readonly bufferedTraces = new Gauge({
+    name: 'tracefold_buffered_traces',
+    help: 'Traces with an open window',
+    labelNames: ['worker'],
+    registers: [this.registry],
+  });
+  readonly bufferedBytes = new Gauge({
+    name: 'tracefold_buffered_bytes',
+    help: 'Bytes held in trace windows',
+    labelNames: ['worker'],
+    registers: [this.registry],
+  });
+  readonly bulkInFlight = new Gauge({
+    name: 'tracefold_bulk_in_flight',
+    help: 'Bulk requests in flight',
+    labelNames: ['worker'],
+    registers: [this.registry],
+  });
+  readonly workerQueue = new Gauge({
+    name: 'tracefold_worker_input_queue',
+    help: 'Batches dispatched to a worker and not yet decoded',
+    labelNames: ['worker'],
+    registers: [this.registry],
+  });
+  readonly bulkLatency = new Histogram({
+    name: 'tracefold_bulk_latency_seconds',
+    help: 'Bulk request latency',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'tracefold_http_spans_requests_total',
+    help: 'Span POSTs received on the HTTP intake',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tracefold_' });

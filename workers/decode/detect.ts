@@ -40,7 +40,8 @@ export function detect(bytes: Uint8Array): Detected {
   if (!isProto3(bytes) && first <= 16 && first !== 12) return { kind: 'single-thrift' };
   if (first <= 16) return { kind: 'list', encoding: isProto3(bytes) ? 'proto3' : 'thrift' };
   if (first !== 0x5b /* [ */) {
-    if (first === 0x7b /* { */) return { kind: 'unknown', reason: 'Expected json, proto3 or thrift list encoding (a bare JSON object is not a span list)' };
+    if (first === 0x7b /* { */)
+      return { kind: 'unknown', reason: 'Expected json, proto3 or thrift list encoding (a bare JSON object is not a span list)' };
     // Tolerate leading JSON whitespace, which Zipkin would reject: salvage, don't drop.
     let i = 0;
     while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;

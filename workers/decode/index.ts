@@ -18,9 +18,17 @@ export function decodeMessage(bytes: Uint8Array): DecodeResult {
       case 'empty':
         return { encoding: 'unknown', spans: [], errors: [] };
       case 'too_short':
-        return { encoding: 'unknown', spans: [], errors: [{ encoding: 'unknown', index: -1, offset: 0, code: 'too_short', reason: 'message shorter than 2 bytes' }] };
+        return {
+          encoding: 'unknown',
+          spans: [],
+          errors: [{ encoding: 'unknown', index: -1, offset: 0, code: 'too_short', reason: 'message shorter than 2 bytes' }],
+        };
       case 'unknown':
-        return { encoding: 'unknown', spans: [], errors: [{ encoding: 'unknown', index: -1, offset: 0, code: 'unknown_format', reason: d.reason }] };
+        return {
+          encoding: 'unknown',
+          spans: [],
+          errors: [{ encoding: 'unknown', index: -1, offset: 0, code: 'unknown_format', reason: d.reason }],
+        };
       case 'single-thrift':
         return decodeThriftSpan(bytes);
       case 'list':
@@ -37,6 +45,10 @@ export function decodeMessage(bytes: Uint8Array): DecodeResult {
     }
   } catch (err) {
     const encoding = d.kind === 'list' ? d.encoding : d.kind === 'single-thrift' ? 'thrift' : 'unknown';
-    return { encoding, spans: [], errors: [{ encoding, index: -1, offset: 0, code: 'malformed', reason: `decoder failure: ${(err as Error).message}` }] };
+    return {
+      encoding,
+      spans: [],
+      errors: [{ encoding, index: -1, offset: 0, code: 'malformed', reason: `decoder failure: ${(err as Error).message}` }],
+    };
   }
 }

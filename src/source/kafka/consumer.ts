@@ -52,7 +52,6 @@ export class KafkaSource {
   private revoking = false;
   private readonly paused = new Set<string>();
   private readonly owned = new Set<string>();
-  private globallyPaused = false;
 
   constructor(
     private readonly opts: SourceOptions,
@@ -76,10 +75,13 @@ export class KafkaSource {
     };
     const consumer = new Kafka.KafkaConsumer(conf, { 'auto.offset.reset': this.opts.autoOffsetReset });
     this.consumer = consumer;
-    consumer.on('event.error', (err) => this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `Kafka client error: ${err.message}`, {})));
+    consumer.on('event.error', (err) =>
+      this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `Kafka client error: ${err.message}`, {})),
+    );
     await new Promise<void>((resolve, reject) => {
       consumer.connect({ timeout: timeoutMs }, (err) => {
-        if (err) reject(new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${this.opts.bootstrapServers}: ${err.message}`, {}));
+        if (err)
+          reject(new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${this.opts.bootstrapServers}: ${err.message}`, {}));
         else resolve();
       });
     });
@@ -97,7 +99,6 @@ export class KafkaSource {
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       consumer.assign(assignment);
       for (const p of parts) this.owned.add(key(p.topic, p.partition));
-      if (this.globallyPaused) consumer.pause(parts);
       this.handlers.onAssign(parts);
       return;
     }
@@ -134,7 +135,8 @@ export class KafkaSource {
     consumer.consume(this.opts.batchMaxMessages, (err, messages) => {
       this.loopActive = false;
       if (err) {
-        if (err.code !== Kafka.CODES.ERRORS.ERR__TIMED_OUT) this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `consume failed: ${err.message}`, {}));
+        if (err.code !== Kafka.CODES.ERRORS.ERR__TIMED_OUT)
+          this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `consume failed: ${err.message}`, {}));
       } else if (messages.length > 0) {
         this.emitBatches(messages);
       }
@@ -175,7 +177,16 @@ export class KafkaSource {
       }
       const first = g[0] as Kafka.Message;
       const last = g[g.length - 1] as Kafka.Message;
-      this.handlers.onBatch({ topic: first.topic, partition: first.partition, data, ends, offsets, firstOffset: first.offset, lastOffset: last.offset, bytes: total });
+      this.handlers.onBatch({
+        topic: first.topic,
+        partition: first.partition,
+        data,
+        ends,
+        offsets,
+        firstOffset: first.offset,
+        lastOffset: last.offset,
+        bytes: total,
+      });
     }
   }
 
@@ -203,16 +214,6 @@ export class KafkaSource {
     if (todo.length === 0 || !this.consumer) return;
     this.consumer.resume(todo);
     for (const p of todo) this.paused.delete(key(p.topic, p.partition));
-  }
-
-  pauseAll(): void {
-    this.globallyPaused = true;
-    this.pause(this.assignments());
-  }
-
-  resumeAll(): void {
-    this.globallyPaused = false;
-    this.resume(this.assignments());
   }
 
   get pausedCount(): number {

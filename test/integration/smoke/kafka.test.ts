@@ -20,7 +20,10 @@ test('a 6-partition topic carries 10,000 records with keys and headers intact', 
     await producer.close();
   }
 
-  const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': KAFKA, 'group.id': uniqueName('smoke-group'), 'enable.auto.commit': false }, { 'auto.offset.reset': 'earliest' });
+  const consumer = new Kafka.KafkaConsumer(
+    { 'metadata.broker.list': KAFKA, 'group.id': uniqueName('smoke-group'), 'enable.auto.commit': false },
+    { 'auto.offset.reset': 'earliest' },
+  );
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
   const seen = new Map<number, Kafka.Message>();
   const partitions = new Set<number>();
@@ -28,7 +31,9 @@ test('a 6-partition topic carries 10,000 records with keys and headers intact', 
     consumer.assign(Array.from({ length: 6 }, (_, partition) => ({ topic, partition, offset: 0 })));
     const deadline = Date.now() + 60_000;
     while (seen.size < N && Date.now() < deadline) {
-      const batch = await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(1000, (err, m) => (err ? reject(err) : resolve(m))));
+      const batch = await new Promise<Kafka.Message[]>((resolve, reject) =>
+        consumer.consume(1000, (err, m) => (err ? reject(err) : resolve(m))),
+      );
       for (const m of batch) {
         const seq = Number(m.value?.toString().slice('value-'.length));
         seen.set(seq, m);
