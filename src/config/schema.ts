@@ -1,0 +1,831 @@
+/**
+ * Every option tracefold reads, in one table: key, type, default, environment names, flag names, the
+ * subcommands it applies to and a one-line description. The loader (load.ts), the --help text
+ * (help.ts) and the `Config` type are all derived from this table, so an option exists in all of them
+ * or in none.
+ *
+ * Naming: the dotted key `kafka.bootstrapServers` is the YAML path (`kafka: { bootstrapServers: … }`),
+ * the flag `--kafka-bootstrap-servers` and the environment variable `TRACEFOLD_KAFKA_BOOTSTRAP_SERVERS`.
+ * `env` adds the Zipkin server's names where they mean the same thing, so an existing Zipkin
+ * deployment's environment configures tracefold unchanged.
+ */
+import type { Position } from './parse.js';
+
+export const COMMANDS = ['ingest', 'replay', 'bench', 'decode', 'encode', 'produce'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export interface CommandInfo {
+  readonly summary: string;
+  /** Usage after `tracefold <command>`. */
+  readonly usage: string;
+  /** Whether the command takes positional arguments (files); others reject them. */
+  readonly takesArgs: boolean;
+}
+
+export const COMMAND_INFO: { readonly [C in Command]: CommandInfo } = {
+  ingest: {
+    summary:
+      "Run a long-lived ingest node: Kafka → decode → check → filter → assemble → sample → Elasticsearch/OpenSearch (a drop-in for the Zipkin server's Kafka collector).",
+    usage: '[options]',
+    takesArgs: false,
+  },
+  replay: {
+    summary:
+      'Re-ingest a bounded range of a topic (offsets or times), then exit. Documents have deterministic ids, so rewriting overwrites.',
+    usage: '--from <position> --to <position> [options]',
+    takesArgs: false,
+  },
+  bench: {
+    summary: 'Run the benchmark harness (micro, pipeline, Kafka end-to-end, side by side with Zipkin).',
+    usage: '[options]',
+    takesArgs: false,
+  },
+  decode: {
+    summary: 'Decode one raw Kafka message (any Zipkin encoding) to canonical JSON v2.',
+    usage: '[options] [FILE|-]',
+    takesArgs: true,
+  },
+  encode: { summary: 'Encode a JSON v2 span array as json-v2, json-v1, thrift or proto3.', usage: '[options] [FILE|-]', takesArgs: true },
+  produce: {
+    summary: 'Publish trace files to a Kafka topic in a chosen encoding (tests and demos).',
+    usage: '[options] FILE...',
+    takesArgs: true,
+  },
+};
+
+// ── Option types ─────────────────────────────────────────────────────────────────────────────────
+
+export interface StringType {
+  readonly kind: 'string';
+  /** Never printed: not in help defaults, not in error messages, redacted by `redactConfig`. */
+  readonly secret?: boolean;
+  /** Empty is a meaningful value (ES_DATE_SEPARATOR= means "no separator"). */
+  readonly allowEmpty?: boolean;
+  /** A file path: relative values are resolved against the config file's folder (file) or cwd (env, flags). */
+  readonly path?: boolean;
+  /** Placeholder shown in --help. */
+  readonly placeholder?: string;
+}
+export interface IntType {
+  readonly kind: 'int';
+  readonly min: number;
+  readonly max: number;
+}
+export interface NumberType {
+  readonly kind: 'number';
+  readonly min: number;
+  readonly max: number;
+}
+export interface BoolType {
+  readonly kind: 'bool';
+}
+/** Milliseconds; accepts `250ms`, `5s`, `1m`, `1h`, `1d`, `1m30s` or plain milliseconds. */
+export interface DurationType {
+  readonly kind: 'duration';
+  readonly min: number;
+  readonly max: number;
+}
+/** Bytes; accepts `512KiB`, `256MiB`, `1GB` or plain bytes. */
+export interface BytesType {
+  readonly kind: 'bytes';
+  readonly min: number;
+  readonly max: number;
+}
+export interface ListType<I extends 'string' | 'int' = 'string' | 'int'> {
+  readonly kind: 'list';
+  readonly item: I;
+  readonly minItems: number;
+  /** Bounds of int items. */
+  readonly min?: number;
+  readonly max?: number;
+  readonly placeholder?: string;
+}
+/** `k=v,k2=v2`, or a YAML mapping. Layers merge key by key (a flag overrides one key of the file's map). */
+export interface MapType {
+  readonly kind: 'map';
+}
+export interface EnumType<V extends string = string> {
+  readonly kind: 'enum';
+  readonly values: readonly V[];
+}
+/** A replay bound: a Kafka offset, an ISO-8601 time, or the keyword (`earliest` for from, `latest` for to). */
+export interface PositionType<W extends 'earliest' | 'latest' = 'earliest' | 'latest'> {
+  readonly kind: 'position';
+  readonly keyword: W;
+}
+
+export type TypeSpec =
+  | StringType
+  | IntType
+  | NumberType
+  | BoolType
+  | DurationType
+  | BytesType
+  | ListType
+  | MapType
+  | EnumType
+  | PositionType;
+
+export type ValueOf<T extends TypeSpec> = T extends StringType
+  ? string
+  : T extends IntType | NumberType | DurationType | BytesType
+    ? number
+    : T extends BoolType
+      ? boolean
+      : T extends ListType<infer I>
+        ? I extends 'int'
+          ? readonly number[]
+          : readonly string[]
+        : T extends MapType
+          ? Readonly<Record<string, string>>
+          : T extends EnumType<infer V>
+            ? V
+            : T extends PositionType<infer W>
+              ? Position<W>
+              : never;
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const str = (o: Omit<StringType, 'kind'> = {}): StringType => ({ kind: 'string', ...o });
+const int = (min: number, max = MAX): IntType => ({ kind: 'int', min, max });
+const num = (min: number, max: number): NumberType => ({ kind: 'number', min, max });
+const bool = (): BoolType => ({ kind: 'bool' });
+const duration = (min: number, max = MAX): DurationType => ({ kind: 'duration', min, max });
+const bytes = (min: number, max = MAX): BytesType => ({ kind: 'bytes', min, max });
+const list = (minItems = 0, placeholder?: string): ListType<'string'> =>
+  placeholder === undefined ? { kind: 'list', item: 'string', minItems } : { kind: 'list', item: 'string', minItems, placeholder };
+const intList = (min: number, max = MAX): ListType<'int'> => ({ kind: 'list', item: 'int', minItems: 0, min, max });
+const map = (): MapType => ({ kind: 'map' });
+const oneOf = <const V extends string>(...values: V[]): EnumType<V> => ({ kind: 'enum', values });
+const position = <W extends 'earliest' | 'latest'>(keyword: W): PositionType<W> => ({ kind: 'position', keyword });
+
+// ── Options ──────────────────────────────────────────────────────────────────────────────────────
+
+export interface OptionDef<T extends TypeSpec = TypeSpec, O extends boolean = boolean> {
+  readonly type: T;
+  readonly description: string;
+  readonly commands: readonly Command[];
+  /** The value when no source sets it. Absent for computed, optional and required options. */
+  readonly default?: ValueOf<T>;
+  /** Default worked out at load time from other options or the machine; the text is shown in --help. */
+  readonly computed?: string;
+  /** No default: the value is `undefined` unless a source sets it. */
+  readonly optional?: O;
+  /** Must be set by some source for the commands it applies to. */
+  readonly required?: boolean;
+  /** Other environment names read besides `TRACEFOLD_<KEY>` (the Zipkin server's), lower precedence. */
+  readonly env?: readonly string[];
+  /** Other long flag names besides the one derived from the key. */
+  readonly aliases?: readonly string[];
+  /** Maps only: a repeatable flag taking one `k=v` entry per occurrence (commas stay in the value). */
+  readonly entryFlag?: string;
+  /** Shown in help after the description. */
+  readonly note?: string;
+  /** Rejects values the type allows but the option does not (method syntax: checked per option). */
+  check?(value: ValueOf<T>): string | undefined;
+  /** Rewrites a valid value into canonical form; `warn` reports a change the user should know about. */
+  normalize?(value: ValueOf<T>, warn: (message: string) => void): ValueOf<T>;
+}
+
+/** Ties an option's default and hooks to its type, and records `optional: true` in its type. */
+function option<T extends TypeSpec, const O extends boolean = false>(def: OptionDef<T, O>): OptionDef<T, O> {
+  return def;
+}
+
+const ALL = COMMANDS;
+const PIPELINE = ['ingest', 'replay'] as const satisfies readonly Command[];
+const PROCESSING = ['ingest', 'replay', 'bench'] as const satisfies readonly Command[];
+const KAFKA_CLIENT = ['ingest', 'replay', 'produce'] as const satisfies readonly Command[];
+
+/** Kafka's own rule (kafka.common.internals.Topic): a typo here silently consumes nothing. */
+function checkTopic(topic: string): string | undefined {
+  if (topic.length > 249) return `topic name ${JSON.stringify(topic)} is longer than 249 characters`;
+  if (!/^[a-zA-Z0-9._-]+$/.test(topic) || topic === '.' || topic === '..') {
+    return `topic name ${JSON.stringify(topic)} may only contain letters, digits, '.', '_' and '-'`;
+  }
+  return undefined;
+}
+
+/** Elasticsearch's index-name rules apply to the prefix too, or every daily index fails to create. */
+function checkIndexPrefix(index: string): string | undefined {
+  if (index !== index.toLowerCase()) return 'index prefix must be lowercase';
+  if (/[\\/*?"<>|,# :]/.test(index)) return 'index prefix must not contain \\ / * ? " < > | , # : or spaces';
+  if (/^[-_+]/.test(index)) return "index prefix must not start with '-', '_' or '+'";
+  return undefined;
+}
+
+/**
+ * Zipkin's HostsConverter: a host without a scheme gets `http://`, without a port `:9200`, and the
+ * old transport port 9300 becomes 9200 (with a warning). Same rules, so ES_HOSTS means the same.
+ */
+export function normalizeEsHost(host: string, warn: (message: string) => void): string {
+  if (/^https?:\/\//i.test(host)) return host.replace(/\/+$/, '');
+  const hostPort = host.replace(/\/+$/, '');
+  if (/:9300$/.test(hostPort)) {
+    warn(`es.hosts: ${host} uses the native transport port 9300, which is not HTTP; using port 9200`);
+    return `http://${hostPort.replace(/:9300$/, ':9200')}`;
+  }
+  // An IPv6 literal needs brackets to carry a port; a bracketed one without port gets the default.
+  const hasPort = /:\d+$/.test(hostPort) && (!hostPort.includes('[') || /\]:\d+$/.test(hostPort));
+  return `http://${hasPort ? hostPort : `${hostPort}:9200`}`;
+}
+
+function checkEsHost(hosts: readonly string[]): string | undefined {
+  for (const host of hosts) {
+    try {
+      const url = new URL(host);
+      if (url.username !== '' || url.password !== '') return 'put credentials in es.username/es.password, not in the host URL';
+    } catch {
+      return `${JSON.stringify(host)} is not a valid URL`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * librdkafka properties tracefold sets itself. The first group has a dedicated option; the second
+ * would break the commit watermark (offsets must only be committed by the coordinator).
+ */
+export const RESERVED_LIBRDKAFKA: Readonly<Record<string, string>> = {
+  'bootstrap.servers': 'set kafka.bootstrapServers instead',
+  'metadata.broker.list': 'set kafka.bootstrapServers instead',
+  'group.id': 'set kafka.groupId (or replay.group) instead',
+  'client.id': 'set kafka.clientId instead',
+  'auto.offset.reset': 'set kafka.autoOffsetReset instead',
+  'enable.auto.commit': 'tracefold commits offsets itself, only once spans are written',
+  'enable.auto.offset.store': 'tracefold stores offsets itself, only once spans are written',
+  'enable.partition.eof': 'tracefold manages end-of-partition events itself',
+};
+
+export const OPTIONS = {
+  // ── Kafka ──
+  'kafka.bootstrapServers': option({
+    type: str({ placeholder: 'host:port,...' }),
+    default: '127.0.0.1:9092',
+    env: ['KAFKA_BOOTSTRAP_SERVERS'],
+    aliases: ['brokers'],
+    commands: KAFKA_CLIENT,
+    description: 'Kafka brokers to bootstrap from, comma-separated host:port.',
+  }),
+  'kafka.topic': option({
+    type: list(1, 'topic,...'),
+    default: ['zipkin'],
+    env: ['KAFKA_TOPIC'],
+    aliases: ['topic'],
+    commands: KAFKA_CLIENT,
+    description: 'Topic(s) holding Zipkin spans, comma-separated.',
+    check: (topics) => topics.map(checkTopic).find((p) => p !== undefined),
+  }),
+  'kafka.groupId': option({
+    type: str({ placeholder: 'group' }),
+    default: 'tracefold',
+    env: ['KAFKA_GROUP_ID'],
+    aliases: ['group-id'],
+    commands: ['ingest'],
+    description: 'Consumer group.',
+    note: "Not Zipkin's default (zipkin), so both can consume one topic side by side while migrating.",
+  }),
+  'kafka.clientId': option({
+    type: str({ placeholder: 'id' }),
+    default: 'tracefold',
+    commands: KAFKA_CLIENT,
+    description: 'Kafka client.id (broker logs and quotas).',
+  }),
+  'kafka.deadLetterTopic': option({
+    type: str({ placeholder: 'topic' }),
+    computed: '<first topic>.dead-letter',
+    commands: PIPELINE,
+    description: 'Topic receiving undecodable messages and spans the search engine rejected, with tracefold-* headers.',
+    check: checkTopic,
+  }),
+  'kafka.autoOffsetReset': option({
+    type: oneOf('earliest', 'latest'),
+    default: 'earliest',
+    commands: ['ingest'],
+    description: 'Where a group without committed offsets starts (earliest, like Zipkin).',
+  }),
+  'kafka.commitIntervalMs': option({
+    type: duration(100),
+    default: 5_000,
+    commands: PIPELINE,
+    description: 'How often resolved offsets are committed (also on shutdown and revocation).',
+  }),
+  'kafka.batchMaxMessages': option({
+    type: int(1, 100_000),
+    default: 500,
+    commands: PIPELINE,
+    description: 'Most Kafka messages per batch handed to a worker.',
+  }),
+  'kafka.batchMaxBytes': option({
+    type: bytes(1024, 2 ** 30),
+    default: 2 ** 20,
+    commands: PIPELINE,
+    description: 'Most bytes per batch handed to a worker.',
+  }),
+  'kafka.fetchWaitMs': option({
+    type: duration(0, 60_000),
+    default: 100,
+    commands: PIPELINE,
+    description: 'Longest wait to fill a batch before dispatching a smaller one.',
+  }),
+  'kafka.librdkafka': option({
+    type: map(),
+    default: {},
+    entryFlag: 'kafka-property',
+    commands: KAFKA_CLIENT,
+    description: 'Extra librdkafka properties (security.protocol, sasl.*, fetch.*); repeat --kafka-property k=v.',
+    check: (props) => {
+      const bad = Object.keys(props).find((k) => RESERVED_LIBRDKAFKA[k] !== undefined);
+      return bad === undefined ? undefined : `${bad} cannot be set here: ${RESERVED_LIBRDKAFKA[bad]}`;
+    },
+  }),
+  'kafka.streams': option({
+    type: int(1, 1024),
+    optional: true,
+    env: ['KAFKA_STREAMS'],
+    commands: ['ingest'],
+    description: 'Accepted for Zipkin compatibility and ignored, with a warning: parallelism is set by --workers.',
+  }),
+
+  // ── Elasticsearch / OpenSearch ──
+  'es.hosts': option({
+    type: list(1, 'url,...'),
+    default: ['http://127.0.0.1:9200'],
+    env: ['ES_HOSTS'],
+    commands: PIPELINE,
+    description: 'Base URLs, comma-separated; like Zipkin, http:// and port 9200 are added when missing.',
+    normalize: (hosts, warn) => [...new Set(hosts.map((h) => normalizeEsHost(h, warn)))],
+    check: checkEsHost,
+  }),
+  'es.username': option({
+    type: str({ placeholder: 'user' }),
+    optional: true,
+    env: ['ES_USERNAME'],
+    commands: PIPELINE,
+    description: 'Basic-auth user.',
+  }),
+  'es.password': option({
+    type: str({ secret: true, placeholder: 'password' }),
+    optional: true,
+    env: ['ES_PASSWORD'],
+    commands: PIPELINE,
+    description: 'Basic-auth password (never printed; prefer the environment to a flag).',
+  }),
+  'es.index': option({
+    type: str({ placeholder: 'prefix' }),
+    default: 'zipkin',
+    env: ['ES_INDEX'],
+    commands: PIPELINE,
+    description: 'Index prefix: writes go to <index>-span-<date> and <index>-autocomplete-<date>.',
+    check: checkIndexPrefix,
+  }),
+  'es.dateSeparator': option({
+    type: str({ allowEmpty: true, placeholder: 'char' }),
+    default: '-',
+    env: ['ES_DATE_SEPARATOR'],
+    commands: PIPELINE,
+    description: 'Separator in the daily index date (yyyy-MM-dd); empty gives yyyyMMdd.',
+    check: (sep) => (sep.length > 1 ? 'must be empty or a single character (as in Zipkin)' : undefined),
+  }),
+  'es.indexShards': option({
+    type: int(1, 1024),
+    default: 5,
+    env: ['ES_INDEX_SHARDS'],
+    commands: PIPELINE,
+    description: 'Shards per daily index (in the template).',
+  }),
+  'es.indexReplicas': option({
+    type: int(0, 64),
+    default: 1,
+    env: ['ES_INDEX_REPLICAS'],
+    commands: PIPELINE,
+    description: 'Replicas per daily index (in the template).',
+  }),
+  'es.ensureTemplates': option({
+    type: bool(),
+    default: true,
+    env: ['ES_ENSURE_TEMPLATES'],
+    commands: PIPELINE,
+    description: 'Install the span/autocomplete/dependency templates when absent, before the first write.',
+  }),
+  'es.templatePriority': option({
+    type: int(0, 2 ** 31 - 1),
+    optional: true,
+    env: ['ES_TEMPLATE_PRIORITY'],
+    commands: PIPELINE,
+    description: 'When set, install composable index templates (ES ≥ 7.8, OpenSearch) with this priority.',
+  }),
+  'es.pipeline': option({
+    type: str({ placeholder: 'name' }),
+    optional: true,
+    env: ['ES_PIPELINE'],
+    commands: PIPELINE,
+    description: 'Ingest pipeline applied to span documents.',
+  }),
+  'es.timeoutMs': option({
+    type: duration(100),
+    default: 10_000,
+    env: ['ES_TIMEOUT'],
+    commands: PIPELINE,
+    description: 'Request timeout (ES_TIMEOUT is in milliseconds, as in Zipkin).',
+  }),
+  'es.bulkMaxBytes': option({
+    type: bytes(1024, 2 ** 30),
+    default: 5 * 2 ** 20,
+    commands: PIPELINE,
+    description: 'Largest _bulk request body.',
+  }),
+  'es.bulkMaxInFlight': option({ type: int(1, 64), default: 2, commands: PIPELINE, description: 'Concurrent _bulk requests per worker.' }),
+  'es.searchEnabled': option({
+    type: bool(),
+    default: true,
+    env: ['SEARCH_ENABLED'],
+    commands: PIPELINE,
+    description: 'Index what search needs (timestamp_millis, _q, autocomplete); false stores traces for lookup by id only.',
+  }),
+  'es.strictTraceId': option({
+    type: bool(),
+    default: true,
+    env: ['STRICT_TRACE_ID'],
+    commands: PIPELINE,
+    description: 'false lets 64- and 128-bit ids of one trace match (affects the span template).',
+  }),
+  'es.autocompleteKeys': option({
+    type: list(0, 'key,...'),
+    default: [],
+    env: ['AUTOCOMPLETE_KEYS'],
+    commands: PIPELINE,
+    description: 'Tag keys whose values are written for the UI autocomplete.',
+  }),
+  'es.autocompleteTtlMs': option({
+    type: duration(0),
+    default: 3_600_000,
+    env: ['AUTOCOMPLETE_TTL'],
+    commands: PIPELINE,
+    description: 'How long one autocomplete key=value pair is not written again (AUTOCOMPLETE_TTL is in ms).',
+  }),
+  'es.autocompleteCardinality': option({
+    type: int(1, 10_000_000),
+    default: 20_000,
+    env: ['AUTOCOMPLETE_CARDINALITY'],
+    commands: PIPELINE,
+    description: 'Autocomplete pairs remembered per worker for that suppression.',
+  }),
+  'es.retryInitialMs': option({
+    type: duration(1),
+    default: 100,
+    commands: PIPELINE,
+    description: 'First retry delay of a 429/5xx bulk item or failed request.',
+  }),
+  'es.retryMaxMs': option({
+    type: duration(1),
+    default: 30_000,
+    commands: PIPELINE,
+    description: 'Retry delay cap (delays double with jitter).',
+  }),
+  'es.retryMaxAttempts': option({
+    type: int(1, 1_000),
+    default: 10,
+    commands: PIPELINE,
+    description: 'Attempts per item before it goes to the dead-letter topic.',
+  }),
+  'es.refresh': option({
+    type: bool(),
+    default: false,
+    commands: PIPELINE,
+    description: 'Send refresh=wait_for with every bulk request (tests only: slow).',
+  }),
+
+  // ── Sink ──
+  'sink.kind': option({
+    type: oneOf('elasticsearch', 'null', 'file'),
+    default: 'elasticsearch',
+    commands: PROCESSING,
+    description: 'Where spans go: elasticsearch, null (discard after processing; benchmarks) or file (NDJSON).',
+  }),
+  'sink.file': option({
+    type: str({ path: true, placeholder: 'path' }),
+    optional: true,
+    commands: PROCESSING,
+    description: 'Output file of the file sink (bulk NDJSON, appended).',
+  }),
+
+  // ── Trace windows ──
+  'window.quietMs': option({
+    type: duration(0),
+    default: 5_000,
+    commands: PROCESSING,
+    description: 'Flush a trace after this long without a new span.',
+  }),
+  'window.maxWindowMs': option({
+    type: duration(1),
+    default: 30_000,
+    commands: PROCESSING,
+    description: 'Flush a trace at the latest this long after its first span.',
+  }),
+  'window.maxSpansPerTrace': option({
+    type: int(1, 1_000_000),
+    default: 10_000,
+    commands: PROCESSING,
+    description: "Flush a trace when it holds this many spans (Zipkin's reader returns at most 10000).",
+  }),
+  'window.maxBufferedBytesPerWorker': option({
+    type: bytes(2 ** 20),
+    default: 128 * 2 ** 20,
+    commands: PROCESSING,
+    description: 'Memory budget for buffered spans per worker; the oldest traces flush when it is passed.',
+  }),
+  'window.lateDecisionTtlMs': option({
+    type: duration(0),
+    default: 60_000,
+    commands: PROCESSING,
+    description: 'How long the decision taken for a flushed trace applies to its late spans.',
+  }),
+  'window.lateDecisionCacheSize': option({
+    type: int(0, 100_000_000),
+    default: 100_000,
+    commands: PROCESSING,
+    description: 'Flushed-trace decisions remembered per worker.',
+  }),
+
+  // ── Filters ──
+  'filter.dropServices': option({
+    type: list(0, 'name,...'),
+    default: [],
+    commands: PROCESSING,
+    description: 'Drop spans whose local service name is one of these (counted, not dead-lettered).',
+  }),
+  'filter.dropSpanNames': option({
+    type: list(0, 'name,...'),
+    default: [],
+    commands: PROCESSING,
+    description: 'Drop spans with one of these names.',
+  }),
+  'filter.dropTags': option({
+    type: map(),
+    default: {},
+    entryFlag: 'drop-tag',
+    commands: PROCESSING,
+    description: 'Drop spans carrying tag key=value (value * matches any); repeat --drop-tag k=v.',
+  }),
+
+  // ── Process ──
+  workers: option({
+    type: int(1, 64),
+    computed: 'os.availableParallelism(), at most 64',
+    commands: PROCESSING,
+    description: 'Worker threads decoding, assembling and writing spans.',
+  }),
+  shutdownTimeoutMs: option({
+    type: duration(0),
+    default: 30_000,
+    commands: PIPELINE,
+    description: 'On SIGTERM/SIGINT, longest wait for windows to flush and writes to finish before exiting.',
+  }),
+  maxMessageBytes: option({
+    type: bytes(1024, 2 ** 30),
+    default: 16 * 2 ** 20,
+    commands: PROCESSING,
+    description: 'Larger Kafka messages go to the dead-letter topic undecoded.',
+  }),
+
+  // ── Backpressure ──
+  'backpressure.maxOutstandingBytes': option({
+    type: bytes(2 ** 20),
+    default: 256 * 2 ** 20,
+    commands: PIPELINE,
+    description: 'Pause consuming when this many message bytes are read but not yet resolved.',
+  }),
+  'backpressure.maxOutstandingMessages': option({
+    type: int(1),
+    default: 200_000,
+    commands: PIPELINE,
+    description: 'Pause consuming when this many messages are read but not yet resolved.',
+  }),
+  'backpressure.lowWaterRatio': option({
+    type: num(0, 1),
+    default: 0.5,
+    commands: PIPELINE,
+    description: 'Resume once outstanding bytes and messages fall below this fraction of their limits.',
+  }),
+
+  // ── HTTP collector ──
+  'http.enabled': option({
+    type: bool(),
+    default: false,
+    commands: ['ingest'],
+    description: 'Also accept spans by HTTP POST /api/v2/spans (as a Zipkin server does).',
+  }),
+  'http.host': option({
+    type: str({ placeholder: 'address' }),
+    default: '127.0.0.1',
+    commands: ['ingest'],
+    description: 'HTTP collector listen address.',
+  }),
+  'http.port': option({
+    type: int(0, 65_535),
+    default: 9412,
+    commands: ['ingest'],
+    description: 'HTTP collector port (0: any free port).',
+    note: "9412, not Zipkin's 9411, so tracefold and a Zipkin server (UI, queries) can run on one host.",
+  }),
+  'http.maxBodyBytes': option({
+    type: bytes(1024, 2 ** 30),
+    default: 10 * 2 ** 20,
+    commands: ['ingest'],
+    description: 'Largest accepted request body.',
+  }),
+
+  // ── Admin ──
+  'admin.enabled': option({
+    type: bool(),
+    default: true,
+    commands: PIPELINE,
+    description: 'Serve /metrics (Prometheus), /health and /ready.',
+  }),
+  'admin.host': option({
+    type: str({ placeholder: 'address' }),
+    default: '127.0.0.1',
+    commands: PIPELINE,
+    description: 'Admin listen address.',
+  }),
+  'admin.port': option({ type: int(0, 65_535), default: 9464, commands: PIPELINE, description: 'Admin port (0: any free port).' }),
+
+  // ── Logging ──
+  'log.level': option({
+    type: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'),
+    default: 'info',
+    env: ['LOG_LEVEL'],
+    commands: ALL,
+    description: 'Least severe level logged.',
+  }),
+  'log.pretty': option({ type: bool(), default: false, commands: ALL, description: 'Human-readable logs instead of JSON lines.' }),
+
+  // ── Replay ──
+  'replay.from': option({
+    type: position('earliest'),
+    required: true,
+    aliases: ['from'],
+    commands: ['replay'],
+    description: 'First message: an offset (every partition), an ISO-8601 time, or earliest.',
+  }),
+  'replay.to': option({
+    type: position('latest'),
+    required: true,
+    aliases: ['to'],
+    commands: ['replay'],
+    description: 'Last message (inclusive): an offset, an ISO-8601 time, or latest (the end when replay starts).',
+  }),
+  'replay.partitions': option({
+    type: intList(0),
+    default: [],
+    aliases: ['partitions'],
+    commands: ['replay'],
+    description: 'Partitions to replay (default: all).',
+  }),
+  'replay.group': option({
+    type: str({ placeholder: 'group' }),
+    computed: 'tracefold-replay-<random>',
+    aliases: ['group'],
+    commands: ['replay'],
+    description: 'Consumer group of the replay; a fresh one by default so it never disturbs the ingest group.',
+  }),
+  'replay.commit': option({
+    type: bool(),
+    default: false,
+    aliases: ['commit'],
+    commands: ['replay'],
+    description: 'Commit offsets of the replay group as it goes.',
+  }),
+  'replay.dryRun': option({
+    type: bool(),
+    default: false,
+    aliases: ['dry-run'],
+    commands: ['replay'],
+    description: 'Decode and process but write nothing (the null sink).',
+  }),
+  'replay.json': option({
+    type: bool(),
+    default: false,
+    aliases: ['json'],
+    commands: ['replay'],
+    description: 'Print the summary as JSON.',
+  }),
+  'replay.out': option({
+    type: str({ path: true, placeholder: 'path' }),
+    optional: true,
+    aliases: ['out'],
+    commands: ['replay'],
+    description: 'Write NDJSON to this file instead of the search engine (the file sink).',
+  }),
+  'replay.esIndexPrefix': option({
+    type: str({ placeholder: 'prefix' }),
+    optional: true,
+    aliases: ['es-index-prefix'],
+    commands: ['replay'],
+    description: 'Write to this index prefix instead of es.index (replay into a scratch index).',
+    check: checkIndexPrefix,
+  }),
+} satisfies Record<string, OptionDef>;
+
+export type Options = typeof OPTIONS;
+export type Key = keyof Options & string;
+export const KEYS = Object.keys(OPTIONS) as Key[];
+
+/** The option table seen through its common interface (for loops over every option). */
+export function optionDef(key: Key): OptionDef {
+  return OPTIONS[key] as OptionDef;
+}
+
+/** The type a key's value has once loaded: `undefined` only for options declared `optional`. */
+export type ValueAt<K extends Key> =
+  NonNullable<Options[K]['optional']> extends true ? ValueOf<Options[K]['type']> | undefined : ValueOf<Options[K]['type']>;
+
+type Rel<P extends string, K extends string = Key> = K extends `${P}${infer R}` ? R : never;
+type Head<R extends string> = R extends `${infer H}.${string}` ? H : R;
+/** Nests the dotted keys under prefix P: `kafka.topic` becomes `{ kafka: { topic } }`. */
+type Tree<P extends string> = {
+  readonly [H in Head<Rel<P>>]: `${P}${H}` extends Key ? ValueAt<`${P}${H}`> : Tree<`${P}${H}.`>;
+};
+
+/** Every option, nested as in the YAML file; what `tracefold replay` gets. */
+export type ReplayConfig = Tree<''>;
+/** What every other command gets: replay options exist only for replay. */
+export type Config = Omit<ReplayConfig, 'replay'>;
+export type ConfigFor<C extends Command> = [C] extends ['replay'] ? ReplayConfig : Config;
+
+// ── Derived names ────────────────────────────────────────────────────────────────────────────────
+
+const words = (key: string): string[] => key.split(/\.|(?=[A-Z])/).map((w) => w.toLowerCase());
+
+/** `kafka.bootstrapServers` → `TRACEFOLD_KAFKA_BOOTSTRAP_SERVERS`. */
+export function envName(key: Key): string {
+  return `TRACEFOLD_${words(key).join('_').toUpperCase()}`;
+}
+
+/** Every environment name of a key, in precedence order (tracefold's own first). */
+export function envNames(key: Key): readonly string[] {
+  return [envName(key), ...(optionDef(key).env ?? [])];
+}
+
+/** `kafka.bootstrapServers` → `kafka-bootstrap-servers` (without the leading dashes). */
+export function flagName(key: Key): string {
+  return words(key).join('-');
+}
+
+/** Every long flag name of a key (derived name first), without the leading dashes. */
+export function flagNames(key: Key): readonly string[] {
+  return [flagName(key), ...(optionDef(key).aliases ?? [])];
+}
+
+export function appliesTo(key: Key, command: Command): boolean {
+  return optionDef(key).commands.includes(command);
+}
+
+/** Section of a key for grouping in help: the part before the first dot, or 'process'. */
+export function sectionOf(key: Key): string {
+  const dot = key.indexOf('.');
+  return dot === -1 ? 'process' : key.slice(0, dot);
+}
+
+export const SECTION_TITLES: Readonly<Record<string, string>> = {
+  kafka: 'Kafka',
+  es: 'Elasticsearch / OpenSearch',
+  sink: 'Sink',
+  window: 'Trace windows',
+  filter: 'Filters',
+  process: 'Process',
+  backpressure: 'Backpressure',
+  http: 'HTTP collector',
+  admin: 'Admin endpoint',
+  log: 'Logging',
+  replay: 'Replay',
+};
+
+/** The `--config` file, the one setting read before all others (it is not itself an option of the file). */
+export const CONFIG_FLAG = 'config';
+export const CONFIG_ENV = 'TRACEFOLD_CONFIG';
+
+/**
+ * TRACEFOLD_* variables that are not options: the development scripts' own (infra/config.ts). They are
+ * not reported as misspelt options.
+ */
+export const NON_OPTION_ENV: ReadonlySet<string> = new Set([CONFIG_ENV, 'TRACEFOLD_CACHE', 'TRACEFOLD_RUN_DIR', 'TRACEFOLD_JAVA']);
+
+/**
+ * Zipkin server variables with no tracefold equivalent. A migrated deployment may still set them;
+ * silently ignoring one that changes what is stored or how the cluster is reached would surprise.
+ * Returns the warning, or undefined when the value is harmless.
+ */
+export const IGNORED_ZIPKIN_ENV: Readonly<Record<string, (value: string) => string | undefined>> = {
+  COLLECTOR_SAMPLE_RATE: (v) =>
+    Number(v) === 1
+      ? undefined
+      : `COLLECTOR_SAMPLE_RATE=${v} is ignored: tracefold does not sample at collection (configure sampling policies instead)`,
+  STORAGE_TYPE: (v) =>
+    v.toLowerCase() === 'elasticsearch' ? undefined : `STORAGE_TYPE=${v} is ignored: tracefold always writes to Elasticsearch/OpenSearch`,
+  ES_CREDENTIALS_FILE: () =>
+    'ES_CREDENTIALS_FILE is not supported: set ES_USERNAME/ES_PASSWORD (or TRACEFOLD_ES_USERNAME/TRACEFOLD_ES_PASSWORD)',
+  ES_SSL_NO_VERIFY: (v) => (v.toLowerCase() === 'true' ? 'ES_SSL_NO_VERIFY is not supported: certificates are always verified' : undefined),
+  ES_AWS_DOMAIN: () => 'ES_AWS_DOMAIN is not supported: give the domain endpoint in ES_HOSTS',
+  ES_MAX_REQUESTS: () => 'ES_MAX_REQUESTS is ignored: the limit is per worker, see es.bulkMaxInFlight',
+};

@@ -1,0 +1,59 @@
+/**
+ * The part of the validated config that crosses into worker threads. Plain data only (it is
+ * structured-cloned once per worker at start), and fresh mutable arrays so nothing a worker does can
+ * reach back into the coordinator's frozen config.
+ */
+import type { SinkSettings, WorkerSettings } from '../../workers/protocol.js';
+import type { Config } from './schema.js';
+
+/** Facts about the search engine the coordinator learns before starting workers (GET / on the cluster). */
+export interface DetectedEngine {
+  /** ES < 7 and OpenSearch < 2 need `_type` in bulk actions. */
+  readonly supportsTypes: boolean;
+  /** Between index prefix and document type: '-' on ES ≥ 7 and OpenSearch, ':' on ES < 7. */
+  readonly delimiter: string;
+}
+
+export function toWorkerSettings(config: Config, detected: DetectedEngine): WorkerSettings {
+  const { es, sink, window, filter } = config;
+  const sinkSettings: SinkSettings = {
+    kind: sink.kind,
+    hosts: [...es.hosts],
+    index: es.index,
+    dateSeparator: es.dateSeparator,
+    supportsTypes: detected.supportsTypes,
+    indexTypeDelimiter: detected.delimiter,
+    searchEnabled: es.searchEnabled,
+    autocompleteKeys: [...es.autocompleteKeys],
+    autocompleteTtlMs: es.autocompleteTtlMs,
+    autocompleteCardinality: es.autocompleteCardinality,
+    bulkMaxBytes: es.bulkMaxBytes,
+    bulkMaxInFlight: es.bulkMaxInFlight,
+    refresh: es.refresh,
+    retry: { initialMs: es.retryInitialMs, maxMs: es.retryMaxMs, maxAttempts: es.retryMaxAttempts },
+    timeoutMs: es.timeoutMs,
+  };
+  // Optional fields are left out rather than set to undefined, so the settings compare and log cleanly.
+  if (es.username !== undefined) sinkSettings.username = es.username;
+  if (es.password !== undefined) sinkSettings.password = es.password;
+  if (es.pipeline !== undefined) sinkSettings.pipeline = es.pipeline;
+  if (sink.file !== undefined) sinkSettings.filePath = sink.file;
+
+  return {
+    window: {
+      quietMs: window.quietMs,
+      maxWindowMs: window.maxWindowMs,
+      maxSpansPerTrace: window.maxSpansPerTrace,
+      maxBufferedBytes: window.maxBufferedBytesPerWorker,
+      lateDecisionTtlMs: window.lateDecisionTtlMs,
+      lateDecisionCacheSize: window.lateDecisionCacheSize,
+    },
+    filter: {
+      dropServices: [...filter.dropServices],
+      dropSpanNames: [...filter.dropSpanNames],
+      dropTags: { ...filter.dropTags },
+    },
+    sink: sinkSettings,
+    maxMessageBytes: config.maxMessageBytes,
+  };
+}

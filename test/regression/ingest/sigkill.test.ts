@@ -1,0 +1,103 @@
+/**
+ * Crash safety: SIGKILL the ingest process mid-stream, restart it, and check that every span is
+ * stored exactly once and that the group's committed offsets reach the end of the topic.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import Kafka from 'node-rdkafka';
+import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
+import { KafkaProducer } from '../../../src/kafka/producer.js';
+import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
+import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { syntheticTraces } from '../../helpers/traffic.js';
+
+const PARTITIONS = 6;
+
+async function committedTotal(group: string, topic: string): Promise<number> {
+  const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': KAFKA, 'group.id': group, 'enable.auto.commit': false }, {});
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+  try {
+    const parts = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }));
+    const committed = await new Promise<Kafka.TopicPartitionOffset[]>((resolve, reject) =>
+      consumer.committed(parts, 10_000, (err, tps) => (err ? reject(err) : resolve(tps))),
+    );
+    return committed.reduce((sum, tp) => sum + Math.max(0, tp.offset), 0);
+  } finally {
+    await new Promise<void>((r) => consumer.disconnect(() => r()));
+  }
+}
+
+test('SIGKILL mid-stream, restart: every span stored exactly once, offsets committed to the end', { timeout: 600_000 }, async () => {
+  await requireHttp(OPENSEARCH, 'OpenSearch');
+  const topic = uniqueName('tf-sigkill');
+  const index = uniqueName('tfkill');
+  const group = uniqueName('tf-sigkill-group');
+  await ensureTopics(KAFKA, [{ topic, partitions: PARTITIONS }]);
+
+  // ~22k spans in ~4.5k messages of up to 5 spans, no key (like real reporters).
+  const traces = syntheticTraces(20, 7);
+  // Key → distinct span documents under it (a real trace can report one span id several times
+  // with different content: those are different documents, each stored once).
+  const variants = new Map<string, Set<string>>();
+  const producer = await KafkaProducer.connect(KAFKA);
+  let messages = 0;
+  try {
+    const sends: Promise<number>[] = [];
+    for (const t of traces) {
+      for (const s of t) {
+        const k = `${s.traceId}/${s.id}/${s.kind ?? ''}/${s.shared === true}`;
+        let v = variants.get(k);
+        if (v === undefined) variants.set(k, (v = new Set()));
+        v.add(JSON.stringify(s));
+      }
+      for (let i = 0; i < t.length; i += 5) {
+        sends.push(producer.send({ topic, value: Buffer.from(JSON.stringify(t.slice(i, i + 5))) }));
+        messages++;
+      }
+    }
+    await Promise.all(sends);
+  } finally {
+    await producer.close();
+  }
+  let expectedDocs = 0;
+  for (const v of variants.values()) expectedDocs += v.size;
+
+  const args = ['ingest', '--workers', '2', '--admin-port', '0', '--window-quiet-ms', '300ms', '--kafka-commit-interval-ms', '300ms'];
+  const env = {
+    KAFKA_BOOTSTRAP_SERVERS: KAFKA,
+    KAFKA_TOPIC: topic,
+    KAFKA_GROUP_ID: group,
+    ES_HOSTS: OPENSEARCH,
+    ES_INDEX: index,
+    ES_INDEX_REPLICAS: '0',
+    ES_INDEX_SHARDS: '1',
+  };
+  try {
+    const first = startTracefold(args, env, `${index}-first`);
+    await waitFor('a third of the spans to be stored', async () => (await countDocs(`${index}-span-*`)) > expectedDocs / 3, 180_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const atKill = await countDocs(`${index}-span-*`);
+    assert.ok(atKill < expectedDocs, `the kill happened mid-stream (${atKill} of ${expectedDocs} stored)`);
+
+    const second = startTracefold(args, env, `${index}-second`);
+    await waitFor('every span to be stored', async () => (await countDocs(`${index}-span-*`)) >= expectedDocs, 240_000);
+    // Give commits a moment, then a clean shutdown (drain + final commit) must exit 0.
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited, 0, `clean exit after SIGTERM (log: ${second.logFile})`);
+
+    const stored = await storedSpanKeys(`${index}-span-*`);
+    const missing = [...variants.keys()].filter((k) => !stored.has(k));
+    const wrongCount = [...stored]
+      .filter(([k, n]) => n !== variants.get(k)?.size)
+      .map(([k, n]) => `${k}: ${n} stored, ${variants.get(k)?.size ?? 0} expected`);
+    assert.deepEqual(missing, [], 'no span is missing');
+    assert.deepEqual(wrongCount, [], 'every distinct span document is stored exactly once');
+    assert.equal(await countDocs(`${index}-span-*`), expectedDocs);
+    assert.equal(await committedTotal(group, topic), messages, 'committed offsets cover every message');
+  } finally {
+    await deleteIndices(`${index}-*`);
+    await deleteTopic(KAFKA, topic).catch(() => undefined);
+  }
+});
