@@ -31,27 +31,27 @@ export interface NormalizeFailure {
 const KINDS: ReadonlySet<string> = new Set(['CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER']);
 const ZEROS16 = '0000000000000000';
 
-/** Returns the lower-hex ID padded to `width`, null when not hex or too long, '' when all zeros. */
+// Per ASCII code: 1 = '0', 2 = '1'-'9' or 'a'-'f', 4 = 'A'-'F' (needs lower-casing), 0 = not hex.
+// One table load per character instead of a chain of range tests (IDs are on every span).
+const HEX_CLASS = new Uint8Array(128);
+HEX_CLASS[48] = 1;
+for (let c = 49; c <= 57; c++) HEX_CLASS[c] = 2;
+for (let c = 97; c <= 102; c++) HEX_CLASS[c] = 2;
+for (let c = 65; c <= 70; c++) HEX_CLASS[c] = 4;
+
+/** Returns the lower-hex ID, null when not hex or too long, '' when all zeros. */
 function normalizeHex(raw: string, maxLen: number): string | null {
   const len = raw.length;
   if (len === 0 || len > maxLen) return null;
-  let lower = raw;
-  let nonZero = false;
+  let seen = 0;
   for (let i = 0; i < len; i++) {
     const c = raw.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (c !== 48) nonZero = true;
-    } else if (c >= 97 && c <= 102) {
-      nonZero = true;
-    } else if (c >= 65 && c <= 70) {
-      nonZero = true;
-      lower = raw.toLowerCase();
-    } else {
-      return null;
-    }
+    const k = c < 128 ? (HEX_CLASS[c] as number) : 0;
+    if (k === 0) return null;
+    seen |= k;
   }
-  if (!nonZero) return '';
-  return lower;
+  if (seen === 1) return '';
+  return (seen & 4) !== 0 ? raw.toLowerCase() : raw;
 }
 
 /** Trace ID rules: ≤16 → pad to 16; 17–31 → pad to 32; 32 with a zero upper half → lower 16. */
@@ -72,14 +72,40 @@ export function normalizeSpanId(raw: string): string | null {
   return hex.length === 16 ? hex : ZEROS16.slice(hex.length) + hex;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/**
+ * Dotted-quad IPv4 without leading zeros, each part ≤ 255: what the regex
+ * /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/ accepts, ~5x faster.
+ */
+function isIpv4(s: string): boolean {
+  const len = s.length;
+  if (len < 7 || len > 15) return false;
+  let dots = 0;
+  let val = 0;
+  let digits = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && val === 0) return false; // leading zero
+      val = val * 10 + (c - 48);
+      if (val > 255) return false;
+      digits++;
+    } else if (c === 46) {
+      if (digits === 0 || ++dots > 3) return false;
+      val = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  return dots === 3 && digits > 0;
+}
 
 function normalizeIpv6(raw: string): { ipv4?: string; ipv6?: string } | null {
   // Zipkin keeps IPv6 in its compressed lower-case form and maps ::ffff:a.b.c.d back to IPv4.
   const s = raw.toLowerCase();
   if (s.length > 45 || s.indexOf(':') < 0) return null;
   const mapped = /^(?:0{0,4}:){0,5}(?:0{0,4}:)?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(s) ?? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (mapped?.[1] && IPV4.test(mapped[1])) return { ipv4: mapped[1] };
+  if (mapped?.[1] && isIpv4(mapped[1])) return { ipv4: mapped[1] };
   const groups = expandIpv6(s);
   if (groups === null) return null;
   return { ipv6: compressIpv6(groups) };
@@ -138,7 +164,7 @@ export function normalizeEndpoint(raw: Endpoint | undefined): Endpoint | undefin
     empty = false;
   }
   if (raw.ipv4) {
-    if (IPV4.test(raw.ipv4)) {
+    if (isIpv4(raw.ipv4)) {
       out.ipv4 = raw.ipv4;
       empty = false;
     } else {
@@ -153,7 +179,7 @@ export function normalizeEndpoint(raw: Endpoint | undefined): Endpoint | undefin
     }
   }
   if (raw.ipv6) {
-    const v6 = IPV4.test(raw.ipv6) ? { ipv4: raw.ipv6 } : normalizeIpv6(raw.ipv6);
+    const v6 = isIpv4(raw.ipv6) ? { ipv4: raw.ipv6 } : normalizeIpv6(raw.ipv6);
     if (v6?.ipv4 && out.ipv4 === undefined) {
       out.ipv4 = v6.ipv4;
       empty = false;
@@ -237,20 +263,24 @@ export function normalizeSpan(raw: RawSpan): Span | NormalizeFailure {
   const id = normalizeSpanId(raw.id);
   if (id === null || id === '')
     return { code: 'invalid_id', reason: `id ${JSON.stringify(raw.id.slice(0, 40))} is not 1-16 hex digits (or is all zeros)` };
-  const span: Span = { traceId, id };
+  // Built in document key order (traceId, parentId, id) without `delete`, which costs a map
+  // transition on every span that has a parent.
+  let span: Span = { traceId, id };
   if (raw.parentId !== undefined && raw.parentId !== '') {
     const parentId = normalizeSpanId(raw.parentId);
     if (parentId === null)
       return { code: 'invalid_id', reason: `parentId ${JSON.stringify(raw.parentId.slice(0, 40))} is not 1-16 hex digits` };
-    if (parentId !== '' && parentId !== id) {
-      // Re-create in document key order: traceId, parentId, id.
-      delete (span as { id?: string }).id;
-      span.parentId = parentId;
-      span.id = id;
+    if (parentId !== '' && parentId !== id) span = { traceId, parentId, id };
+  }
+  const kind = raw.kind;
+  if (kind !== undefined) {
+    // Exact upper-case values (nearly all input) skip toUpperCase and the set lookup.
+    if (kind === 'CLIENT' || kind === 'SERVER' || kind === 'PRODUCER' || kind === 'CONSUMER') span.kind = kind;
+    else {
+      const upper = kind.toUpperCase();
+      if (KINDS.has(upper)) span.kind = upper as Kind;
     }
   }
-  const kind = raw.kind === undefined ? undefined : raw.kind.toUpperCase();
-  if (kind !== undefined && KINDS.has(kind)) span.kind = kind as Kind;
   if (raw.name) span.name = raw.name.toLowerCase();
   const timestamp = micros(raw.timestamp);
   if (timestamp !== undefined) span.timestamp = timestamp;

@@ -47,8 +47,8 @@ test('SIGKILL mid-stream, restart: every span stored exactly once, offsets commi
     for (const t of traces) {
       for (const s of t) {
         const k = `${s.traceId}/${s.id}/${s.kind ?? ''}/${s.shared === true}`;
-        let v = variants.get(k);
-        if (v === undefined) variants.set(k, (v = new Set()));
+        const v = variants.get(k) ?? new Set<string>();
+        variants.set(k, v);
         v.add(JSON.stringify(s));
       }
       for (let i = 0; i < t.length; i += 5) {
