@@ -16,7 +16,7 @@ import {
   spanJsonFromBulkLines,
 } from './encode/es-document.js';
 import { SpanFilter } from './filter/rules.js';
-import type { BatchMessage, DeadLetterRecord, WorkerSettings, WorkerToCoordinator } from './protocol.js';
+import type { BatchMessage, DeadLetterRecord, DecodedMessage, WorkerSettings, WorkerToCoordinator } from './protocol.js';
 import { createSink } from './sink/create.js';
 import type { Sink, SinkEntry } from './sink/sink.js';
 import { StatsCounters } from './stats.js';
@@ -39,6 +39,12 @@ const KEEP_ALL: TraceDecision = { keep: true, policy: 'keep_all' };
 type ForwardTuple = [string, string, number, string, number, number];
 
 const STATS_INTERVAL_MS = 1000;
+
+interface DecodeTally {
+  spans: number;
+  errors: number;
+  firstError: string | undefined;
+}
 
 export class Pipeline {
   private readonly windows: TraceWindows<Entry>;
@@ -105,20 +111,25 @@ export class Pipeline {
     const data = new Uint8Array(b.data);
     let units = 0;
     let start = 0;
+    const tally: DecodeTally = { spans: 0, errors: 0, firstError: undefined };
     for (let i = 0; i < b.ends.length; i++) {
       const end = b.ends[i] as number;
       const value = data.subarray(start, end);
       const prov: Provenance = { topic: b.topic, partition: b.partition, offset: b.offsets[i] as number };
-      units += this.onRecord(value, b.batchId, prov);
+      units += this.onRecord(value, b.batchId, prov, tally);
       start = end;
     }
     this.flushForwards();
-    this.post({ type: 'decoded', batchId: b.batchId, units });
+    const decoded: DecodedMessage = { type: 'decoded', batchId: b.batchId, units, spans: tally.spans, errors: tally.errors };
+    if (tally.firstError !== undefined) decoded.firstError = tally.firstError;
+    this.post(decoded);
   }
 
   /** Decodes one record; returns the units it created for its batch. */
-  private onRecord(value: Uint8Array, batchId: number, prov: Provenance): number {
+  private onRecord(value: Uint8Array, batchId: number, prov: Provenance, tally: DecodeTally): number {
     if (value.length > this.settings.maxMessageBytes) {
+      tally.errors++;
+      tally.firstError ??= `record of ${value.length} bytes exceeds maxMessageBytes`;
       this.stats.inc('decode_errors', 'encoding=unknown,reason=too_large');
       this.deadLetter(value, batchId, prov, 'too_large', `record of ${value.length} bytes exceeds maxMessageBytes`, 'unknown');
       return 1;
@@ -129,6 +140,8 @@ export class Pipeline {
       for (const e of result.errors) this.stats.inc('decode_errors', `encoding=${e.encoding},reason=${e.code}`);
       const first = result.errors[0] as (typeof result.errors)[number];
       const reason = result.errors.length === 1 ? first.reason : `${result.errors.length} errors; first: ${first.reason}`;
+      tally.errors += result.errors.length;
+      tally.firstError ??= `${first.code}: ${first.reason}`;
       // The whole record goes to the dead-letter topic; its good spans are still written here.
       this.deadLetter(value, batchId, prov, first.code, reason, result.encoding);
       units++;
@@ -136,6 +149,7 @@ export class Pipeline {
       this.stats.inc('messages_empty', '');
     }
     const spans = result.spans;
+    tally.spans += spans.length;
     if (spans.length > 0) this.stats.inc('spans_decoded', `encoding=${result.encoding}`, spans.length);
     for (const span of spans) {
       const dropped = this.filter.match(span);

@@ -50,6 +50,10 @@ export interface DecodedMessage {
   batchId: number;
   /** Units to be resolved later for this batch (may be 0: then it is done). */
   units: number;
+  /** Spans decoded (before filtering) and errors found, so an HTTP intake can answer 202 or 400. */
+  spans: number;
+  errors: number;
+  firstError?: string;
 }
 
 /** Units resolved, as parallel arrays (batch id, how many of its units). */

@@ -31,6 +31,7 @@ export const command: Command = {
           commitIntervalMs: k.commitIntervalMs,
           backpressure: config.backpressure,
           admin: config.admin,
+          http: config.http,
           shutdownTimeoutMs: config.shutdownTimeoutMs,
           commit: true,
         },

@@ -4,13 +4,14 @@
  * consumption pauses under backpressure, revocation and shutdown finish work before letting go.
  */
 import type { Server } from 'node:http';
-import type { WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
+import type { DecodedMessage, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
 import { startAdminServer } from '../admin/server.js';
 import { WorkerPool } from '../dispatch/pool.js';
 import { TracefoldError } from '../errors.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { KafkaProducer } from '../kafka/producer.js';
 import { DeadLetterSink } from '../sink/dead-letter/producer.js';
+import { startIntake } from '../source/http/intake.js';
 import { Backpressure } from '../source/kafka/backpressure.js';
 import { KafkaSource, type RawBatch, type SourceOptions, type TopicPartition } from '../source/kafka/consumer.js';
 import { CommitWatermark } from '../source/kafka/watermark.js';
@@ -25,6 +26,7 @@ export interface NodeOptions {
   commitIntervalMs: number;
   backpressure: { maxOutstandingBytes: number; maxOutstandingMessages: number; lowWaterRatio: number };
   admin: { enabled: boolean; host: string; port: number };
+  http: { enabled: boolean; host: string; port: number; maxBodyBytes: number };
   shutdownTimeoutMs: number;
   /** Replay: stop once every partition reached this next-offset and all is resolved. */
   endOffsets?: Map<string, number>;
@@ -43,6 +45,8 @@ export interface NodeSummary {
 }
 
 const tpKey = (t: string, p: number): string => `${t}\u0000${p}`;
+/** Pseudo-topic of HTTP intake bodies in the watermark and dead-letter headers. */
+const HTTP_TOPIC = '(http)';
 
 export class IngestNode {
   readonly metrics = new Metrics();
@@ -51,6 +55,10 @@ export class IngestNode {
   private producer: KafkaProducer | undefined;
   private deadLetter: DeadLetterSink | undefined;
   private admin: Server | undefined;
+  private intake: Server | undefined;
+  /** HTTP bodies are accounted like records of a pseudo-partition that is never committed. */
+  private httpOffset = 0;
+  private readonly decodedWaiters = new Map<number, (d: DecodedMessage) => void>();
   private readonly watermark = new CommitWatermark();
   private readonly backpressure: Backpressure;
   private batchSeq = 0;
@@ -112,6 +120,14 @@ export class IngestNode {
     if (this.opts.admin.enabled) {
       this.admin = await startAdminServer(this.opts.admin.host, this.opts.admin.port, this.metrics, () => this.health());
     }
+    if (this.opts.http.enabled) {
+      this.intake = await startIntake(
+        this.opts.http,
+        (body) => this.submitHttp(body),
+        (status) => this.metrics.httpRequests.labels(String(status)).inc(),
+      );
+      this.log.info({ host: this.opts.http.host, port: this.opts.http.port }, 'HTTP span intake listening');
+    }
     const tickMs = this.opts.tickMs ?? 250;
     this.timers.push(setInterval(() => this.tick(), tickMs));
     if (this.opts.commit) this.timers.push(setInterval(() => this.commit(false), this.opts.commitIntervalMs));
@@ -138,15 +154,41 @@ export class IngestNode {
     this.applyBackpressure();
   }
 
+  private submitHttp(body: Buffer): Promise<DecodedMessage> {
+    if (this.stopping || !this.pool) return Promise.reject(new Error('shutting down: not accepting spans'));
+    const batchId = ++this.batchSeq;
+    const offset = this.httpOffset++;
+    this.watermark.register(HTTP_TOPIC, 0, batchId, offset, offset, 1, body.length);
+    const data = new ArrayBuffer(body.length);
+    new Uint8Array(data).set(body);
+    const done = new Promise<DecodedMessage>((resolve) => this.decodedWaiters.set(batchId, resolve));
+    this.pool.dispatch({
+      type: 'batch',
+      batchId,
+      topic: HTTP_TOPIC,
+      partition: 0,
+      data,
+      ends: Uint32Array.of(body.length),
+      offsets: Float64Array.of(offset),
+    });
+    return done;
+  }
+
   private resolve(batchId: number, count: number): void {
     this.watermark.resolve(batchId, count);
   }
 
   private onWorkerMessage(worker: number, msg: WorkerToCoordinator): void {
     switch (msg.type) {
-      case 'decoded':
+      case 'decoded': {
         this.watermark.decoded(msg.batchId, msg.units);
+        const waiter = this.decodedWaiters.get(msg.batchId);
+        if (waiter) {
+          this.decodedWaiters.delete(msg.batchId);
+          waiter(msg);
+        }
         break;
+      }
       case 'resolved':
         for (let i = 0; i < msg.batchIds.length; i++) this.resolve(msg.batchIds[i] as number, msg.counts[i] as number);
         break;
@@ -313,6 +355,7 @@ export class IngestNode {
     this.log.info({ reason }, 'stopping: draining windows and writes');
     const source = this.source;
     source?.stop();
+    this.intake?.close();
     await source?.waitLoopIdle();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
@@ -327,6 +370,7 @@ export class IngestNode {
     await this.pool?.close().catch((err: Error) => this.log.warn({ err: err.message }, 'worker pool close'));
     await this.producer?.close().catch(() => undefined);
     await new Promise<void>((r) => (this.admin ? this.admin.close(() => r()) : r()));
+    await new Promise<void>((r) => (this.intake ? this.intake.close(() => r()) : r()));
     const summary: NodeSummary = {
       messages: this.messages,
       bytes: this.bytes,
