@@ -352,7 +352,8 @@ export class IngestNode {
   }
 
   private async doStop(reason: string): Promise<NodeSummary> {
-    this.log.info({ reason }, 'stopping: draining windows and writes');
+    const quiet = reason === 'startup failed';
+    if (!quiet) this.log.info({ reason }, 'stopping: draining windows and writes');
     const source = this.source;
     source?.stop();
     this.intake?.close();
@@ -379,7 +380,7 @@ export class IngestNode {
       durationMs: Date.now() - this.started,
       unresolvedAtExit: unresolved,
     };
-    this.log.info(summary, 'stopped');
+    if (!quiet) this.log.info(summary, 'stopped');
     this.finished?.();
     return summary;
   }
