@@ -9,6 +9,7 @@ import { createSearchClient, detectVersion } from '../../workers/sink/elasticsea
 import { loadConfig } from '../config/load.js';
 import type { Command as ConfigCommand, ConfigFor } from '../config/schema.js';
 import { toWorkerSettings } from '../config/worker-settings.js';
+import type { IngestNode, NodeOptions } from '../ingest/node.js';
 import { ensureTemplates } from '../sink/elasticsearch/templates.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 
@@ -59,5 +60,53 @@ export async function preflight(config: ConfigFor<'ingest'>, log: Logger): Promi
     return toWorkerSettings(config, { supportsTypes: version.supportsTypes, delimiter: version.delimiter });
   } finally {
     await client.close();
+  }
+}
+
+/** The node options both commands derive from the config; replay overrides the source and commits. */
+export function nodeOptions(config: ConfigFor<'ingest'>, workerSettings: WorkerSettings): NodeOptions {
+  const k = config.kafka;
+  return {
+    source: {
+      bootstrapServers: k.bootstrapServers,
+      groupId: k.groupId,
+      clientId: k.clientId,
+      topics: [...k.topic],
+      autoOffsetReset: k.autoOffsetReset,
+      batchMaxMessages: k.batchMaxMessages,
+      fetchWaitMs: k.fetchWaitMs,
+      extra: { 'fetch.max.bytes': String(Math.max(k.batchMaxBytes, 1024 * 1024)), ...k.librdkafka },
+    },
+    deadLetterTopic: k.deadLetterTopic,
+    deadLetter: 'kafka',
+    workers: config.workers,
+    workerSettings,
+    commitIntervalMs: k.commitIntervalMs,
+    backpressure: config.backpressure,
+    admin: config.admin,
+    http: config.http,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    commit: true,
+  };
+}
+
+/** Starts the node and runs it to its end: SIGTERM/SIGINT drain it, a second signal exits at once. */
+export async function runNode(node: IngestNode, log: Logger): Promise<void> {
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      log.warn({ signal: sig }, 'second signal: exiting without draining (uncommitted work is redelivered)');
+      process.exit(130);
+    }
+    void node.stop(sig);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await node.start();
+    await node.done;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   }
 }

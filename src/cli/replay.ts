@@ -1,9 +1,101 @@
+import { formatError } from '../errors.js';
+import { IngestNode } from '../ingest/node.js';
+import { planReplay } from '../replay/plan.js';
+import { ReplayProgress } from '../replay/progress.js';
+import { byReason, formatSummary, type ReplaySummary, sumEvent } from '../replay/summary.js';
 import type { Command } from './main.js';
+import { loadOrExit, nodeOptions, preflight, runNode } from './pipeline-setup.js';
 
 export const command: Command = {
-  summary: 'replay',
-  run: async () => {
-    process.stderr.write('tracefold replay: not built yet in this version (see the open issues); nothing was done\n');
-    return 2;
+  summary: 're-ingest a bounded range of a topic',
+  async run(argv) {
+    const loaded = loadOrExit('replay', argv);
+    if ('exit' in loaded) return loaded.exit;
+    const { config, log } = loaded;
+    const started = Date.now();
+    const r = config.replay;
+    const topic = config.kafka.topic[0] as string;
+    if (config.kafka.topic.length !== 1) {
+      process.stderr.write('tracefold replay: give exactly one --topic\n');
+      return 2;
+    }
+    let node: IngestNode | undefined;
+    try {
+      const ranges = await planReplay({
+        bootstrapServers: config.kafka.bootstrapServers,
+        topic,
+        partitions: r.partitions,
+        from: r.from,
+        to: r.to,
+        group: r.group,
+        resume: r.commit,
+      });
+      const workerSettings = await preflight(config, log);
+      const base = nodeOptions(config, workerSettings);
+      const todo = ranges.filter((x) => x.end > x.start);
+      node = new IngestNode(
+        {
+          ...base,
+          source: {
+            ...base.source,
+            groupId: r.group,
+            assignment: todo.map((x) => ({ topic: x.topic, partition: x.partition, offset: x.start })),
+          },
+          ranges,
+          commit: r.commit,
+          deadLetter: r.dryRun ? 'count' : 'kafka',
+          admin: { ...base.admin, enabled: false },
+          http: { ...base.http, enabled: false },
+        },
+        log,
+      );
+      const n = node;
+      log.info({ ranges: ranges.map((x) => `${x.partition}:[${x.start},${x.end})`), group: r.group }, 'replay plan');
+      const progress = new ReplayProgress(() => ({ ranges: n.progress(), spans: sumEvent(n.pipelineTotals, 'spans_decoded') }));
+      progress.start();
+      try {
+        await runNode(n, log);
+      } finally {
+        progress.stop();
+      }
+      const totals = n.pipelineTotals;
+      const counts = n.counts;
+      const quarantined = byReason(totals, 'decode_errors');
+      const rejected = sumEvent(totals, 'spans_rejected');
+      if (rejected > 0) quarantined.rejected = rejected;
+      const durationSec = Math.max(0.001, (Date.now() - started) / 1000);
+      const spans = sumEvent(totals, 'spans_decoded');
+      const summary: ReplaySummary = {
+        topic,
+        partitions: ranges.map((x) => x.partition),
+        dryRun: r.dryRun,
+        sink:
+          config.sink.kind === 'elasticsearch'
+            ? `${config.es.hosts.join(',')} (index ${config.es.index})`
+            : config.sink.kind === 'file'
+              ? `file ${config.sink.file}`
+              : 'nothing',
+        messages: counts.messages,
+        bytes: counts.bytes,
+        spans,
+        traces: sumEvent(totals, 'traces_flushed'),
+        quarantined,
+        filtered: byReason(totals, 'spans_filtered'),
+        sampledOut: {},
+        written: counts.resolvedByWorkers,
+        deadLettered: counts.deadLettered,
+        unresolvedMessages: counts.outstanding,
+        durationMs: Math.round(durationSec * 1000),
+        spansPerSecond: spans / durationSec,
+        messagesPerSecond: counts.messages / durationSec,
+        ok: counts.outstanding === 0 && rejected === 0 && !n.failed,
+      };
+      process.stdout.write(r.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+      return summary.ok ? 0 : 1;
+    } catch (err) {
+      process.stderr.write(`${formatError(err)}\n`);
+      if (node) await node.stop('startup failed').catch(() => undefined);
+      return 2;
+    }
   },
 };

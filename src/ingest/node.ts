@@ -10,6 +10,7 @@ import { WorkerPool } from '../dispatch/pool.js';
 import { TracefoldError } from '../errors.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { KafkaProducer } from '../kafka/producer.js';
+import type { PartitionRange } from '../replay/plan.js';
 import { DeadLetterSink } from '../sink/dead-letter/producer.js';
 import { startIntake } from '../source/http/intake.js';
 import { Backpressure } from '../source/kafka/backpressure.js';
@@ -28,8 +29,10 @@ export interface NodeOptions {
   admin: { enabled: boolean; host: string; port: number };
   http: { enabled: boolean; host: string; port: number; maxBodyBytes: number };
   shutdownTimeoutMs: number;
-  /** Replay: stop once every partition reached this next-offset and all is resolved. */
-  endOffsets?: Map<string, number>;
+  /** Replay: fixed [start, end) offset ranges; the node stops once all are consumed and resolved. */
+  ranges?: readonly PartitionRange[];
+  /** 'count' (dry run) resolves dead letters without producing them. */
+  deadLetter: 'kafka' | 'count';
   /** Replay without committing. */
   commit: boolean;
   tickMs?: number;
@@ -47,6 +50,20 @@ export interface NodeSummary {
 const tpKey = (t: string, p: number): string => `${t}\u0000${p}`;
 /** Pseudo-topic of HTTP intake bodies in the watermark and dead-letter headers. */
 const HTTP_TOPIC = '(http)';
+
+/** Keeps only the records of a batch below `end` (the views share the transferred buffers). */
+function trimBatch(b: RawBatch, end: number): RawBatch {
+  let n = 0;
+  while (n < b.offsets.length && (b.offsets[n] as number) < end) n++;
+  const ends = b.ends.subarray(0, n);
+  return {
+    ...b,
+    ends,
+    offsets: b.offsets.subarray(0, n),
+    lastOffset: b.offsets[n - 1] as number,
+    bytes: n > 0 ? (ends[n - 1] as number) : 0,
+  };
+}
 
 export class IngestNode {
   readonly metrics = new Metrics();
@@ -73,6 +90,10 @@ export class IngestNode {
   private bytes = 0;
   private deadLettered = 0;
   private consumedUpTo = new Map<string, number>();
+  private readonly endOffsets = new Map<string, number>();
+  private resolvedByWorkers = 0;
+  /** Pipeline counters reported by workers, summed: `event|labels` → n (for summaries). */
+  readonly pipelineTotals = new Map<string, number>();
   private finished: (() => void) | undefined;
   readonly done: Promise<void>;
 
@@ -90,22 +111,24 @@ export class IngestNode {
     this.done = new Promise((r) => {
       this.finished = r;
     });
+    for (const r of opts.ranges ?? []) {
+      this.endOffsets.set(tpKey(r.topic, r.partition), r.end);
+      this.consumedUpTo.set(tpKey(r.topic, r.partition), r.start);
+    }
   }
 
   async start(): Promise<void> {
     const { source: so } = this.opts;
-    this.producer = await KafkaProducer.connect(so.bootstrapServers);
-    await ensureTopics(so.bootstrapServers, [{ topic: this.opts.deadLetterTopic, partitions: 1 }]);
-    this.deadLetter = new DeadLetterSink(
-      this.producer,
-      this.opts.deadLetterTopic,
-      (rec) => {
-        this.deadLettered++;
-        this.metrics.deadLettered.labels(rec.code).inc();
-        this.resolve(rec.batchId, 1);
-      },
-      (err) => this.log.warn({ err: err.message }, 'dead-letter delivery failed; retrying'),
-    );
+    if (this.opts.deadLetter === 'kafka') {
+      this.producer = await KafkaProducer.connect(so.bootstrapServers);
+      await ensureTopics(so.bootstrapServers, [{ topic: this.opts.deadLetterTopic, partitions: 1 }]);
+      this.deadLetter = new DeadLetterSink(
+        this.producer,
+        this.opts.deadLetterTopic,
+        (rec) => this.onDeadLettered(rec.batchId, rec.code),
+        (err) => this.log.warn({ err: err.message }, 'dead-letter delivery failed; retrying'),
+      );
+    }
     this.pool = new WorkerPool(this.opts.workers, this.opts.workerSettings, {
       onMessage: (w, msg) => this.onWorkerMessage(w, msg),
       onWorkerError: (w, err) => this.onFatal(new TracefoldError('TF_WORKER_FAILED', `worker ${w} failed: ${err.message}`, { worker: w })),
@@ -139,8 +162,21 @@ export class IngestNode {
     );
   }
 
+  private onDeadLettered(batchId: number, code: string): void {
+    this.deadLettered++;
+    this.metrics.deadLettered.labels(code).inc();
+    this.resolve(batchId, 1);
+  }
+
   private onBatch(b: RawBatch): void {
     if (this.stopping) return;
+    const end = this.endOffsets.get(tpKey(b.topic, b.partition));
+    if (end !== undefined) {
+      // Replay: records at or past the fixed end are not ours; stop fetching that partition.
+      if (b.lastOffset >= end - 1) this.source?.pause([{ topic: b.topic, partition: b.partition }]);
+      if (b.firstOffset >= end) return;
+      if (b.lastOffset >= end) b = trimBatch(b, end);
+    }
     const pool = this.pool as WorkerPool;
     const batchId = ++this.batchSeq;
     const n = b.ends.length;
@@ -190,14 +226,26 @@ export class IngestNode {
         break;
       }
       case 'resolved':
-        for (let i = 0; i < msg.batchIds.length; i++) this.resolve(msg.batchIds[i] as number, msg.counts[i] as number);
+        for (let i = 0; i < msg.batchIds.length; i++) {
+          this.resolve(msg.batchIds[i] as number, msg.counts[i] as number);
+          this.resolvedByWorkers += msg.counts[i] as number;
+        }
         break;
       case 'dead-letter':
-        for (const rec of msg.records) (this.deadLetter as DeadLetterSink).write(rec);
+        for (const rec of msg.records) {
+          if (this.deadLetter) this.deadLetter.write(rec);
+          else this.onDeadLettered(rec.batchId, rec.code);
+        }
         break;
       case 'stats': {
         const w = String(worker);
         this.metrics.addWorkerCounters(msg.counters);
+        for (const [event, byLabels] of Object.entries(msg.counters)) {
+          for (const [labels, n] of Object.entries(byLabels)) {
+            const k = labels ? `${event}|${labels}` : event;
+            this.pipelineTotals.set(k, (this.pipelineTotals.get(k) ?? 0) + n);
+          }
+        }
         this.metrics.bufferedSpans.labels(w).set(msg.gauges.bufferedSpans);
         this.metrics.bufferedTraces.labels(w).set(msg.gauges.bufferedTraces);
         this.metrics.bufferedBytes.labels(w).set(msg.gauges.bufferedBytes);
@@ -226,7 +274,7 @@ export class IngestNode {
     const totals = this.watermark.totals();
     this.metrics.outstandingBytes.set(totals.bytes);
     this.metrics.outstandingMessages.set(totals.messages);
-    if (this.opts.endOffsets && !this.stopping && this.replayComplete()) void this.stop('replay range done');
+    if (this.opts.ranges && !this.stopping && this.replayComplete()) void this.stop('replay range done');
   }
 
   private applyBackpressure(): void {
@@ -253,12 +301,28 @@ export class IngestNode {
   }
 
   private replayComplete(): boolean {
-    const end = this.opts.endOffsets as Map<string, number>;
-    for (const [k, target] of end) {
-      const got = this.consumedUpTo.get(k) ?? -1;
-      if (got < target) return false;
+    for (const [k, target] of this.endOffsets) {
+      if ((this.consumedUpTo.get(k) ?? -1) < target) return false;
     }
     return this.watermark.isIdle();
+  }
+
+  /** Replay progress: per range, the next offset consumed so far. */
+  progress(): Array<PartitionRange & { next: number }> {
+    return (this.opts.ranges ?? []).map((r) => ({
+      ...r,
+      next: Math.min(r.end, this.consumedUpTo.get(tpKey(r.topic, r.partition)) ?? r.start),
+    }));
+  }
+
+  get counts(): { messages: number; bytes: number; resolvedByWorkers: number; deadLettered: number; outstanding: number } {
+    return {
+      messages: this.messages,
+      bytes: this.bytes,
+      resolvedByWorkers: this.resolvedByWorkers,
+      deadLettered: this.deadLettered,
+      outstanding: this.watermark.totals().messages,
+    };
   }
 
   private commit(sync: boolean): void {

@@ -55,7 +55,20 @@ function normalizeHex(raw: string, maxLen: number): string | null {
 }
 
 /** Trace ID rules: ≤16 → pad to 16; 17–31 → pad to 32; 32 with a zero upper half → lower 16. */
+// One-entry memo: the spans of a message mostly share one trace ID, so the check runs once per
+// trace instead of once per span. Pure function of the input, so sharing it is safe.
+let lastTraceIdIn = '';
+let lastTraceIdOut: string | null = null;
+
 export function normalizeTraceId(raw: string): string | null {
+  if (raw === lastTraceIdIn) return lastTraceIdOut;
+  const out = traceIdRules(raw);
+  lastTraceIdIn = raw;
+  lastTraceIdOut = out;
+  return out;
+}
+
+function traceIdRules(raw: string): string | null {
   const hex = normalizeHex(raw, 32);
   if (hex === null || hex === '') return null;
   const len = hex.length;

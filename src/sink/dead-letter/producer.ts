@@ -3,8 +3,9 @@
  * bytes and `tracefold-*` headers. A record counts as resolved only once Kafka acknowledged it;
  * a failed delivery is retried (capped backoff) rather than dropped.
  */
-import type { KafkaProducer } from '../../kafka/producer.js';
+
 import type { DeadLetterRecord } from '../../../workers/protocol.js';
+import type { KafkaProducer } from '../../kafka/producer.js';
 
 export class DeadLetterSink {
   private pending = 0;

@@ -1,0 +1,66 @@
+/** The end-of-replay report, built from the node's counters (printed as text or `--json`). */
+export interface ReplaySummary {
+  topic: string;
+  partitions: number[];
+  dryRun: boolean;
+  sink: string;
+  messages: number;
+  bytes: number;
+  spans: number;
+  traces: number;
+  /** Decode errors and search-engine rejections, by reason. */
+  quarantined: Record<string, number>;
+  filtered: Record<string, number>;
+  /** Sampling is not built yet: every trace is kept (policy keep_all). */
+  sampledOut: Record<string, number>;
+  /** Spans acknowledged by the sink (or, in a dry run, that would have been written). */
+  written: number;
+  deadLettered: number;
+  /** Records whose spans were not all resolved when the replay ended. */
+  unresolvedMessages: number;
+  durationMs: number;
+  spansPerSecond: number;
+  messagesPerSecond: number;
+  ok: boolean;
+}
+
+/** Sums `event|a=b,reason=r` totals of one event into reason → n. */
+export function byReason(totals: ReadonlyMap<string, number>, event: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of totals) {
+    const [ev, labels = ''] = k.split('|');
+    if (ev !== event) continue;
+    const reason = /(?:^|,)reason=([^,]*)/.exec(labels)?.[1] ?? 'unknown';
+    out[reason] = (out[reason] ?? 0) + n;
+  }
+  return out;
+}
+
+export function sumEvent(totals: ReadonlyMap<string, number>, event: string): number {
+  let n = 0;
+  for (const [k, v] of totals) if (k === event || k.startsWith(`${event}|`)) n += v;
+  return n;
+}
+
+export function formatSummary(s: ReplaySummary): string {
+  const kv = (r: Record<string, number>): string =>
+    Object.keys(r).length === 0
+      ? 'none'
+      : Object.entries(r)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ');
+  return [
+    `replay of ${s.topic} [partitions ${s.partitions.join(',')}]${s.dryRun ? ' (dry run: nothing written)' : ''} → ${s.sink}`,
+    `  messages      ${s.messages} (${(s.bytes / 1048576).toFixed(1)} MiB)`,
+    `  spans         ${s.spans} in ${s.traces} traces`,
+    `  quarantined   ${kv(s.quarantined)}`,
+    `  filtered      ${kv(s.filtered)}`,
+    `  sampled out   ${kv(s.sampledOut)} (sampling policy: keep_all)`,
+    `  ${s.dryRun ? 'would write' : 'written    '}   ${s.written} spans; dead-lettered ${s.deadLettered} records`,
+    `  duration      ${(s.durationMs / 1000).toFixed(1)} s, ${s.spansPerSecond.toFixed(0)} spans/s, ${s.messagesPerSecond.toFixed(0)} messages/s`,
+    s.ok
+      ? '  result        ok'
+      : `  result        FAILED: ${s.unresolvedMessages} messages not fully written, ${s.quarantined.rejected ?? 0} spans rejected`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,544 @@
+/**
+ * Per-worker trace windows: buffer the spans of each trace until the trace is (probably) complete,
+ * then hand the whole trace to the next stage (sample → write) in one piece.
+ *
+ * A window opens at a trace's first span and flushes when, whichever comes first:
+ *   - quiet:      no span for `quietMs` (checked on `tick`),
+ *   - max_window: `maxWindowMs` since it opened (checked on `tick`),
+ *   - span_cap:   it holds `maxSpansPerTrace` spans (immediately, in `add`),
+ *   - memory:     the worker's buffered bytes pass `maxBufferedBytes`; the oldest windows (by open
+ *                 time) flush until bytes are at most the low-water mark (in `add` and `tick`),
+ *   - drain:      `flushAll()` (shutdown, rebalance).
+ *
+ * After a flush, the caller records the sampler's decision (`recordDecision`); spans of that trace
+ * arriving later are late spans: `add` does not buffer them but returns the decision, so the caller
+ * writes (or drops) them at once. The decision cache is an LRU with a sliding TTL; once it forgot a
+ * trace, a late span simply opens a new window (written under the same trace ID anyway).
+ *
+ * Pure logic: no I/O, no timers, no Date.now(). Time arrives only as `now` arguments (the
+ * coordinator's ticks, see protocol.ts) and is clamped to be non-decreasing, so a clock step back
+ * can neither reorder the due lists nor make a window flush early.
+ *
+ * Cost model (why the structure): windows are kept in two intrusive doubly-linked lists,
+ *   - by open time (append on open, never moves): its head is the next `max_window` due and the
+ *     oldest window for memory shedding;
+ *   - by last activity (moved to the tail on every add, O(1)): its head is the next `quiet` due.
+ * Because the clock is monotonic, both lists stay sorted, so `tick` only looks at the two heads:
+ * O(1) and zero allocation when nothing is due, O(flushed) otherwise. A lazy min-heap would cost
+ * O(log n) per re-arm plus stale entries; a timing wheel needs a slot array and still moves windows
+ * on every add; neither beats a list that is already in deadline order.
+ *
+ * Units accounting: each window records which batch ids its spans came from and how many of each
+ * (two inline slots, an overflow array only for traces spread over 3+ batches), so the flushed trace
+ * carries exactly the units its writer must resolve (protocol.ts `resolved`).
+ */
+
+export type FlushReason = 'quiet' | 'max_window' | 'span_cap' | 'memory' | 'drain';
+
+export const FLUSH_REASONS: readonly FlushReason[] = ['quiet', 'max_window', 'span_cap', 'memory', 'drain'];
+
+/** What the sampler decided for a trace. Callers should reuse a few constant objects (no per-trace allocation). */
+export interface TraceDecision {
+  readonly keep: boolean;
+  /** Policy name, used as a metric label for drops (e.g. 'always', 'rate', 'error'). */
+  readonly policy: string;
+}
+
+/** Returned by `add` for a late span: the decision already taken for its trace. */
+export type LateDecision = TraceDecision;
+
+/** Units held per batch, as parallel arrays (the shape of protocol.ts `ResolvedMessage`). */
+export interface BatchUnits {
+  ids: number[];
+  counts: number[];
+}
+
+/** A whole trace leaving its window. `entries` and `batches` are handed over: the receiver owns them. */
+export interface FlushedTrace<E> {
+  traceId: string;
+  entries: E[];
+  /** Sum of the byte sizes given to `add`. */
+  bytes: number;
+  spanCount: number;
+  batches: BatchUnits;
+  reason: FlushReason;
+  openedAt: number;
+  lastAt: number;
+}
+
+export type FlushSink<E> = (trace: FlushedTrace<E>) => void;
+
+export interface TraceWindowsOptions {
+  /** Flush a trace after this long without a new span. [5000] */
+  quietMs?: number;
+  /** Flush a trace this long after its first span, whatever happens. [30000] */
+  maxWindowMs?: number;
+  /** Flush a trace as soon as it holds this many spans (Zipkin's reader returns at most 10 000). [10000] */
+  maxSpansPerTrace?: number;
+  /** Budget for the bytes given to `add`, over all buffered traces. [128 MiB] */
+  maxBufferedBytes?: number;
+  /** Memory shedding stops once buffered bytes are at most `maxBufferedBytes * lowWaterRatio`. [0.8] */
+  lowWaterRatio?: number;
+  /** How long a flushed trace's decision is remembered after its last use. [maxWindowMs * 2] */
+  lateDecisionTtlMs?: number;
+  /** How many decisions are remembered (least recently used forgotten first); 0 disables. [100000] */
+  lateDecisionCacheSize?: number;
+}
+
+export const WINDOW_DEFAULTS = {
+  quietMs: 5_000,
+  maxWindowMs: 30_000,
+  maxSpansPerTrace: 10_000,
+  maxBufferedBytes: 128 * 1024 * 1024,
+  lowWaterRatio: 0.8,
+  lateDecisionCacheSize: 100_000,
+} as const;
+
+/** Plain cumulative numbers; the caller diffs them into its stats report. */
+export interface WindowCounters {
+  /** Traces flushed, by reason. */
+  flushedTraces: Record<FlushReason, number>;
+  /** Spans flushed, by reason. */
+  flushedSpans: Record<FlushReason, number>;
+  /** Late spans whose cached decision was keep / drop. */
+  lateKept: number;
+  lateDropped: number;
+  /** Decisions forgotten because their TTL passed / because the cache was full. */
+  decisionsExpired: number;
+  decisionsEvicted: number;
+}
+
+/** One open window. Fields are plain numbers/pointers so V8 keeps one hidden class for all. */
+class Window<E> {
+  entries: E[];
+  bytes: number;
+  /** Batch slot 0 is always used (the first span's batch); slot 1 is -1 until a second batch shows up. */
+  b0: number;
+  c0 = 1;
+  b1 = -1;
+  c1 = 0;
+  /** Batches beyond the first two, interleaved [id, count, id, count, …]. */
+  more: number[] | null = null;
+  agePrev: Window<E> | null = null;
+  ageNext: Window<E> | null = null;
+  quietPrev: Window<E> | null = null;
+  quietNext: Window<E> | null = null;
+
+  constructor(
+    readonly traceId: string,
+    entry: E,
+    bytes: number,
+    batchId: number,
+    readonly openedAt: number,
+    public lastAt: number,
+  ) {
+    this.entries = [entry];
+    this.bytes = bytes;
+    this.b0 = batchId;
+  }
+
+  countBatch(batchId: number): void {
+    if (this.b0 === batchId) {
+      this.c0++;
+    } else if (this.b1 === batchId) {
+      this.c1++;
+    } else if (this.b1 === -1) {
+      this.b1 = batchId;
+      this.c1 = 1;
+    } else {
+      const more = this.more;
+      if (more === null) {
+        this.more = [batchId, 1];
+        return;
+      }
+      // Newest batch last: consecutive spans of one batch hit on the first comparison.
+      for (let i = more.length - 2; i >= 0; i -= 2) {
+        if (more[i] === batchId) {
+          more[i + 1] = (more[i + 1] as number) + 1;
+          return;
+        }
+      }
+      more.push(batchId, 1);
+    }
+  }
+
+  batchUnits(): BatchUnits {
+    const ids = [this.b0];
+    const counts = [this.c0];
+    if (this.b1 !== -1) {
+      ids.push(this.b1);
+      counts.push(this.c1);
+    }
+    const more = this.more;
+    if (more !== null) {
+      for (let i = 0; i < more.length; i += 2) {
+        ids.push(more[i] as number);
+        counts.push(more[i + 1] as number);
+      }
+    }
+    return { ids, counts };
+  }
+}
+
+/** One remembered decision; the LRU list is also in expiry order (sliding TTL + monotonic clock). */
+class DecisionNode {
+  prev: DecisionNode | null = null;
+  next: DecisionNode | null = null;
+  constructor(
+    public traceId: string,
+    public decision: TraceDecision,
+    public expiresAt: number,
+  ) {}
+}
+
+function checkNumber(name: string, value: number, min: number, integer: boolean): number {
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`window.${name} must be ${integer ? 'an integer' : 'a finite number'} ≥ ${min}, got ${value}`);
+  }
+  return value;
+}
+
+export class TraceWindows<E> {
+  readonly quietMs: number;
+  readonly maxWindowMs: number;
+  readonly maxSpansPerTrace: number;
+  readonly lateDecisionTtlMs: number;
+  readonly lateDecisionCacheSize: number;
+  private maxBytes: number;
+  private lowWaterBytes: number;
+  private readonly lowWaterRatio: number;
+
+  readonly counters: WindowCounters = {
+    flushedTraces: { quiet: 0, max_window: 0, span_cap: 0, memory: 0, drain: 0 },
+    flushedSpans: { quiet: 0, max_window: 0, span_cap: 0, memory: 0, drain: 0 },
+    lateKept: 0,
+    lateDropped: 0,
+    decisionsExpired: 0,
+    decisionsEvicted: 0,
+  };
+
+  private readonly windows = new Map<string, Window<E>>();
+  private ageHead: Window<E> | null = null;
+  private ageTail: Window<E> | null = null;
+  private quietHead: Window<E> | null = null;
+  private quietTail: Window<E> | null = null;
+  private spans = 0;
+  private bytes = 0;
+  /** Latest time seen; every `now` is clamped up to it. */
+  private clock = Number.NEGATIVE_INFINITY;
+  /** Set while the flush callback runs: windows must not change under an iterating flush loop. */
+  private flushing = false;
+
+  private readonly decisions = new Map<string, DecisionNode>();
+  private decisionHead: DecisionNode | null = null;
+  private decisionTail: DecisionNode | null = null;
+
+  constructor(
+    private readonly onFlush: FlushSink<E>,
+    options: TraceWindowsOptions = {},
+  ) {
+    this.quietMs = checkNumber('quietMs', options.quietMs ?? WINDOW_DEFAULTS.quietMs, 1, false);
+    this.maxWindowMs = checkNumber('maxWindowMs', options.maxWindowMs ?? WINDOW_DEFAULTS.maxWindowMs, 1, false);
+    this.maxSpansPerTrace = checkNumber('maxSpansPerTrace', options.maxSpansPerTrace ?? WINDOW_DEFAULTS.maxSpansPerTrace, 1, true);
+    this.lowWaterRatio = options.lowWaterRatio ?? WINDOW_DEFAULTS.lowWaterRatio;
+    if (!(this.lowWaterRatio > 0 && this.lowWaterRatio <= 1)) {
+      throw new RangeError(`window.lowWaterRatio must be in (0, 1], got ${this.lowWaterRatio}`);
+    }
+    this.maxBytes = 0;
+    this.lowWaterBytes = 0;
+    this.setMaxBufferedBytes(options.maxBufferedBytes ?? WINDOW_DEFAULTS.maxBufferedBytes);
+    this.lateDecisionTtlMs = checkNumber('lateDecisionTtlMs', options.lateDecisionTtlMs ?? this.maxWindowMs * 2, 0, false);
+    this.lateDecisionCacheSize = checkNumber(
+      'lateDecisionCacheSize',
+      options.lateDecisionCacheSize ?? WINDOW_DEFAULTS.lateDecisionCacheSize,
+      0,
+      true,
+    );
+  }
+
+  /** Buffered spans (gauge). */
+  get bufferedSpans(): number {
+    return this.spans;
+  }
+
+  /** Open windows (gauge). */
+  get bufferedTraces(): number {
+    return this.windows.size;
+  }
+
+  /** Sum of the byte sizes of buffered entries (gauge). */
+  get bufferedBytes(): number {
+    return this.bytes;
+  }
+
+  /** Decisions currently remembered (gauge). */
+  get decisionCacheSize(): number {
+    return this.decisions.size;
+  }
+
+  get maxBufferedBytes(): number {
+    return this.maxBytes;
+  }
+
+  /** Changes the memory budget (e.g. under heap pressure); shedding happens on the next add or tick. */
+  setMaxBufferedBytes(bytes: number): void {
+    this.maxBytes = checkNumber('maxBufferedBytes', bytes, 1, false);
+    this.lowWaterBytes = Math.floor(bytes * this.lowWaterRatio);
+  }
+
+  /**
+   * Buffers one span (`entry`, `bytes` of budget, one unit of batch `batchId`) of `traceId`, or, if
+   * the trace was already flushed and its decision is remembered, returns that decision without
+   * buffering: the caller then writes or drops the span itself and resolves its unit.
+   * May call the flush callback synchronously (span cap, memory budget).
+   */
+  add(traceId: string, entry: E, bytes: number, batchId: number, now: number): 'buffered' | LateDecision {
+    if (this.flushing) throw new Error('TraceWindows.add called from inside the flush callback');
+    if (!(bytes >= 0) || !(batchId >= 0)) {
+      throw new RangeError(`TraceWindows.add: bytes and batchId must be ≥ 0, got bytes=${bytes} batchId=${batchId}`);
+    }
+    if (now > this.clock) this.clock = now;
+    else now = this.clock;
+
+    let w = this.windows.get(traceId);
+    if (w === undefined) {
+      if (this.decisions.size !== 0) {
+        const decision = this.lookupDecision(traceId, now);
+        if (decision !== undefined) {
+          if (decision.keep) this.counters.lateKept++;
+          else this.counters.lateDropped++;
+          return decision;
+        }
+      }
+      w = new Window<E>(traceId, entry, bytes, batchId, now, now);
+      this.windows.set(traceId, w);
+      this.ageAppend(w);
+      this.quietAppend(w);
+    } else {
+      w.entries.push(entry);
+      w.bytes += bytes;
+      w.lastAt = now;
+      w.countBatch(batchId);
+      if (this.quietTail !== w) {
+        this.quietUnlink(w);
+        this.quietAppend(w);
+      }
+    }
+    this.spans++;
+    this.bytes += bytes;
+
+    if (w.entries.length >= this.maxSpansPerTrace) this.flush(w, 'span_cap');
+    if (this.bytes > this.maxBytes) this.shed();
+    return 'buffered';
+  }
+
+  /**
+   * Advances time: flushes quiet and over-age windows, sheds memory if over budget, and forgets
+   * expired decisions. Returns the number of traces flushed. Allocates nothing when nothing is due.
+   */
+  tick(now: number): number {
+    if (this.flushing) throw new Error('TraceWindows.tick called from inside the flush callback');
+    if (now > this.clock) this.clock = now;
+    else now = this.clock;
+    let flushed = 0;
+
+    // A window that is both quiet and over age is labelled quiet: it ended on its own.
+    const quietBefore = now - this.quietMs;
+    for (let w = this.quietHead; w !== null && w.lastAt <= quietBefore; w = this.quietHead) {
+      this.flush(w, 'quiet');
+      flushed++;
+    }
+    const openedBefore = now - this.maxWindowMs;
+    for (let w = this.ageHead; w !== null && w.openedAt <= openedBefore; w = this.ageHead) {
+      this.flush(w, 'max_window');
+      flushed++;
+    }
+    if (this.bytes > this.maxBytes) flushed += this.shed();
+
+    for (let d = this.decisionHead; d !== null && d.expiresAt <= now; d = this.decisionHead) {
+      this.decisionRemove(d);
+      this.counters.decisionsExpired++;
+    }
+    return flushed;
+  }
+
+  /** Flushes every window (oldest first) with reason 'drain'. Returns the number flushed. */
+  flushAll(): number {
+    if (this.flushing) throw new Error('TraceWindows.flushAll called from inside the flush callback');
+    let flushed = 0;
+    for (let w = this.ageHead; w !== null; w = this.ageHead) {
+      this.flush(w, 'drain');
+      flushed++;
+    }
+    return flushed;
+  }
+
+  /**
+   * Earliest time at which `tick` would flush something by time (quiet or age), or Infinity when
+   * no window is open. Lets the caller skip ticks or size its timer.
+   */
+  nextDueAt(): number {
+    const q = this.quietHead;
+    const a = this.ageHead;
+    if (q === null || a === null) return Number.POSITIVE_INFINITY;
+    return Math.min(q.lastAt + this.quietMs, a.openedAt + this.maxWindowMs);
+  }
+
+  /**
+   * Remembers what was decided for a flushed trace, so its late spans follow the same decision.
+   * Call it from the flush callback (or before the next `add`), or late spans that arrive in
+   * between open a new window instead.
+   */
+  recordDecision(traceId: string, decision: TraceDecision, now: number): void {
+    if (this.lateDecisionCacheSize === 0 || this.lateDecisionTtlMs === 0) return;
+    if (now > this.clock) this.clock = now;
+    else now = this.clock;
+    const expiresAt = now + this.lateDecisionTtlMs;
+    let node = this.decisions.get(traceId);
+    if (node !== undefined) {
+      node.decision = decision;
+      node.expiresAt = expiresAt;
+      this.decisionToTail(node);
+      return;
+    }
+    if (this.decisions.size >= this.lateDecisionCacheSize) {
+      // Recycle the least recently used node: no allocation once the cache is full.
+      node = this.decisionHead as DecisionNode;
+      this.decisionRemove(node);
+      this.counters.decisionsEvicted++;
+      node.traceId = traceId;
+      node.decision = decision;
+      node.expiresAt = expiresAt;
+    } else {
+      node = new DecisionNode(traceId, decision, expiresAt);
+    }
+    this.decisions.set(traceId, node);
+    this.decisionAppend(node);
+  }
+
+  /** The remembered decision for `traceId`, if any and not expired; does not count as a late span nor refresh it. */
+  decisionFor(traceId: string, now: number): TraceDecision | undefined {
+    const node = this.decisions.get(traceId);
+    if (node === undefined || node.expiresAt <= Math.max(now, this.clock)) return undefined;
+    return node.decision;
+  }
+
+  /** True when `traceId` has an open window. */
+  isOpen(traceId: string): boolean {
+    return this.windows.has(traceId);
+  }
+
+  private lookupDecision(traceId: string, now: number): TraceDecision | undefined {
+    const node = this.decisions.get(traceId);
+    if (node === undefined) return undefined;
+    if (node.expiresAt <= now) {
+      this.decisionRemove(node);
+      this.counters.decisionsExpired++;
+      return undefined;
+    }
+    // Sliding TTL: a trace still receiving late spans stays remembered.
+    node.expiresAt = now + this.lateDecisionTtlMs;
+    this.decisionToTail(node);
+    return node.decision;
+  }
+
+  /** Sheds oldest windows until at most the low-water mark. Returns the number flushed. */
+  private shed(): number {
+    let flushed = 0;
+    for (let w = this.ageHead; w !== null && this.bytes > this.lowWaterBytes; w = this.ageHead) {
+      this.flush(w, 'memory');
+      flushed++;
+    }
+    return flushed;
+  }
+
+  private flush(w: Window<E>, reason: FlushReason): void {
+    this.windows.delete(w.traceId);
+    this.ageUnlink(w);
+    this.quietUnlink(w);
+    const spanCount = w.entries.length;
+    this.spans -= spanCount;
+    this.bytes -= w.bytes;
+    this.counters.flushedTraces[reason]++;
+    this.counters.flushedSpans[reason] += spanCount;
+    const trace: FlushedTrace<E> = {
+      traceId: w.traceId,
+      entries: w.entries,
+      bytes: w.bytes,
+      spanCount,
+      batches: w.batchUnits(),
+      reason,
+      openedAt: w.openedAt,
+      lastAt: w.lastAt,
+    };
+    // State is consistent before the callback runs: if it throws, the trace is the caller's and
+    // the remaining due windows flush on the next tick.
+    this.flushing = true;
+    try {
+      this.onFlush(trace);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private ageAppend(w: Window<E>): void {
+    w.agePrev = this.ageTail;
+    w.ageNext = null;
+    if (this.ageTail === null) this.ageHead = w;
+    else this.ageTail.ageNext = w;
+    this.ageTail = w;
+  }
+
+  private ageUnlink(w: Window<E>): void {
+    if (w.agePrev === null) this.ageHead = w.ageNext;
+    else w.agePrev.ageNext = w.ageNext;
+    if (w.ageNext === null) this.ageTail = w.agePrev;
+    else w.ageNext.agePrev = w.agePrev;
+    w.agePrev = null;
+    w.ageNext = null;
+  }
+
+  private quietAppend(w: Window<E>): void {
+    w.quietPrev = this.quietTail;
+    w.quietNext = null;
+    if (this.quietTail === null) this.quietHead = w;
+    else this.quietTail.quietNext = w;
+    this.quietTail = w;
+  }
+
+  private quietUnlink(w: Window<E>): void {
+    if (w.quietPrev === null) this.quietHead = w.quietNext;
+    else w.quietPrev.quietNext = w.quietNext;
+    if (w.quietNext === null) this.quietTail = w.quietPrev;
+    else w.quietNext.quietPrev = w.quietPrev;
+    w.quietPrev = null;
+    w.quietNext = null;
+  }
+
+  private decisionAppend(node: DecisionNode): void {
+    node.prev = this.decisionTail;
+    node.next = null;
+    if (this.decisionTail === null) this.decisionHead = node;
+    else this.decisionTail.next = node;
+    this.decisionTail = node;
+  }
+
+  private decisionToTail(node: DecisionNode): void {
+    if (this.decisionTail === node) return;
+    // Unlink without touching the map, then append.
+    if (node.prev === null) this.decisionHead = node.next;
+    else node.prev.next = node.next;
+    if (node.next !== null) node.next.prev = node.prev;
+    this.decisionAppend(node);
+  }
+
+  private decisionRemove(node: DecisionNode): void {
+    this.decisions.delete(node.traceId);
+    if (node.prev === null) this.decisionHead = node.next;
+    else node.prev.next = node.next;
+    if (node.next === null) this.decisionTail = node.prev;
+    else node.next.prev = node.prev;
+    node.prev = null;
+    node.next = null;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Zipkin's Elasticsearch span document, byte for byte (`BulkIndexWriter.write` in
+ * openzipkin/zipkin zipkin-storage/elasticsearch; see shared/notes/zipkin-formats.md B.4–B.6).
+ *
+ * Document keys, in this order, absent values omitted (never null):
+ *   timestamp_millis  number    search enabled and floor(timestamp/1000) != 0
+ *   _q                string[]  search enabled and (annotations or tags): annotation values of
+ *                               ≤ 256 UTF-16 units, then per tag (sorted by key) `k` and `k=v`
+ *                               when k.length + v.length + 1 ≤ 256; may be `[]`
+ *   traceId parentId id kind name timestamp duration
+ *   localEndpoint / remoteEndpoint  {serviceName, ipv4, ipv6, port≠0}, omitted when empty
+ *   annotations       [{timestamp, value}] sorted by (timestamp, value), deduplicated
+ *   tags              {k: v} keys sorted by UTF-16 code units (Java TreeMap)
+ *   debug, shared     only when true (shared never on CLIENT)
+ * Bulk pair: `{"index":{"_index":I[,"_type":T],"_id":ID}}\n<doc>\n`, `_type` only on ES < 7 / OS < 2.
+ * `_id` = traceId + "-" + md5hex(doc UTF-8 bytes) for spans, "k=v" for autocomplete docs.
+ *
+ * Preconditions: spans come from `normalizeSpan` (hex IDs, lower-cased names, positive integer
+ * times). IDs and kind are therefore concatenated unescaped; everything user-supplied goes
+ * through `quote`, which reproduces Jackson's escaping.
+ */
+import { createHash } from 'node:crypto';
+import { normalizeAnnotations } from '../../src/model/normalize.js';
+import type { Annotation, Endpoint, Span } from '../../src/model/span.js';
+import { actionLine, indexDay, indexName } from './es-index.js';
+import { quote } from './json-string.js';
+
+export { type AutocompleteDoc, type AutocompleteSettings, AutocompleteTracker } from './autocomplete.js';
+export { actionLine, formatDay, type IndexType, indexDay, indexName } from './es-index.js';
+
+/** Zipkin's `SHORT_STRING_LENGTH`: longest `_q` term / autocomplete pair, in UTF-16 units. */
+export const SHORT_STRING_LENGTH = 256;
+
+/** The settings the encoder needs (a subset of `SinkSettings`). */
+export interface DocumentSettings {
+  index: string;
+  indexTypeDelimiter: string;
+  dateSeparator: string;
+  supportsTypes: boolean;
+  searchEnabled: boolean;
+}
+
+function writeEndpoint(e: Endpoint): string {
+  let out = '';
+  if (e.serviceName) out += ',"serviceName":' + quote(e.serviceName);
+  if (e.ipv4) out += ',"ipv4":' + quote(e.ipv4);
+  if (e.ipv6) out += ',"ipv6":' + quote(e.ipv6);
+  if (e.port !== undefined && e.port > 0) out += ',"port":' + e.port;
+  // Zipkin omits an endpoint equal to the empty one.
+  return out === '' ? '' : '{' + out.slice(1) + '}';
+}
+
+/** Tag keys in Java TreeMap order; JS objects enumerate integer-like keys first, so sort ourselves. */
+function sortedKeys(tags: Record<string, string>): string[] {
+  const keys = Object.keys(tags);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) return keys.sort();
+  }
+  return keys;
+}
+
+function searchTerms(annotations: readonly Annotation[] | undefined, tags: Record<string, string> | undefined, keys: string[]): string {
+  let out = '';
+  if (annotations !== undefined) {
+    for (const a of annotations) {
+      if (a.value.length > SHORT_STRING_LENGTH) continue;
+      out += ',' + quote(a.value);
+    }
+  }
+  if (tags !== undefined) {
+    for (const k of keys) {
+      const v = tags[k] as string;
+      if (k.length + v.length + 1 > SHORT_STRING_LENGTH) continue;
+      out += ',' + quote(k) + ',' + quote(k + '=' + v);
+    }
+  }
+  return '"_q":[' + out.slice(1) + '],';
+}
+
+/** The exact JSON document Zipkin writes for `span` (no trailing newline). */
+export function spanDocument(span: Span, searchEnabled: boolean): string {
+  const annotations = span.annotations !== undefined && span.annotations.length > 0 ? normalizeAnnotations(span.annotations) : undefined;
+  const tags = span.tags;
+  const keys = tags === undefined ? [] : sortedKeys(tags);
+  const timestamp = span.timestamp !== undefined && span.timestamp > 0 ? Math.trunc(span.timestamp) : 0;
+
+  let out = '{';
+  if (searchEnabled) {
+    // Java: `timestamp / 1000L` (integer division); written only when that is non-zero.
+    const millis = Math.trunc(timestamp / 1000);
+    if (millis !== 0) out += '"timestamp_millis":' + millis + ',';
+    if (annotations !== undefined || keys.length > 0) out += searchTerms(annotations, tags, keys);
+  }
+  out += '"traceId":"' + span.traceId + '"';
+  if (span.parentId !== undefined && span.parentId !== '' && span.parentId !== span.id) out += ',"parentId":"' + span.parentId + '"';
+  out += ',"id":"' + span.id + '"';
+  if (span.kind !== undefined) out += ',"kind":"' + span.kind + '"';
+  if (span.name) out += ',"name":' + quote(span.name);
+  if (timestamp !== 0) out += ',"timestamp":' + timestamp;
+  if (span.duration !== undefined && span.duration > 0) out += ',"duration":' + Math.trunc(span.duration);
+  if (span.localEndpoint !== undefined) {
+    const e = writeEndpoint(span.localEndpoint);
+    if (e !== '') out += ',"localEndpoint":' + e;
+  }
+  if (span.remoteEndpoint !== undefined) {
+    const e = writeEndpoint(span.remoteEndpoint);
+    if (e !== '') out += ',"remoteEndpoint":' + e;
+  }
+  if (annotations !== undefined) {
+    out += ',"annotations":[';
+    for (let i = 0; i < annotations.length; i++) {
+      const a = annotations[i] as Annotation;
+      out += (i === 0 ? '{"timestamp":' : ',{"timestamp":') + Math.trunc(a.timestamp) + ',"value":' + quote(a.value) + '}';
+    }
+    out += ']';
+  }
+  if (tags !== undefined && keys.length > 0) {
+    out += ',"tags":{';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      out += (i === 0 ? '' : ',') + quote(k) + ':' + quote(tags[k] as string);
+    }
+    out += '}';
+  }
+  if (span.debug === true) out += ',"debug":true';
+  if (span.shared === true && span.kind !== 'CLIENT') out += ',"shared":true';
+  return out + '}';
+}
+
+/** Zipkin's span `_id`: `traceId-md5hex(document UTF-8 bytes)`. Deterministic, so rewrites overwrite. */
+export function documentId(traceId: string, doc: string): string {
+  return traceId + '-' + createHash('md5').update(doc, 'utf8').digest('hex');
+}
+
+/** Action line and document line of one span, each newline-terminated: one bulk item. */
+export function bulkLines(span: Span, settings: DocumentSettings, nowMs?: number): string {
+  const doc = spanDocument(span, settings.searchEnabled);
+  const index = indexName(settings.index, settings.indexTypeDelimiter, 'span', indexDay(span, settings.dateSeparator, nowMs));
+  return actionLine(index, settings.supportsTypes ? 'span' : undefined, documentId(span.traceId, doc)) + '\n' + doc + '\n';
+}
+
+/**
+ * Back from a bulk item (action + document lines) to the span as plain Zipkin JSON v2, for
+ * dead-letter records: drops the index-only `timestamp_millis` and `_q`. Cold path.
+ */
+export function spanJsonFromBulkLines(lines: string): string {
+  const start = lines.indexOf('\n') + 1;
+  const end = lines.indexOf('\n', start);
+  const doc = JSON.parse(lines.slice(start, end < 0 ? undefined : end)) as Record<string, unknown>;
+  delete doc.timestamp_millis;
+  delete doc._q;
+  return JSON.stringify(doc);
+}
