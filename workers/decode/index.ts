@@ -29,8 +29,16 @@ export function decodeMessage(bytes: Uint8Array): DecodeResult {
           spans: [],
           errors: [{ encoding: 'unknown', index: -1, offset: 0, code: 'unknown_format', reason: d.reason }],
         };
-      case 'single-thrift':
-        return decodeThriftSpan(bytes);
+      case 'single-thrift': {
+        const one = decodeThriftSpan(bytes);
+        // Zipkin routes a list whose type byte is the historic typo 11 to the single-span decoder,
+        // which fails on it; salvage it as the list it is.
+        if (one.spans.length === 0 && bytes[0] === 11) {
+          const list = decodeThriftList(bytes);
+          if (list.spans.length > 0) return list;
+        }
+        return one;
+      }
       case 'list':
         switch (d.encoding) {
           case 'json-v2':
