@@ -1,0 +1,136 @@
+/**
+ * The search engine going away mid-stream: consumption pauses under backpressure instead of
+ * buffering without bound, nothing is lost, and everything is stored exactly once after it returns.
+ * The outage is a TCP proxy in front of OpenSearch that starts refusing and cutting connections.
+ */
+import assert from 'node:assert/strict';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { test } from 'node:test';
+import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
+import { KafkaProducer } from '../../../src/kafka/producer.js';
+import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
+import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { syntheticTraces } from '../../helpers/traffic.js';
+
+const ADMIN_PORT = 19465;
+
+class FlakyProxy {
+  down = false;
+  private readonly sockets = new Set<Socket>();
+  readonly server: Server;
+
+  constructor(target: URL) {
+    this.server = createServer((client) => {
+      if (this.down) {
+        client.destroy();
+        return;
+      }
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return (this.server.address() as { port: number }).port;
+  }
+
+  setDown(down: boolean): void {
+    this.down = down;
+    if (down) for (const s of this.sockets) s.destroy();
+  }
+
+  close(): void {
+    this.setDown(true);
+    this.server.close();
+  }
+}
+
+async function gauge(name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${ADMIN_PORT}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+test('search engine outage: consumption pauses, nothing is lost, nothing duplicated', { timeout: 600_000 }, async () => {
+  await requireHttp(OPENSEARCH, 'OpenSearch');
+  const proxy = new FlakyProxy(new URL(OPENSEARCH));
+  const port = await proxy.listen();
+  const topic = uniqueName('tf-outage');
+  const index = uniqueName('tfoutage');
+  await ensureTopics(KAFKA, [{ topic, partitions: 4 }]);
+  const producer = await KafkaProducer.connect(KAFKA);
+  const expected = new Set<string>();
+  const produce = async (copies: number, seed: number): Promise<void> => {
+    const sends: Promise<number>[] = [];
+    for (const t of syntheticTraces(copies, seed)) {
+      for (const s of t) expected.add(`${s.traceId}/${s.id}/${s.kind ?? ''}/${s.shared === true}/${JSON.stringify(s)}`);
+      for (let i = 0; i < t.length; i += 5) sends.push(producer.send({ topic, value: Buffer.from(JSON.stringify(t.slice(i, i + 5))) }));
+    }
+    await Promise.all(sends);
+  };
+  const tf = startTracefold(
+    [
+      'ingest',
+      '--workers',
+      '2',
+      '--admin-port',
+      String(ADMIN_PORT),
+      '--window-quiet-ms',
+      '200ms',
+      '--kafka-commit-interval-ms',
+      '500ms',
+      '--backpressure-max-outstanding-messages',
+      '300',
+      '--es-timeout-ms',
+      '2s',
+      '--es-retry-max-ms',
+      '1s',
+    ],
+    {
+      KAFKA_BOOTSTRAP_SERVERS: KAFKA,
+      KAFKA_TOPIC: topic,
+      KAFKA_GROUP_ID: uniqueName('g'),
+      ES_HOSTS: `http://127.0.0.1:${port}`,
+      ES_INDEX: index,
+      ES_INDEX_REPLICAS: '0',
+      ES_INDEX_SHARDS: '1',
+    },
+    index,
+  );
+  try {
+    await produce(2, 1);
+    await waitFor('the first traces to be stored', async () => (await countDocs(`${index}-span-*`)) > 0, 90_000);
+    proxy.setDown(true);
+    await produce(10, 2);
+    await waitFor('consumption to pause under backpressure', async () => (await gauge('tracefold_partitions_paused')) > 0, 60_000);
+    const outstanding = await gauge('tracefold_outstanding_messages');
+    assert.ok(outstanding < 300 + 4 * 500, `outstanding messages stay bounded during the outage (${outstanding})`);
+    proxy.setDown(false);
+    const uniqueDocs = new Set([...expected].map((k) => k)).size;
+    await waitFor(
+      'every span to be stored after the outage',
+      async () => (await countDocs(`${index}-span-*`)) >= uniqueDocs,
+      300_000,
+      1000,
+    );
+    tf.child.kill('SIGTERM');
+    assert.equal(await tf.exited, 0, `clean exit (log ${tf.logFile})`);
+    const stored = await storedSpanKeys(`${index}-span-*`);
+    let docs = 0;
+    for (const n of stored.values()) docs += n;
+    assert.equal(docs, uniqueDocs, 'each distinct span document stored exactly once');
+  } finally {
+    tf.child.kill('SIGKILL');
+    proxy.close();
+    await producer.close();
+    await deleteIndices(`${index}-*`);
+    await deleteTopic(KAFKA, topic).catch(() => undefined);
+  }
+});
