@@ -1,0 +1,86 @@
+/**
+ * Scale-out within a consumer group: a second node joins mid-stream, partitions are revoked from
+ * the first (which finishes and commits their work before letting go), and together they store
+ * every span exactly once with offsets committed to the end.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import Kafka from 'node-rdkafka';
+import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
+import { KafkaProducer } from '../../../src/kafka/producer.js';
+import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
+import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { syntheticTraces } from '../../helpers/traffic.js';
+
+const PARTITIONS = 6;
+
+async function committedTotal(group: string, topic: string): Promise<number> {
+  const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': KAFKA, 'group.id': group, 'enable.auto.commit': false }, {});
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+  try {
+    const parts = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }));
+    const committed = await new Promise<Kafka.TopicPartitionOffset[]>((resolve, reject) =>
+      consumer.committed(parts, 10_000, (err, tps) => (err ? reject(err) : resolve(tps))),
+    );
+    return committed.reduce((sum, tp) => sum + Math.max(0, tp.offset), 0);
+  } finally {
+    await new Promise<void>((r) => consumer.disconnect(() => r()));
+  }
+}
+
+test('a second node joins the group mid-stream: revoked work is finished, all stored once', { timeout: 600_000 }, async () => {
+  await requireHttp(OPENSEARCH, 'OpenSearch');
+  const topic = uniqueName('tf-rebalance');
+  const index = uniqueName('tfrebal');
+  const group = uniqueName('tf-rebalance-group');
+  await ensureTopics(KAFKA, [{ topic, partitions: PARTITIONS }]);
+  const docs = new Set<string>();
+  let messages = 0;
+  const producer = await KafkaProducer.connect(KAFKA);
+  try {
+    const sends: Promise<number>[] = [];
+    for (const t of syntheticTraces(20, 3)) {
+      for (const s of t) docs.add(JSON.stringify(s));
+      for (let i = 0; i < t.length; i += 5) {
+        sends.push(producer.send({ topic, value: Buffer.from(JSON.stringify(t.slice(i, i + 5))) }));
+        messages++;
+      }
+    }
+    await Promise.all(sends);
+  } finally {
+    await producer.close();
+  }
+  const args = ['ingest', '--workers', '1', '--admin-port', '0', '--window-quiet-ms', '300ms', '--kafka-commit-interval-ms', '500ms'];
+  const env = {
+    KAFKA_BOOTSTRAP_SERVERS: KAFKA,
+    KAFKA_TOPIC: topic,
+    KAFKA_GROUP_ID: group,
+    ES_HOSTS: OPENSEARCH,
+    ES_INDEX: index,
+    ES_INDEX_REPLICAS: '0',
+    ES_INDEX_SHARDS: '1',
+  };
+  const a = startTracefold(args, env, `${index}-a`);
+  let b: Running | undefined;
+  try {
+    await waitFor('node A to store some spans', async () => (await countDocs(`${index}-span-*`)) > 0, 120_000, 200);
+    b = startTracefold(args, env, `${index}-b`);
+    await waitFor('every span to be stored', async () => (await countDocs(`${index}-span-*`)) >= docs.size, 300_000, 1000);
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    assert.equal(await a.exited, 0, `node A exits cleanly (${a.logFile})`);
+    assert.equal(await b.exited, 0, `node B exits cleanly (${b.logFile})`);
+    assert.match(readFileSync(a.logFile, 'utf8'), /partitions revoked/, 'node A went through a revocation');
+    let stored = 0;
+    for (const n of (await storedSpanKeys(`${index}-span-*`)).values()) stored += n;
+    assert.equal(stored, docs.size, 'each distinct span document stored exactly once');
+    assert.equal(await committedTotal(group, topic), messages, 'offsets committed to the end');
+  } finally {
+    a.child.kill('SIGKILL');
+    b?.child.kill('SIGKILL');
+    await deleteIndices(`${index}-*`);
+    await deleteTopic(KAFKA, topic).catch(() => undefined);
+  }
+});
