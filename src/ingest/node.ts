@@ -371,7 +371,10 @@ export class IngestNode {
     );
     if (!ok) this.log.warn('revocation: not everything was written in time; the new owner will redeliver the rest (idempotent)');
     this.commit(true);
-    for (const p of parts) this.watermark.revoke(p.topic, p.partition);
+    for (const p of parts) {
+      this.watermark.revoke(p.topic, p.partition);
+      this.backpressure.forget(p.topic, p.partition);
+    }
   }
 
   private onFatal(err: Error): void {

@@ -13,7 +13,7 @@ import type { ReplaySummary } from '../../../src/replay/summary.js';
 import { createPrng } from '../../helpers/prng.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
-import { startTracefold } from '../../helpers/tracefold.js';
+import { startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
 
 const topic = uniqueName('tf-replay');
@@ -102,7 +102,9 @@ test('a time range replays the records produced inside it, visible through Zipki
     const { code, summary } = await replay(['--topic', t, '--from', from, '--to', to], `${prefix}-time`);
     assert.equal(code, 0);
     assert.equal(summary.messages, 6);
-    for (const tr of inside) assert.ok(await zipkinHas(tr[0]?.traceId as string), 'a trace inside the range is served by Zipkin');
+    // Acknowledged writes become searchable at the next index refresh (1 s by default).
+    for (const tr of inside)
+      await waitFor(`trace ${tr[0]?.traceId} to be served by Zipkin`, () => zipkinHas(tr[0]?.traceId as string), 15_000, 250);
     for (const tr of [...before, ...afterwards])
       assert.equal(await zipkinHas(tr[0]?.traceId as string), false, 'a trace outside the range was not replayed');
   } finally {
