@@ -114,11 +114,12 @@ function isIpv4(s: string): boolean {
 }
 
 function normalizeIpv6(raw: string): { ipv4?: string; ipv6?: string } | null {
-  // Zipkin keeps IPv6 in its compressed lower-case form and maps ::ffff:a.b.c.d back to IPv4.
+  // Zipkin (Endpoint.detectFamily) keeps IPv6 text in its compressed lower-case form and turns the
+  // dotted embedded forms ::a.b.c.d and ::ffff:a.b.c.d (or ::0000:…) into IPv4.
   const s = raw.toLowerCase();
   if (s.length > 45 || s.indexOf(':') < 0) return null;
-  const mapped = /^(?:0{0,4}:){0,5}(?:0{0,4}:)?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(s) ?? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (mapped?.[1] && isIpv4(mapped[1])) return { ipv4: mapped[1] };
+  const embedded = /^::(?:[f0]{4}:)?(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (embedded?.[1] && isIpv4(embedded[1])) return { ipv4: embedded[1] };
   const groups = expandIpv6(s);
   if (groups === null) return null;
   return { ipv6: compressIpv6(groups) };
@@ -146,22 +147,34 @@ function expandIpv6(s: string): number[] | null {
   return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
 }
 
+/**
+ * Zipkin's `Endpoint.writeIpV6`, quirks included, so documents match Zipkin's byte for byte: the
+ * longest run of zero groups is compressed even when it is a single group (RFC 5952 would not),
+ * and a trailing run only when no earlier run was found.
+ */
 function compressIpv6(groups: number[]): string {
-  // RFC 5952: compress the longest run (≥2) of zero groups, first one on ties.
   let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
+  let bestLen = -1;
+  let runStart = -1;
+  let allZeros = true;
+  for (let i = 0; i < 8; i++) {
+    if (groups[i] === 0) {
+      if (runStart < 0) runStart = i;
       continue;
     }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
+    allZeros = false;
+    if (runStart >= 0) {
+      if (i - runStart > bestLen) {
+        bestStart = runStart;
+        bestLen = i - runStart;
+      }
+      runStart = -1;
     }
-    i = j;
+  }
+  if (allZeros) return '::';
+  if (bestStart === -1 && runStart !== -1) {
+    bestStart = runStart;
+    bestLen = 8 - runStart;
   }
   const hex = groups.map((g) => g.toString(16));
   if (bestStart < 0) return hex.join(':');

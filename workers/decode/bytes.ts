@@ -17,8 +17,8 @@ export function asBuffer(bytes: Uint8Array): SliceableBuffer {
 }
 
 /**
- * Decodes bytes [start, end) as UTF-8; invalid sequences become U+FFFD (as Java's `new String(bytes,
- * UTF_8)` does in Zipkin's Proto3 reader). Very short ASCII strings are built in JS because a call
+ * Decodes bytes [start, end) as UTF-8; invalid sequences become U+FFFD, as with Java's
+ * `new String(bytes, UTF_8)` in Zipkin's Proto3 reader. Very short ASCII strings are built in JS because a call
  * into C++ costs more than the copy (~70 ns vs ~30 ns for 4 bytes, measured on Node 20).
  */
 export function utf8Slice(buf: SliceableBuffer, start: number, end: number): string {
@@ -120,20 +120,16 @@ export function ipv4Text(b: Uint8Array, p: number): string {
 }
 
 /**
- * Text of the 16-byte IPv6 address at `p`. IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible
- * (::a.b.c.d, unless a.b.c is 0.0.0 so that :: and ::1 stay IPv6) addresses come back as plain
- * dotted IPv4, as Zipkin's `Endpoint.parseIp(byte[])` moves embedded IPv4 to the ipv4 field. Otherwise the eight groups are
- * written uncompressed; normalizeEndpoint compresses them (RFC 5952) like text input.
+ * Text of the 16-byte IPv6 address at `p`, as Zipkin's `Endpoint.parseIp(byte[])` reads it: only
+ * IPv4-compatible addresses (80 zero bits, a zero flag, and not ::1) move to the ipv4 field — so
+ * `::` reads as 0.0.0.0 and ::ffff:a.b.c.d stays IPv6. Otherwise the eight groups are written
+ * uncompressed; normalizeEndpoint compresses them like text input.
  */
 export function ipv6Text(b: Uint8Array, p: number): { ipv4: string } | { ipv6: string } {
   let zeros = 0;
-  while (zeros < 10 && b[p + zeros] === 0) zeros++;
-  if (zeros === 10) {
-    const flag = ((b[p + 10] as number) << 8) | (b[p + 11] as number);
-    if (flag === 0xffff) return { ipv4: ipv4Text(b, p + 12) };
-    if (flag === 0 && ((b[p + 12] as number) | (b[p + 13] as number) | (b[p + 14] as number)) !== 0) {
-      return { ipv4: ipv4Text(b, p + 12) };
-    }
+  while (zeros < 12 && b[p + zeros] === 0) zeros++;
+  if (zeros === 12 && !(b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 1)) {
+    return { ipv4: ipv4Text(b, p + 12) };
   }
   let s = '';
   for (let i = 0; i < 16; i += 2) {

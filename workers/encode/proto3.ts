@@ -255,8 +255,10 @@ export function encodeProto3(spans: readonly Span[]): Uint8Array {
   const buf = Buffer.allocUnsafeSlow(total);
   let pos = 0;
   for (let i = 0; i < spans.length; i++) pos = writeSpan(buf, pos, spans[i] as Span);
-  // Release the tag-key lists (they pin the caller's strings) and check the two passes agreed.
+  // Release the tag-key lists (they pin the caller's strings) and a queue grown by a huge batch,
+  // then check that the two passes agreed.
   tagKeys.length = 0;
+  if (queue.length > 1 << 20) queue = new Float64Array(1024);
   if (pos !== total || taken !== queued) throw new Error(`proto3 encoder internal error: wrote ${pos} of ${total} bytes`);
   return buf;
 }

@@ -112,11 +112,15 @@ describe('decodeProto3: fields', () => {
     assert.equal(one(msg(ids, str(5, 'a'), str(5, 'b'))).name, 'b');
   });
 
-  it('IP bytes: 4 → dotted, 16 → compressed text, mapped/compatible IPv6 → IPv4, other lengths ignored', () => {
+  it('IP bytes as Zipkin reads them: 4 → dotted, 16 → compressed text, compatible (not mapped) IPv6 → IPv4, other lengths ignored', () => {
     const ep = (body: Bytes) => one(msg(ids, ld(8, msg(str(1, 's'), body)))).localEndpoint;
     assert.deepEqual(ep(ld(2, [10, 0, 0, 255])), { serviceName: 's', ipv4: '10.0.0.255' });
     assert.deepEqual(ep(ld(3, hexBytes('fe800000000000000000000000000001'))), { serviceName: 's', ipv6: 'fe80::1' });
-    assert.deepEqual(ep(ld(3, hexBytes('00000000000000000000ffff0a000001'))), { serviceName: 's', ipv4: '10.0.0.1' });
+    // Zipkin's parseEmbeddedIPv4 requires a zero flag: IPv4-mapped bytes stay IPv6, and :: is 0.0.0.0.
+    assert.deepEqual(ep(ld(3, hexBytes('00000000000000000000ffff0a000001'))), { serviceName: 's', ipv6: '::ffff:a00:1' });
+    assert.deepEqual(ep(ld(3, hexBytes('00000000000000000000000000000000'))), { serviceName: 's', ipv4: '0.0.0.0' });
+    assert.deepEqual(ep(ld(3, hexBytes('20010000000000040000000000000000'))), { serviceName: 's', ipv6: '2001::4:0:0:0:0' }); // Zipkin's writeIpV6 only takes a trailing run when no earlier run exists
+    assert.deepEqual(ep(ld(3, hexBytes('20010db8000000010001000100010001'))), { serviceName: 's', ipv6: '2001:db8::1:1:1:1:1' });
     assert.deepEqual(ep(ld(3, hexBytes('0000000000000000000000000a000001'))), { serviceName: 's', ipv4: '10.0.0.1' });
     assert.deepEqual(ep(ld(3, hexBytes('00000000000000000000000000000001'))), { serviceName: 's', ipv6: '::1' });
     assert.deepEqual(ep(ld(2, hexBytes('fe800000000000000000000000000002'))), { serviceName: 's', ipv6: 'fe80::2' });
