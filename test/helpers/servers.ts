@@ -2,9 +2,12 @@
  * Where the integration servers are (started by scripts/test.sh through infra/). A test that
  * finds one missing fails with a clear message: integration tests never skip.
  */
-export const KAFKA = process.env.TF_KAFKA_BOOTSTRAP ?? '127.0.0.1:9092';
-export const OPENSEARCH = process.env.TF_OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
-export const ZIPKIN = process.env.TF_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
+import { KAFKA_BOOTSTRAP, OPENSEARCH_URL, ZIPKIN_URL } from '../../infra/config.js';
+
+// The same addresses infra/ starts the servers on (TF_KAFKA_PORT, TF_OPENSEARCH_PORT, TF_ZIPKIN_PORT).
+export const KAFKA = KAFKA_BOOTSTRAP;
+export const OPENSEARCH = OPENSEARCH_URL;
+export const ZIPKIN = ZIPKIN_URL;
 
 export async function requireHttp(url: string, what: string): Promise<void> {
   try {

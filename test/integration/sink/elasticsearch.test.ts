@@ -2,7 +2,7 @@
  * The Elasticsearch/OpenSearch sink against a real engine: templates, Zipkin documents written
  * by BulkWriter, read back the way Zipkin's reader queries them.
  *
- * Needs a running engine at TF_OPENSEARCH_URL (default http://127.0.0.1:9200), e.g.
+ * Needs a running engine at the infra address (TF_OPENSEARCH_PORT, default 9200), e.g.
  * `npx tsx infra/cli.ts up opensearch`. Fails (does not skip) when it is not reachable.
  * Everything it creates is under a random index prefix and removed afterwards.
  */
@@ -21,8 +21,9 @@ import type { SinkSettings } from '../../../workers/protocol.js';
 import { BulkWriter } from '../../../workers/sink/elasticsearch/bulk.js';
 import { createSearchClient, detectVersion, type SearchVersion } from '../../../workers/sink/elasticsearch/client.js';
 import type { SinkEntry, SinkEvents } from '../../../workers/sink/sink.js';
+import { OPENSEARCH } from '../../helpers/servers.js';
 
-const URL_ = process.env.TF_OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
+const URL_ = OPENSEARCH;
 // Same convention as test/helpers/traffic.ts: the shared samples next to the repository.
 const TESTDATA = resolve(process.env.TRACEFOLD_SAMPLES ?? join(import.meta.dirname, '../../../../shared/testdata/zipkin-v2'));
 const PREFIX = `tftest${randomBytes(4).toString('hex')}`;
