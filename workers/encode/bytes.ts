@@ -36,10 +36,13 @@ export function utf8Length(s: string): number {
   return size;
 }
 
-/** Writes `s` as UTF-8 at `pos`, `byteLength` being utf8Length(s); returns the next position. */
-export function writeUtf8(buf: Buffer, pos: number, s: string, byteLength: number): number {
+/**
+ * Writes `s` as UTF-8 at `pos`; returns the next position. Give `byteLength` (utf8Length(s)) when
+ * known and `buf` is a Buffer: long well-formed strings are then written natively.
+ */
+export function writeUtf8(buf: Uint8Array, pos: number, s: string, byteLength = -1): number {
   // Native only for well-formed text: for it Buffer's UTF-8 is Zipkin's byte for byte.
-  if (byteLength >= NATIVE_MIN && (s as WellFormed).isWellFormed()) {
+  if (byteLength >= NATIVE_MIN && buf instanceof Buffer && (s as WellFormed).isWellFormed()) {
     buf.write(s, pos, byteLength, 'utf8');
     return pos + byteLength;
   }
@@ -65,7 +68,9 @@ export function writeUtf8(buf: Buffer, pos: number, s: string, byteLength: numbe
         buf[pos++] = 0x80 | (cp & 0x3f);
         i++;
       } else {
-        buf[pos++] = 0x3f; // '?', as Zipkin's WriteBuffer.writeUtf8
+        // Unpaired surrogate: '?', as Zipkin's WriteBuffer.writeUtf8 (which then also truncates the
+        // next char to one byte, a bug we do not copy, so sizes always agree).
+        buf[pos++] = 0x3f;
       }
     }
   }

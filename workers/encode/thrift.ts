@@ -18,7 +18,7 @@
  */
 import type { Endpoint, Span } from '../../src/model/span.js';
 import type { V1Annotation, V1BinaryAnnotation, V1Span } from '../../src/model/v1.js';
-import { utf8Size, writeUtf8 } from './utf8.js';
+import { utf8Length, writeUtf8 } from './bytes.js';
 import { convertV2ToV1 } from './v2-to-v1.js';
 
 const T_STOP = 0;
@@ -32,7 +32,7 @@ const T_LIST = 15;
 
 /** Thrift size of an Endpoint struct. */
 function endpointSize(e: Endpoint): number {
-  let size = 3 + 4 + (3 + 2) + (3 + 4 + (e.serviceName !== undefined ? utf8Size(e.serviceName) : 0)) + 1;
+  let size = 3 + 4 + (3 + 2) + (3 + 4 + (e.serviceName !== undefined ? utf8Length(e.serviceName) : 0)) + 1;
   if (e.ipv6 !== undefined) size += 3 + 4 + 16;
   return size;
 }
@@ -44,20 +44,20 @@ function spanSize(v: V1Span, span: Span): number {
   if (v.traceIdHigh !== undefined) size += 3 + 8;
   if (v.parentId !== undefined) size += 3 + 8;
   size += 3 + 8; // id
-  size += 3 + 4 + (span.name !== undefined ? utf8Size(span.name) : 0);
+  size += 3 + 4 + (span.name !== undefined ? utf8Length(span.name) : 0);
   size += 3 + 5; // annotations field + list header
   const annotations = v.annotations;
   for (let i = 0; i < annotations.length; i++) {
-    size += 3 + 8 + (3 + 4 + utf8Size((annotations[i] as V1Annotation).value)) + 1;
+    size += 3 + 8 + (3 + 4 + utf8Length((annotations[i] as V1Annotation).value)) + 1;
     if (localSize > 0) size += 3 + localSize;
   }
   size += 3 + 5; // binary_annotations field + list header
   const binaryAnnotations = v.binaryAnnotations;
   for (let i = 0; i < binaryAnnotations.length; i++) {
     const b = binaryAnnotations[i] as V1BinaryAnnotation;
-    size += 3 + 4 + utf8Size(b.key) + (3 + 4) + (3 + 4) + 1; // key, value header, type, STOP
+    size += 3 + 4 + utf8Length(b.key) + (3 + 4) + (3 + 4) + 1; // key, value header, type, STOP
     if (typeof b.value === 'string') {
-      size += utf8Size(b.value);
+      size += utf8Length(b.value);
       if (localSize > 0) size += 3 + localSize;
     } else {
       size += 1;

@@ -14,63 +14,6 @@
  * size the whole message first and write into one preallocated buffer, no intermediate strings.
  */
 
-/** Byte length of `s` in UTF-8, counting an unpaired surrogate as 1 byte ('?'). */
-export function utf8Size(s: string): number {
-  const len = s.length;
-  let size = len;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) {
-      size += 1;
-    } else if (c < 0xd800 || c > 0xdfff) {
-      size += 2;
-    } else if (c <= 0xdbff && i + 1 < len) {
-      const low = s.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        size += 2; // 4 bytes for 2 UTF-16 units
-        i++;
-      }
-      // else: unpaired high surrogate, 1 byte '?'
-    }
-    // else: unpaired surrogate, 1 byte '?'
-  }
-  return size;
-}
-
-/** Writes `s` as UTF-8 at `pos`; returns the position after it. */
-export function writeUtf8(buf: Uint8Array, pos: number, s: string): number {
-  const len = s.length;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) {
-      buf[pos++] = c;
-    } else if (c < 0x800) {
-      buf[pos++] = 0xc0 | (c >> 6);
-      buf[pos++] = 0x80 | (c & 0x3f);
-    } else if (c < 0xd800 || c > 0xdfff) {
-      buf[pos++] = 0xe0 | (c >> 12);
-      buf[pos++] = 0x80 | ((c >> 6) & 0x3f);
-      buf[pos++] = 0x80 | (c & 0x3f);
-    } else {
-      const low = c <= 0xdbff && i + 1 < len ? s.charCodeAt(i + 1) : 0;
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        const cp = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
-        buf[pos++] = 0xf0 | (cp >> 18);
-        buf[pos++] = 0x80 | ((cp >> 12) & 0x3f);
-        buf[pos++] = 0x80 | ((cp >> 6) & 0x3f);
-        buf[pos++] = 0x80 | (cp & 0x3f);
-        i++;
-      } else {
-        // Unpaired surrogate. Zipkin writes '?' and then (a bug) the next char truncated to one
-        // byte; we write '?' and encode the next char normally, so sizes always agree.
-        buf[pos++] = 0x3f;
-      }
-    }
-  }
-  return pos;
-}
-
 /** Writes an ASCII-only string (keys, hex IDs, IPs) byte per char. */
 export function writeAscii(buf: Uint8Array, pos: number, s: string): number {
   for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);

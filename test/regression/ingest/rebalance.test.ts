@@ -6,29 +6,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import Kafka from 'node-rdkafka';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
+import { committedTotal } from '../../helpers/kafka.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 const PARTITIONS = 6;
-
-async function committedTotal(group: string, topic: string): Promise<number> {
-  const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': KAFKA, 'group.id': group, 'enable.auto.commit': false }, {});
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
-  try {
-    const parts = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }));
-    const committed = await new Promise<Kafka.TopicPartitionOffset[]>((resolve, reject) =>
-      consumer.committed(parts, 10_000, (err, tps) => (err ? reject(err) : resolve(tps))),
-    );
-    return committed.reduce((sum, tp) => sum + Math.max(0, tp.offset), 0);
-  } finally {
-    await new Promise<void>((r) => consumer.disconnect(() => r()));
-  }
-}
 
 test('a second node joins the group mid-stream: revoked work is finished, all stored once', { timeout: 600_000 }, async () => {
   await requireHttp(OPENSEARCH, 'OpenSearch');
@@ -76,7 +62,7 @@ test('a second node joins the group mid-stream: revoked work is finished, all st
     let stored = 0;
     for (const n of (await storedSpanKeys(`${index}-span-*`)).values()) stored += n;
     assert.equal(stored, docs.size, 'each distinct span document stored exactly once');
-    assert.equal(await committedTotal(group, topic), messages, 'offsets committed to the end');
+    assert.equal(await committedTotal(group, topic, PARTITIONS), messages, 'offsets committed to the end');
   } finally {
     a.child.kill('SIGKILL');
     b?.child.kill('SIGKILL');

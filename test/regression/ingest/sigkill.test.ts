@@ -4,29 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import Kafka from 'node-rdkafka';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
+import { committedTotal } from '../../helpers/kafka.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 const PARTITIONS = 6;
-
-async function committedTotal(group: string, topic: string): Promise<number> {
-  const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': KAFKA, 'group.id': group, 'enable.auto.commit': false }, {});
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
-  try {
-    const parts = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }));
-    const committed = await new Promise<Kafka.TopicPartitionOffset[]>((resolve, reject) =>
-      consumer.committed(parts, 10_000, (err, tps) => (err ? reject(err) : resolve(tps))),
-    );
-    return committed.reduce((sum, tp) => sum + Math.max(0, tp.offset), 0);
-  } finally {
-    await new Promise<void>((r) => consumer.disconnect(() => r()));
-  }
-}
 
 test('SIGKILL mid-stream, restart: every span stored exactly once, offsets committed to the end', { timeout: 600_000 }, async () => {
   await requireHttp(OPENSEARCH, 'OpenSearch');
@@ -95,7 +81,7 @@ test('SIGKILL mid-stream, restart: every span stored exactly once, offsets commi
     assert.deepEqual(missing, [], 'no span is missing');
     assert.deepEqual(wrongCount, [], 'every distinct span document is stored exactly once');
     assert.equal(await countDocs(`${index}-span-*`), expectedDocs);
-    assert.equal(await committedTotal(group, topic), messages, 'committed offsets cover every message');
+    assert.equal(await committedTotal(group, topic, PARTITIONS), messages, 'committed offsets cover every message');
   } finally {
     await deleteIndices(`${index}-*`);
     await deleteTopic(KAFKA, topic).catch(() => undefined);
