@@ -38,6 +38,9 @@ export class WorkerPool {
       concurrentTasksPerWorker: 1,
       atomics: 'disabled',
       maxQueue: 0,
+      // An explicit heap limit per worker: windows are budgeted in bytes, the rest is headroom for
+      // decoding and bulk bodies. A worker over it dies, which stops the node before committing.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(512, Math.ceil((4 * settings.window.maxBufferedBytes) / 2 ** 20)) },
     });
     const peerPorts: (MessagePort | null)[][] = Array.from({ length: size }, () => new Array<MessagePort | null>(size).fill(null));
     for (let a = 0; a < size; a++) {
