@@ -10,7 +10,7 @@ import type { Endpoint, Span } from '../../../src/model/span.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The shared real traces (override with ZIPKIN_V2_TESTDATA when the checkout lives elsewhere). */
-export const TESTDATA = process.env.ZIPKIN_V2_TESTDATA ?? join(here, '../../../../shared/testdata/zipkin-v2');
+export const TESTDATA = process.env.TRACEFOLD_SAMPLES ?? join(here, '../../../../shared/testdata/zipkin-v2');
 
 export interface Trace {
   name: string;
