@@ -1,7 +1,7 @@
 import { formatError } from '../errors.js';
 import { IngestNode } from '../ingest/node.js';
 import type { Command } from './main.js';
-import { loadOrExit, nodeOptions, preflight, runNode } from './pipeline-setup.js';
+import { loadOrExit, nodeOptions, preflight, SignalTrap } from './pipeline-setup.js';
 
 export const command: Command = {
   summary: 'run a long-lived ingest node',
@@ -9,11 +9,13 @@ export const command: Command = {
     const loaded = loadOrExit('ingest', argv);
     if ('exit' in loaded) return loaded.exit;
     const { config, log } = loaded;
+    const trap = new SignalTrap(log);
     let node: IngestNode | undefined;
     try {
       const workerSettings = await preflight(config, log);
+      if (trap.cancelled) return 0;
       node = new IngestNode(nodeOptions(config, workerSettings), log);
-      await runNode(node, log);
+      await trap.run(node);
       return node.failed ? 1 : 0;
     } catch (err) {
       process.stderr.write(`${formatError(err)}\n`);

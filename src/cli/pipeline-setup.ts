@@ -90,23 +90,41 @@ export function nodeOptions(config: ConfigFor<'ingest'>, workerSettings: WorkerS
   };
 }
 
-/** Starts the node and runs it to its end: SIGTERM/SIGINT drain it, a second signal exits at once. */
-export async function runNode(node: IngestNode, log: Logger): Promise<void> {
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (++signals > 1) {
-      log.warn({ signal: sig }, 'second signal: exiting without draining (uncommitted work is redelivered)');
+/**
+ * SIGTERM/SIGINT handling, installed before any slow start-up step: a signal during start-up
+ * cancels the start; once a node runs, the first signal drains it and a second exits at once.
+ */
+export class SignalTrap {
+  private node: IngestNode | undefined;
+  private signals = 0;
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    if (++this.signals > 1) {
+      this.log.warn({ signal: sig }, 'second signal: exiting without draining (uncommitted work is redelivered)');
       process.exit(130);
     }
-    void node.stop(sig);
+    if (this.node) void this.node.stop(sig);
+    else this.log.info({ signal: sig }, 'signal during start-up: not starting');
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    await node.start();
-    await node.done;
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+
+  constructor(private readonly log: Logger) {
+    process.on('SIGTERM', this.onSignal);
+    process.on('SIGINT', this.onSignal);
+  }
+
+  /** True when a signal arrived before a node was attached: the command should end now. */
+  get cancelled(): boolean {
+    return this.signals > 0 && this.node === undefined;
+  }
+
+  /** Starts the node and runs it to its end. */
+  async run(node: IngestNode): Promise<void> {
+    this.node = node;
+    try {
+      await node.start();
+      await node.done;
+    } finally {
+      process.off('SIGTERM', this.onSignal);
+      process.off('SIGINT', this.onSignal);
+    }
   }
 }

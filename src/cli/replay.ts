@@ -4,7 +4,7 @@ import { planReplay } from '../replay/plan.js';
 import { ReplayProgress } from '../replay/progress.js';
 import { byReason, formatSummary, type ReplaySummary, sumEvent } from '../replay/summary.js';
 import type { Command } from './main.js';
-import { loadOrExit, nodeOptions, preflight, runNode } from './pipeline-setup.js';
+import { loadOrExit, nodeOptions, preflight, SignalTrap } from './pipeline-setup.js';
 
 export const command: Command = {
   summary: 're-ingest a bounded range of a topic',
@@ -19,6 +19,7 @@ export const command: Command = {
       process.stderr.write('tracefold replay: give exactly one --topic\n');
       return 2;
     }
+    const trap = new SignalTrap(log);
     let node: IngestNode | undefined;
     try {
       const ranges = await planReplay({
@@ -31,6 +32,7 @@ export const command: Command = {
         resume: r.commit,
       });
       const workerSettings = await preflight(config, log);
+      if (trap.cancelled) return 0;
       const base = nodeOptions(config, workerSettings);
       const todo = ranges.filter((x) => x.end > x.start);
       node = new IngestNode(
@@ -54,7 +56,7 @@ export const command: Command = {
       const progress = new ReplayProgress(() => ({ ranges: n.progress(), spans: sumEvent(n.pipelineTotals, 'spans_decoded') }));
       progress.start();
       try {
-        await runNode(n, log);
+        await trap.run(n);
       } finally {
         progress.stop();
       }

@@ -69,7 +69,9 @@ test('SIGKILL mid-stream, restart: every span stored exactly once, offsets commi
 
     const second = startTracefold(args, env, `${index}-second`);
     await waitFor('every span to be stored', async () => (await countDocs(`${index}-span-*`)) >= expectedDocs, 240_000);
-    // Give commits a moment, then a clean shutdown (drain + final commit) must exit 0.
+    // The killed process's last bulk requests may have completed its work already: wait until the
+    // restarted one has consumed and committed to the end, then a clean shutdown must exit 0.
+    await waitFor('offsets committed to the end', async () => (await committedTotal(group, topic, PARTITIONS)) === messages, 120_000);
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0, `clean exit after SIGTERM (log: ${second.logFile})`);
 
