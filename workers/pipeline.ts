@@ -59,6 +59,7 @@ export class Pipeline {
   private now = Date.now();
   private lastStats = 0;
   private bulkLatencies: number[] = [];
+  private flattened = 0;
 
   constructor(
     private readonly worker: number,
@@ -165,6 +166,10 @@ export class Pipeline {
 
   private route(span: Span, batchId: number, prov: Provenance): void {
     const lines = bulkLines(span, this.doc, this.now);
+    // The lines are a rope of ConsString pieces; reading a char makes V8 flatten it in place, so a
+    // buffered span costs one flat string (~30 % less heap, see bench memory). The result is kept
+    // in a field so the optimiser cannot drop the read.
+    this.flattened ^= lines.charCodeAt(lines.length >> 1);
     const ac = this.acScratch;
     if (this.autocomplete.collect(span, ac, this.now) > 0) {
       for (const d of ac) this.sink.write({ lines: d.lines, batchId, units: 0, ref: d.key });

@@ -4,6 +4,9 @@
  * leaves the same documents, and a replay ends at the end fixed at start while a producer keeps writing.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type ServerHandle, startZipkin } from '../../../infra/index.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
@@ -130,6 +133,29 @@ test('replay ends at the end fixed at start while a producer keeps writing', { t
     assert.equal(await countDocs(`${prefix}-live-span-*`), 0, 'a dry run writes nothing');
   } finally {
     writing = false;
+    await deleteTopic(KAFKA, t).catch(() => undefined);
+  }
+});
+
+test('--out writes the documents as NDJSON to a file instead of the search engine', { timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tfreplay-'));
+  const out = join(dir, 'spans.ndjson');
+  const t = uniqueName('tf-replay-file');
+  await ensureTopics(KAFKA, [{ topic: t, partitions: 1 }]);
+  try {
+    await produceTraces(t, 6);
+    const { code, summary } = await replay(['--topic', t, '--from', '0', '--to', '3', '--out', out], `${prefix}-file`);
+    assert.equal(code, 0);
+    assert.equal(summary.messages, 4);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    // Bulk pairs: an action line and a span document per span written.
+    assert.equal(lines.length, 2 * summary.written);
+    assert.ok(summary.written > 0, 'spans were written');
+    const doc = JSON.parse(lines[1] as string) as { traceId?: string };
+    assert.match(doc.traceId ?? '', /^[0-9a-f]{16,32}$/);
+    assert.equal(await countDocs(`${prefix}-file-span-*`), 0, 'nothing went to the search engine');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
     await deleteTopic(KAFKA, t).catch(() => undefined);
   }
 });
