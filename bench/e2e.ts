@@ -1,0 +1,574 @@
+/**
+ * Phases 3 and 4: the same pre-loaded Kafka topic ingested into one OpenSearch by `tracefold
+ * ingest` (a child process: the real CLI) and by the stock Zipkin server's Kafka collector, each
+ * run with a fresh consumer group and index prefix.
+ *
+ * A run is timed from process start to the moment `_count` on its span indices reaches the number
+ * of distinct documents produced (or until it makes no progress for `stallMs`, or its process
+ * dies: the shortfall is then reported as lost). Two rates come out of one run: wall (start-up and tail included) and
+ * steady (between 10 % and 90 % of the documents, start-up and the window tail excluded).
+ *
+ * Latency: a separate, fresh process per side consuming an empty topic, warmed up with one trace,
+ * then fed spans at a fixed rate, each carrying its produce time in a tag; see `measureLatency`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { logFile, startZipkin, stopServers } from '../infra/index.js';
+import { ownedPid } from '../infra/server.js';
+import { KafkaProducer } from '../src/kafka/producer.js';
+import { countDocs, deleteIndexPrefix, freePort, KAFKA, OPENSEARCH, type ProcSample, procSample, scrapeSums } from './servers.js';
+import { percentileSorted } from './stats.js';
+import { type MessageGen, repoRoot } from './traffic.js';
+
+export type Side = 'tracefold' | 'zipkin';
+
+export interface LatencyResult {
+  spans: number;
+  ratePerSec: number;
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Live spans whose document never showed up. */
+  missing: number;
+  /** Poll interval: the resolution of the figures. */
+  resolutionMs: number;
+}
+
+export interface SideRun {
+  side: Side;
+  run: number;
+  expectedDocs: number;
+  indexedDocs: number;
+  lostDocs: number;
+  complete: boolean;
+  /** Process start → first Kafka message consumed (from the side's own metrics). */
+  consumeStartSeconds: number;
+  /** Process start → first document searchable. */
+  startupSeconds: number;
+  /** Process start → last document searchable (or the last progress, when stalled). */
+  wallSeconds: number;
+  wallDocsPerSec: number;
+  steadyDocsPerSec: number;
+  peakRssBytes: number;
+  cpuMicrosPerDoc: number;
+  /** CPU from the first message consumed to the last document searchable, per document: start-up excluded. */
+  workCpuMicrosPerDoc: number;
+  /** Spans the side itself reported dropping (Zipkin: zipkin_collector_spans_dropped_total). */
+  selfReportedDropped: number;
+  /** Cores' worth of time the process's threads waited, runnable, for a CPU during the steady part. */
+  steadyRunQueueCores: number;
+  /** Documents per second from the first to the last new document seen (a run that died still has one). */
+  activeDocsPerSec: number;
+  error?: string;
+}
+
+export interface IngestTarget {
+  topic: string;
+  spans: number;
+  expectedDocs: number;
+}
+
+export interface RunOptions {
+  workers: number;
+  stallMs: number;
+  progress: (line: string) => void;
+  logDir: string;
+}
+
+/** A side that has not written its first document by then is failing, not slow. */
+const startupTimeoutMs = 120_000;
+
+interface Sample {
+  t: number;
+  count: number;
+  proc: ProcSample | undefined;
+  /** Kafka messages the side says it consumed (its own metrics), when it answers. */
+  consumed: number | undefined;
+  /** Spans the side itself counted as dropped (Zipkin's collector metric). */
+  dropped: number | undefined;
+}
+
+/** Reads a side's own metrics: messages consumed and spans dropped. */
+type MetricsProbe = () => Promise<{ consumed: number; dropped: number } | undefined>;
+
+/** Polls `_count` (and the process) until the target count, a stall, or `abort()` says stop. */
+async function observe(
+  pattern: string,
+  expected: number,
+  t0: number,
+  pid: () => number | undefined,
+  metrics: MetricsProbe,
+  stallMs: number,
+  abort: () => string | undefined,
+  progress: (line: string) => void,
+  label: string,
+): Promise<{ samples: Sample[]; complete: boolean; reason?: string }> {
+  const samples: Sample[] = [];
+  let lastChange = performance.now();
+  let last = -1;
+  let lastReport = 0;
+  for (;;) {
+    const why = abort();
+    if (why !== undefined) return { samples, complete: false, reason: why };
+    const p = pid();
+    const [count, m] = await Promise.all([countDocs(pattern).catch(() => last), metrics()]);
+    const t = performance.now();
+    samples.push({
+      t: (t - t0) / 1000,
+      count,
+      proc: p === undefined ? undefined : procSample(p),
+      consumed: m?.consumed,
+      dropped: m?.dropped,
+    });
+    if (count !== last) {
+      last = count;
+      lastChange = t;
+    }
+    if (count >= expected) return { samples, complete: true };
+    if (t - lastReport > 5000) {
+      lastReport = t;
+      progress(`  ${label}: ${count}/${expected} documents after ${((t - t0) / 1000).toFixed(0)} s`);
+    }
+    if (count <= 0 && t - t0 > startupTimeoutMs) {
+      return { samples, complete: false, reason: `no document after ${startupTimeoutMs / 1000} s` };
+    }
+    if (count > 0 && t - lastChange > stallMs) {
+      // A refresh could be all that is missing; ask once before calling it a stall.
+      const refreshed = await countDocs(pattern, true).catch(() => count);
+      if (refreshed >= expected) return { samples, complete: true };
+      if (refreshed === count) return { samples, complete: false, reason: `no progress for ${stallMs / 1000} s` };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Rate and run-queue wait between the first samples at or above 10 % and 90 % of `expected`. */
+function steady(samples: Sample[], expected: number): { rate: number; waitCores: number } {
+  const a = samples.find((s) => s.count >= expected * 0.1);
+  const b = samples.find((s) => s.count >= expected * 0.9);
+  if (a === undefined || b === undefined || b.t <= a.t) return { rate: Number.NaN, waitCores: Number.NaN };
+  const wait = a.proc && b.proc ? b.proc.waitSeconds - a.proc.waitSeconds : Number.NaN;
+  return { rate: (b.count - a.count) / (b.t - a.t), waitCores: wait / (b.t - a.t) };
+}
+
+function summarizeRun(side: Side, run: number, samples: Sample[], expected: number, complete: boolean, error?: string): SideRun {
+  const final = samples[samples.length - 1];
+  const indexed = final?.count ?? 0;
+  const first = samples.find((s) => s.count > 0);
+  // The end of the work: the first sample that saw the final count.
+  const end = samples.find((s) => s.count >= indexed) ?? final;
+  const lastProc = [...samples].reverse().find((s) => s.proc !== undefined)?.proc;
+  const endProc = end?.proc ?? lastProc;
+  const wall = end?.t ?? Number.NaN;
+  const st = steady(samples, expected);
+  const consuming = samples.find((s) => (s.consumed ?? 0) > 0);
+  const workCpu = consuming?.proc && endProc ? endProc.cpuSeconds - consuming.proc.cpuSeconds : Number.NaN;
+  const out: SideRun = {
+    side,
+    run,
+    expectedDocs: expected,
+    indexedDocs: indexed,
+    lostDocs: Math.max(0, expected - indexed),
+    complete,
+    consumeStartSeconds: consuming?.t ?? Number.NaN,
+    startupSeconds: first?.t ?? Number.NaN,
+    wallSeconds: wall,
+    wallDocsPerSec: indexed / wall,
+    steadyDocsPerSec: st.rate,
+    peakRssBytes: lastProc?.hwmBytes ?? Number.NaN,
+    cpuMicrosPerDoc: endProc ? (endProc.cpuSeconds * 1e6) / Math.max(1, indexed) : Number.NaN,
+    workCpuMicrosPerDoc: (workCpu * 1e6) / Math.max(1, indexed),
+    selfReportedDropped: Math.max(0, ...samples.map((s) => s.dropped ?? 0)),
+    steadyRunQueueCores: st.waitCores,
+    activeDocsPerSec: end && first && end.t > first.t ? (end.count - first.count) / (end.t - first.t) : Number.NaN,
+  };
+  if (error !== undefined) out.error = error;
+  return out;
+}
+
+/**
+ * Live spans for the latency measurement: produced at a fixed rate in 50 ms ticks; every span of a
+ * tick carries the tick's produce time (ms) in tag `benchsentms`, so `_q` holds the term
+ * `benchsentms=<ms>` and a terms aggregation counts, per tick, how many of its documents are
+ * searchable. Polling that count (after a forced refresh) every `pollMs` turns each increase into
+ * that many latency samples (poll time − produce time): a per-document distribution of
+ * produce → searchable, with the poll interval as resolution. (An ingest pipeline stamping
+ * `_ingest.timestamp` would be finer, but the local OpenSearch node has no ingest role.)
+ */
+export const SENT_TAG = 'benchsentms';
+
+export interface LatencyPlan {
+  topic: string;
+  /** Its TraceGen must tag spans with `{ [SENT_TAG]: String(clock.ms) }`. */
+  gen: MessageGen;
+  clock: { ms: number };
+  ratePerSec: number;
+  seconds: number;
+  pollMs: number;
+}
+
+async function sentCounts(pattern: string): Promise<Map<string, number>> {
+  await fetch(`${OPENSEARCH}/${pattern}/_refresh?allow_no_indices=true&ignore_unavailable=true`, { method: 'POST' });
+  const res = await fetch(`${OPENSEARCH}/${pattern}/_search?allow_no_indices=true&ignore_unavailable=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      size: 0,
+      query: { term: { _q: SENT_TAG } },
+      aggs: { sent: { terms: { field: '_q', include: `${SENT_TAG}=.*`, size: 10_000 } } },
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { aggregations?: { sent?: { buckets?: { key: string; doc_count: number }[] } } };
+  const out = new Map<string, number>();
+  for (const b of body.aggregations?.sent?.buckets ?? []) out.set(b.key.slice(SENT_TAG.length + 1), b.doc_count);
+  return out;
+}
+
+async function measureLatency(
+  pattern: string,
+  plan: LatencyPlan,
+  opts: RunOptions,
+  abort: () => string | undefined,
+  label: string,
+): Promise<LatencyResult> {
+  opts.progress(`  ${label}: latency: producing ${plan.ratePerSec} spans/s for ${plan.seconds} s`);
+  const producer = await KafkaProducer.connect(KAFKA);
+  const expected = new Map<string, number>();
+  const seen = new Map<string, number>();
+  const samples: number[] = [];
+  let sent = 0;
+  let producing = true;
+  const poll = async (): Promise<void> => {
+    const counts = await sentCounts(pattern);
+    const now = Date.now();
+    for (const [ms, n] of counts) {
+      const before = seen.get(ms) ?? 0;
+      if (n > before) {
+        for (let i = before; i < n; i++) samples.push(now - Number(ms));
+        seen.set(ms, n);
+      }
+    }
+  };
+  const t0 = performance.now();
+  const sends: Promise<number>[] = [];
+  const produce = (async () => {
+    try {
+      while (performance.now() - t0 < plan.seconds * 1000) {
+        const due = Math.floor(((performance.now() - t0) / 1000) * plan.ratePerSec);
+        if (due > sent) {
+          plan.clock.ms = Date.now();
+          const docs0 = plan.gen.gen.expectedDocs;
+          const m = plan.gen.messages(due - sent);
+          for (const v of m.values)
+            sends.push(producer.send({ topic: plan.topic, value: Buffer.from(v.buffer, v.byteOffset, v.byteLength) }));
+          expected.set(String(plan.clock.ms), plan.gen.gen.expectedDocs - docs0);
+          sent += m.spans;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await Promise.all(sends);
+    } finally {
+      producing = false;
+      await producer.close();
+    }
+  })();
+  const total = (): number => [...expected.values()].reduce((a, b) => a + b, 0);
+  let lastProgress = performance.now();
+  let lastCount = 0;
+  const stallMs = Math.max(opts.stallMs, 15_000);
+  for (;;) {
+    if (abort() !== undefined) break;
+    // A failed poll (timeout under load) only delays samples: the next one counts the same docs.
+    await poll().catch(() => undefined);
+    if (samples.length !== lastCount) {
+      lastCount = samples.length;
+      lastProgress = performance.now();
+    }
+    if (!producing && samples.length >= total()) break;
+    if (!producing && performance.now() - lastProgress > stallMs) break;
+    await new Promise((r) => setTimeout(r, plan.pollMs));
+  }
+  await produce;
+  samples.sort((a, b) => a - b);
+  const pick = (p: number): number => (samples.length === 0 ? Number.NaN : percentileSorted(samples, p));
+  return {
+    spans: sent,
+    ratePerSec: plan.ratePerSec,
+    seconds: (performance.now() - t0) / 1000,
+    p50Ms: pick(50),
+    p99Ms: pick(99),
+    maxMs: pick(100),
+    missing: Math.max(0, total() - samples.length),
+    resolutionMs: plan.pollMs,
+  };
+}
+
+/** How to start the CLI: the compiled one when this harness is compiled, else from source via tsx. */
+export function cliCommand(): { args: string[]; label: string } {
+  const root = repoRoot();
+  const compiled = !import.meta.url.endsWith('.ts');
+  if (compiled && existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) {
+    return { args: [join(root, 'bin', 'tracefold.js')], label: 'compiled (dist/)' };
+  }
+  return { args: ['--import', 'tsx', join(root, 'src', 'cli', 'run.ts')], label: 'source via tsx' };
+}
+
+/** The environment without settings a developer's shell may carry that would reconfigure the child. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k !== 'TRACEFOLD_SAMPLES' && /^(KAFKA_|ES_|TRACEFOLD_|SEARCH_ENABLED|AUTOCOMPLETE_|STRICT_TRACE_ID|LOG_LEVEL)/.test(k)) continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+export interface Child {
+  proc: ChildProcess;
+  exited: Promise<number | null>;
+  exitCode: number | null | undefined;
+  logFile: string;
+}
+
+/** Live child processes and Zipkin instances of this bench, for `abandonAll` on an interrupt. */
+const liveChildren = new Set<ChildProcess>();
+const liveZipkins = new Set<string>();
+
+export function track(proc: ChildProcess): void {
+  liveChildren.add(proc);
+  proc.on('exit', () => liveChildren.delete(proc));
+}
+
+/** On SIGINT/SIGTERM of the bench: kill its children and stop its Zipkin instances. */
+export async function abandonAll(): Promise<void> {
+  for (const p of liveChildren) p.kill('SIGKILL');
+  if (liveZipkins.size > 0) await stopServers([...liveZipkins]).catch(() => undefined);
+}
+
+export function spawnTracefold(args: string[], logDir: string, logName: string): Child {
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${logName}.log`);
+  const log = createWriteStream(logFile, { flags: 'w' });
+  const proc = spawn(process.execPath, [...cliCommand().args, ...args], {
+    cwd: repoRoot(),
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout?.pipe(log);
+  proc.stderr?.pipe(log);
+  track(proc);
+  const child: Child = { proc, exited: Promise.resolve(null), exitCode: undefined, logFile };
+  child.exited = new Promise((resolve) =>
+    proc.on('exit', (code, signal) => {
+      child.exitCode = code ?? (signal ? -1 : null);
+      resolve(child.exitCode);
+    }),
+  );
+  return child;
+}
+
+/** SIGTERM (tracefold drains and commits), SIGKILL if it does not exit in time. */
+export async function stopChild(child: Child, timeoutMs = 45_000): Promise<number | null> {
+  if (child.exitCode !== undefined) return child.exitCode;
+  child.proc.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => {
+    timer = setTimeout(() => r('timeout'), timeoutMs);
+  });
+  const outcome = await Promise.race([child.exited, timeout]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    child.proc.kill('SIGKILL');
+    return child.exited;
+  }
+  return outcome;
+}
+
+/** A running ingest side: how to watch it, and how to stop it. */
+interface SideProcess {
+  label: string;
+  pid(): number | undefined;
+  metrics: MetricsProbe;
+  /** Why the run cannot go on (the process died, failed to start), or undefined. */
+  abort(): string | undefined;
+  stop(): Promise<void>;
+}
+
+function tracefoldArgs(topic: string, index: string, group: string, adminPort: number, workers: number): string[] {
+  return [
+    'ingest',
+    '--kafka-bootstrap-servers',
+    KAFKA,
+    '--kafka-topic',
+    topic,
+    '--kafka-group-id',
+    group,
+    '--kafka-dead-letter-topic',
+    `${topic}.dead-letter`,
+    '--es-hosts',
+    OPENSEARCH,
+    '--es-index',
+    index,
+    // What the Zipkin side gets from infra/ (ES_INDEX_SHARDS=1, ES_INDEX_REPLICAS=0): same index cost.
+    '--es-index-shards',
+    '1',
+    '--es-index-replicas',
+    '0',
+    '--workers',
+    String(workers),
+    '--admin-port',
+    String(adminPort),
+  ];
+}
+
+async function startTracefoldSide(topic: string, index: string, label: string, opts: RunOptions): Promise<SideProcess> {
+  const adminPort = await freePort();
+  const child = spawnTracefold(tracefoldArgs(topic, index, index, adminPort, opts.workers), opts.logDir, index);
+  return {
+    label,
+    pid: () => (child.exitCode === undefined ? child.proc.pid : undefined),
+    metrics: async () => {
+      const sums = await scrapeSums(`http://127.0.0.1:${adminPort}/metrics`, ['tracefold_consumed_messages_total']);
+      return sums && { consumed: sums[0] as number, dropped: 0 };
+    },
+    abort: () => (child.exitCode !== undefined ? `tracefold exited with ${child.exitCode} (log: ${child.logFile})` : undefined),
+    stop: async () => {
+      const code = await stopChild(child);
+      if (code !== 0) opts.progress(`  ${label}: tracefold exited with ${code} (log: ${child.logFile})`);
+    },
+  };
+}
+
+/** The last line of a server log that says why it died, if any. */
+function deathReason(file: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const why = lines.reverse().find((l) => /OutOfMemoryError|Terminating|FATAL|Exception in thread/.test(l));
+    return why ? why.trim().slice(0, 200) : 'no reason in its log';
+  } catch {
+    return 'no log';
+  }
+}
+
+/** Starts Zipkin in the background (its JVM start-up is part of what is timed) and returns at once. */
+async function startZipkinSide(topic: string, index: string, label: string): Promise<SideProcess> {
+  const name = index.replace('bench-zk-', 'bench-zipkin-');
+  const port = await freePort([9420, 9499]);
+  let failed: string | undefined;
+  liveZipkins.add(name);
+  const handle = startZipkin({ name, port, esIndex: index, kafkaTopic: topic, kafkaGroupId: index }, { dependencies: false }).catch(
+    (err: Error) => {
+      failed = `Zipkin did not start: ${err.message}`;
+      return undefined;
+    },
+  );
+  let pid: number | undefined;
+  let seenAlive = false;
+  return {
+    label,
+    pid: () => {
+      pid ??= ownedPid(name);
+      return pid;
+    },
+    metrics: async () => {
+      const names = ['zipkin_collector_messages_total', 'zipkin_collector_spans_dropped_total'];
+      const sums = await scrapeSums(`http://127.0.0.1:${port}/prometheus`, names, 'transport="kafka"');
+      return sums && { consumed: sums[0] as number, dropped: sums[1] as number };
+    },
+    abort: () => {
+      if (failed !== undefined) return failed;
+      if (pid === undefined) return undefined;
+      if (procSample(pid) !== undefined) {
+        seenAlive = true;
+        return undefined;
+      }
+      return seenAlive ? `Zipkin process exited: ${deathReason(logFile(name))}` : undefined;
+    },
+    stop: async () => {
+      const h = await handle;
+      await h?.stop().catch(() => undefined);
+      liveZipkins.delete(name);
+    },
+  };
+}
+
+function startSide(side: Side, topic: string, index: string, label: string, opts: RunOptions): Promise<SideProcess> {
+  return side === 'tracefold' ? startTracefoldSide(topic, index, label, opts) : startZipkinSide(topic, index, label);
+}
+
+function indexFor(side: Side, tag: string): string {
+  return `bench-${side === 'tracefold' ? 'tf' : 'zk'}-${Date.now().toString(36)}${tag}`;
+}
+
+/** One run of `side` over the pre-loaded `target`: timed from process start to the last document searchable. */
+export async function throughputRun(side: Side, run: number, target: IngestTarget, opts: RunOptions): Promise<SideRun> {
+  const index = indexFor(side, String(run));
+  const label = `${side} run ${run}`;
+  const t0 = performance.now();
+  const proc = await startSide(side, target.topic, index, label, opts);
+  try {
+    const obs = await observe(
+      `${index}-span-*`,
+      target.expectedDocs,
+      t0,
+      () => proc.pid(),
+      proc.metrics,
+      opts.stallMs,
+      () => proc.abort(),
+      opts.progress,
+      label,
+    );
+    // A process that died is only noticed on the next poll: say so even if the stall was seen first.
+    const result = summarizeRun(side, run, obs.samples, target.expectedDocs, obs.complete, proc.abort() ?? obs.reason);
+    const p = proc.pid();
+    const hwm = p === undefined ? undefined : procSample(p)?.hwmBytes;
+    if (hwm !== undefined) result.peakRssBytes = hwm;
+    return result;
+  } finally {
+    await proc.stop();
+    await deleteIndexPrefix(index).catch(() => undefined);
+  }
+}
+
+/**
+ * Latency under a steady live load, in a fresh process of `side` that consumes only the (empty)
+ * latency topic: a warm-up trace first (so start-up and group join are over), then `measureLatency`.
+ */
+export async function latencyRun(side: Side, plan: LatencyPlan, warmup: MessageGen, opts: RunOptions): Promise<LatencyResult> {
+  const index = indexFor(side, 'lat');
+  const label = `${side} latency`;
+  const t0 = performance.now();
+  const proc = await startSide(side, plan.topic, index, label, opts);
+  try {
+    const producer = await KafkaProducer.connect(KAFKA);
+    const docs0 = warmup.gen.expectedDocs;
+    try {
+      const m = warmup.messages(1_000);
+      await Promise.all(
+        m.values.map((v) => producer.send({ topic: plan.topic, value: Buffer.from(v.buffer, v.byteOffset, v.byteLength) })),
+      );
+    } finally {
+      await producer.close();
+    }
+    const warmDocs = warmup.gen.expectedDocs - docs0;
+    const obs = await observe(
+      `${index}-span-*`,
+      warmDocs,
+      t0,
+      () => proc.pid(),
+      proc.metrics,
+      opts.stallMs,
+      () => proc.abort(),
+      opts.progress,
+      `${label} warm-up`,
+    );
+    if (!obs.complete) throw new Error(`${label}: warm-up documents not searchable (${obs.reason ?? 'incomplete'})`);
+    return await measureLatency(`${index}-span-*`, plan, opts, () => proc.abort(), label);
+  } finally {
+    await proc.stop();
+    await deleteIndexPrefix(index).catch(() => undefined);
+  }
+}

@@ -1,0 +1,531 @@
+/**
+ * Results: one JSON document (everything measured), a markdown report (the tables), PNG charts,
+ * and the README "Benchmarks" section built from the same data.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Encoding } from '../src/model/span.js';
+import { barChart, COLORS } from './chart.js';
+import type { LatencyResult, SideRun } from './e2e.js';
+import type { MachineInfo } from './machine.js';
+import type { BurstResult, ProbeSummary } from './memory.js';
+import type { MicroResult } from './micro.js';
+import type { PipelineRun } from './pipeline.js';
+import type { Preloaded } from './servers.js';
+import { bytes, formatSummary, type Summary, si } from './stats.js';
+
+export type Phase = 'micro' | 'pipeline' | 'e2e' | 'zipkin' | 'memory';
+
+export interface PipelineByWorkers {
+  workers: number;
+  spansPerSec: Summary;
+  perWorker: Summary;
+  cpuMicrosPerSpan: Summary;
+  /** 1e6 / CPU µs per span: throughput if the process had the CPU it used to itself, per core. */
+  spansPerCpuSecond: Summary;
+  coresBusy: Summary;
+  runQueueCores: Summary;
+  /** Median CPU µs per span by thread group (see PipelineRun.cpuByThread). */
+  cpuByThread: { coordinator: number; workers: number; helpers: number };
+  forwardedFraction: number;
+  /** Paired by round against 1 worker. */
+  speedup?: Summary;
+  efficiency?: number;
+}
+
+export interface PipelineResult {
+  spans: number;
+  warmupSpans: number;
+  bytesPerSpan: number;
+  encoding: Encoding;
+  spansPerMessage: number;
+  quietMs: number;
+  runs: PipelineRun[];
+  byWorkers: PipelineByWorkers[];
+}
+
+export interface SideSummary {
+  runs: SideRun[];
+  wallDocsPerSec: Summary;
+  steadyDocsPerSec: Summary;
+  consumeStartSeconds: Summary;
+  startupSeconds: Summary;
+  peakRssBytes: Summary;
+  cpuMicrosPerDoc: Summary;
+  workCpuMicrosPerDoc: Summary;
+  steadyRunQueueCores: Summary;
+  activeDocsPerSec: Summary;
+  lostDocsMax: number;
+  selfReportedDroppedMax: number;
+  /** Why runs ended early (process died, stalled), one line per run. */
+  errors: string[];
+  allComplete: boolean;
+}
+
+/** Both sides over one pre-loaded topic. */
+export interface BacklogResult {
+  preloaded: Preloaded;
+  tracefold?: SideSummary;
+  zipkin?: SideSummary;
+  /** tracefold / Zipkin, paired by round. */
+  steadyRatio?: Summary;
+  wallRatio?: Summary;
+  activeRatio?: Summary;
+}
+
+export interface E2eResult {
+  topic: { partitions: number; encoding: Encoding; spansPerMessage: number };
+  workers: number;
+  cli: string;
+  /** Largest first. */
+  backlogs: BacklogResult[];
+  latency: Partial<Record<'tracefold' | 'zipkin', LatencyResult | { error: string }>>;
+  sampling: string;
+}
+
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export interface BenchResults {
+  version: 1;
+  mode: 'quick' | 'full';
+  startedAt: string;
+  durationSeconds: number;
+  command: string;
+  machine: MachineInfo;
+  micro?: MicroResult;
+  pipeline?: PipelineResult;
+  e2e?: E2eResult;
+  memory?: { probes?: ProbeSummary[]; burst?: BurstResult };
+  goals: Goal[];
+  errors: string[];
+}
+
+const mib = (n: number): string => bytes(n);
+const us = (n: number): string => (!Number.isFinite(n) ? 'n/a' : n < 100 ? `${n.toPrecision(3)} µs` : `${Math.round(n)} µs`);
+const pct = (n: number): string => `${(n * 100).toFixed(0)} %`;
+const fmt = (s: Summary | undefined, f: (n: number) => string = si): string =>
+  s === undefined || !Number.isFinite(s.median) ? 'n/a' : formatSummary(s, f);
+const secs = (n: number): string => `${n.toFixed(1)} s`;
+const ratio = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a');
+const yesNo = (met: boolean | null): string => (met === null ? '—' : met ? '**yes**' : '**no**');
+
+function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function goalsTable(goals: Goal[]): string {
+  return table(
+    ['goal', 'measured', 'met'],
+    goals.map((g) => [g.goal, g.measured, yesNo(g.met)]),
+  );
+}
+
+function machineLine(r: BenchResults): string {
+  const m = r.machine;
+  return (
+    `${m.cpuModel}, ${m.cores} cores, ${bytes(m.memoryBytes)} RAM, Linux ${m.kernel} · Node ${m.node} · Java ${m.java} · ` +
+    `Kafka ${m.kafka} · ${m.opensearch ?? 'OpenSearch (not used)'} · Zipkin ${m.zipkin} · git ${m.git} · ` +
+    `load average (1 min) ${m.loadAtStart.toFixed(1)} at start, ${m.loadAtEnd?.toFixed(1) ?? '?'} at end`
+  );
+}
+
+export function microSection(m: MicroResult): string {
+  const rows = m.rows.map((r) => [r.name, fmt(r.perSec), r.bytesPerSec ? fmt(r.bytesPerSec, (n) => `${(n / 1e6).toFixed(0)} MB/s`) : '']);
+  return [
+    `Corpus: ${m.corpus.spans} spans in ${m.corpus.messages} messages of ${m.corpus.spansPerMessage}; bytes per span: ` +
+      Object.entries(m.corpus.bytesPerSpan)
+        .map(([e, b]) => `${e} ${b.toFixed(0)}`)
+        .join(', ') +
+      '. Rates are per CPU-second of the benchmark process (its CPU time is the clock, so other load on the shared machine does not count).',
+    '',
+    table(['stage', 'spans/s', 'bytes/s'], rows),
+    '',
+    table(
+      ['ratio (paired per round)', 'goal', 'measured', 'met'],
+      m.ratios.map((x) => [x.name, x.goal, fmt(x.ratio, ratio), yesNo(x.met ?? null)]),
+    ),
+  ].join('\n');
+}
+
+/**
+ * What the CPU allows: with `cores` cores and the CPU a span costs at n workers (all threads),
+ * no run of n workers can beat min(n, cores) / cost. Set against the 1-worker rate, this says
+ * whether a scaling goal is reachable on this machine at all.
+ */
+function ceilingNote(p: PipelineResult, cores: number): string {
+  const one = p.byWorkers.find((w) => w.workers === 1);
+  const top = p.byWorkers[p.byWorkers.length - 1];
+  if (!one || !top || top.workers === 1) return '';
+  const ceiling = (Math.min(top.workers, cores) * 1e6) / top.cpuMicrosPerSpan.median;
+  return (
+    `CPU ceiling on this machine: ${top.workers} workers cost ${top.cpuMicrosPerSpan.median.toFixed(1)} µs of CPU per span (1 worker: ` +
+    `${one.cpuMicrosPerSpan.median.toFixed(1)} µs; the extra is forwarding ${pct(top.forwardedFraction)} of spans to their owner and GC), so ` +
+    `${Math.min(top.workers, cores)} cores can do at most ${si(ceiling)} spans/s: ${ratio(ceiling / one.spansPerSec.median)} the measured ` +
+    `1-worker rate, which already keeps ${one.coresBusy.median.toFixed(2)} cores busy (V8 GC and compiler threads run beside the worker).`
+  );
+}
+
+export function pipelineSection(p: PipelineResult, cores = 0): string {
+  const rows = p.byWorkers.map((w) => [
+    String(w.workers),
+    fmt(w.spansPerSec),
+    fmt(w.perWorker),
+    w.speedup ? fmt(w.speedup, ratio) : '1.00×',
+    w.efficiency !== undefined ? pct(w.efficiency) : '100 %',
+    fmt(w.cpuMicrosPerSpan, us),
+    `${w.cpuByThread.coordinator.toFixed(1)} / ${w.cpuByThread.workers.toFixed(1)} / ${w.cpuByThread.helpers.toFixed(1)}`,
+    fmt(w.spansPerCpuSecond),
+    fmt(w.coresBusy, (n) => n.toFixed(2)),
+    fmt(w.runQueueCores, (n) => n.toFixed(2)),
+    pct(w.forwardedFraction),
+  ]);
+  return [
+    `${p.spans} spans per timed run (${p.bytesPerSpan.toFixed(0)} B each as ${p.encoding}, ${p.spansPerMessage} per message, ` +
+      `batches of ≤ 500 messages / 1 MiB), after a ${p.warmupSpans}-span warm-up on a fresh pool; null sink; window quiet ${p.quietMs} ms; ` +
+      'timed from the first dispatch until the commit watermark has every unit resolved (ticks every 25 ms, final drain). ' +
+      '"Cores busy" is process CPU time (coordinator, workers, GC) per wall second; "cores waited for" is the time its threads were ' +
+      'runnable but had no CPU (/proc schedstat): on a shared machine, the part of the wall-clock figure lost to other work. ' +
+      '"Spans per CPU-second" does not depend on that.',
+    '',
+    table(
+      [
+        'workers',
+        'spans/s (wall)',
+        'per worker',
+        'speedup vs 1',
+        'scaling efficiency',
+        'CPU per span (all threads)',
+        'of which µs coordinator / workers / V8 helpers',
+        'spans per CPU-second',
+        'cores busy',
+        'cores waited for (run queue)',
+        'spans forwarded',
+      ],
+      rows,
+    ),
+    ...(cores > 0 && ceilingNote(p, cores) !== '' ? ['', ceilingNote(p, cores)] : []),
+  ].join('\n');
+}
+
+function sideCells(s: SideSummary | undefined, pick: (s: SideSummary) => string): string {
+  return s === undefined ? 'not run' : pick(s);
+}
+
+function latencyCell(e: E2eResult, side: 'tracefold' | 'zipkin'): string {
+  const l = e.latency[side];
+  if (l === undefined) return 'not run';
+  if ('error' in l) return `failed: ${l.error}`;
+  if (!Number.isFinite(l.p50Ms)) return `n/a (${l.missing} of ${l.spans} spans never searchable)`;
+  return `${(l.p50Ms / 1000).toFixed(2)} s / ${(l.p99Ms / 1000).toFixed(2)} s (${l.spans} spans at ${l.ratePerSec}/s${l.missing > 0 ? `, ${l.missing} missing` : ''})`;
+}
+
+function backlogSection(e: E2eResult, b: BacklogResult): string {
+  const tf = b.tracefold;
+  const zk = b.zipkin;
+
+  const loss = (s: SideSummary): string =>
+    s.lostDocsMax === 0 && s.allComplete
+      ? '0'
+      : `${s.lostDocsMax} of ${s.runs[0]?.expectedDocs ?? '?'} (${s.runs.filter((r) => !r.complete).length} of ${s.runs.length} runs ended early)`;
+  const rows: string[][] = [
+    ['runs', sideCells(tf, (s) => String(s.runs.length)), sideCells(zk, (s) => String(s.runs.length)), ''],
+    [
+      'throughput, steady (10 %→90 % of docs), docs/s',
+      sideCells(tf, (s) => fmt(s.steadyDocsPerSec)),
+      sideCells(zk, (s) => fmt(s.steadyDocsPerSec)),
+      fmt(b.steadyRatio, ratio),
+    ],
+    [
+      'throughput, wall (process start → last doc searchable), docs/s',
+      sideCells(tf, (s) => fmt(s.wallDocsPerSec)),
+      sideCells(zk, (s) => fmt(s.wallDocsPerSec)),
+      fmt(b.wallRatio, ratio),
+    ],
+    [
+      'throughput while making progress (first → last new doc), docs/s',
+      sideCells(tf, (s) => fmt(s.activeDocsPerSec)),
+      sideCells(zk, (s) => fmt(s.activeDocsPerSec)),
+      fmt(b.activeRatio, ratio),
+    ],
+    [
+      'process start → first message consumed (own metrics)',
+      sideCells(tf, (s) => fmt(s.consumeStartSeconds, secs)),
+      sideCells(zk, (s) => fmt(s.consumeStartSeconds, secs)),
+      '',
+    ],
+    [
+      'process start → first doc searchable',
+      sideCells(tf, (s) => fmt(s.startupSeconds, secs)),
+      sideCells(zk, (s) => fmt(s.startupSeconds, secs)),
+      '',
+    ],
+    ['documents lost (worst run)', sideCells(tf, loss), sideCells(zk, loss), ''],
+    ['spans dropped by its own count (worst run)', sideCells(tf, () => 'n/a'), sideCells(zk, (s) => String(s.selfReportedDroppedMax)), ''],
+    ['peak RSS (VmHWM, whole process)', sideCells(tf, (s) => fmt(s.peakRssBytes, mib)), sideCells(zk, (s) => fmt(s.peakRssBytes, mib)), ''],
+    [
+      'CPU per doc, whole run incl. start-up',
+      sideCells(tf, (s) => fmt(s.cpuMicrosPerDoc, us)),
+      sideCells(zk, (s) => fmt(s.cpuMicrosPerDoc, us)),
+      '',
+    ],
+    [
+      'CPU per doc, first message consumed → last doc (start-up excluded)',
+      sideCells(tf, (s) => fmt(s.workCpuMicrosPerDoc, us)),
+      sideCells(zk, (s) => fmt(s.workCpuMicrosPerDoc, us)),
+      tf && zk ? ratio(tf.workCpuMicrosPerDoc.median / zk.workCpuMicrosPerDoc.median) : '',
+    ],
+    [
+      'cores waited for (run queue), steady',
+      sideCells(tf, (s) => fmt(s.steadyRunQueueCores, (n) => n.toFixed(2))),
+      sideCells(zk, (s) => fmt(s.steadyRunQueueCores, (n) => n.toFixed(2))),
+      '',
+    ],
+  ];
+  const problems = [...(tf?.errors ?? []).map((x) => `tracefold ${x}`), ...(zk?.errors ?? []).map((x) => `Zipkin ${x}`)];
+  const p = b.preloaded;
+  return [
+    `**${p.spans} spans pre-loaded** (${(p.bytes / p.spans).toFixed(0)} B each as ${e.topic.encoding}, ${e.topic.spansPerMessage} per message, ` +
+      `${p.messages} messages, ${e.topic.partitions} partitions; ${p.expectedDocs} distinct documents; pre-loaded in ${p.seconds.toFixed(1)} s):`,
+    '',
+    table(['', 'tracefold', 'Zipkin', 'tracefold / Zipkin'], rows),
+    ...(problems.length > 0 ? ['', 'Runs that ended early:', '', ...problems.map((x) => `- ${x}`)] : []),
+  ].join('\n');
+}
+
+export function e2eSection(e: E2eResult): string {
+  return [
+    `tracefold: \`tracefold ingest --workers ${e.workers}\` (${e.cli}), defaults otherwise (window quiet 5 s); Zipkin: the stock server as ` +
+      'infra/ runs it (512 MB heap), Kafka collector (KAFKA_STREAMS=1). Both: a fresh process, consumer group and index prefix per run, ' +
+      '1 shard, 0 replicas, the same OpenSearch (shared; its CPU is not counted on either side). A run ends when every document is ' +
+      'searchable, or after 20 s without progress, or when the process dies; what is missing then is reported as lost.',
+    '',
+    ...e.backlogs.flatMap((b) => [backlogSection(e, b), '']),
+    table(
+      ['', 'tracefold', 'Zipkin'],
+      [
+        ['latency produce → searchable, p50 / p99', latencyCell(e, 'tracefold'), latencyCell(e, 'zipkin')],
+        ['tracefold with sampling on', e.sampling, ''],
+      ],
+    ),
+    '',
+    'Latency: a separate fresh process per side on an empty topic, warmed up with one trace, then live spans at a fixed rate with ' +
+      'their produce time in a tag; the index is refreshed and counted per produce tick every 250 ms, so the figures are produce → ' +
+      'searchable with 250 ms resolution (an ingest pipeline stamping `_ingest.timestamp` would be finer, but the local OpenSearch node ' +
+      "has no ingest role). tracefold's figure is dominated by the trace window: a trace is written once quiet for 5 s.",
+  ].join('\n');
+}
+
+export function memorySection(m: NonNullable<BenchResults['memory']>): string {
+  const parts: string[] = [];
+  if (m.probes) {
+    parts.push(
+      'Bytes per buffered span at steady state: one worker pipeline (`workers/pipeline.ts`, null sink, windows that never flush) filled in a fresh ' +
+        '`--expose-gc` process; growth of V8 heap used and of RSS after full GCs, divided by the spans held.',
+      '',
+      table(
+        ['what is buffered', 'mix', 'spans (traces)', 'NDJSON chars/span', 'heap B/span', 'RSS B/span'],
+        m.probes.map((p) => [
+          p.mode === 'pipeline'
+            ? 'the pipeline as shipped (Pipeline → TraceWindows)'
+            : 'reference: bare TraceWindows of flat NDJSON strings',
+          p.mix === 'shared' ? 'shared traces' : 'small traces only (≤ 100 spans)',
+          `${p.spans} (${p.traces})`,
+          p.entryChars.toFixed(0),
+          fmt(p.heapBytesPerSpan, (n) => n.toFixed(0)),
+          fmt(p.rssBytesPerSpan, (n) => n.toFixed(0)),
+        ]),
+      ),
+    );
+  }
+  if (m.burst) {
+    const b = m.burst;
+    const l = b.limits;
+    parts.push(
+      '',
+      `Burst with the search engine slowed (proxy: +${b.proxy.latencyMs} ms per request, ${bytes(b.proxy.bytesPerSec)}/s shared): limits ` +
+        `backpressure ${mib(l.maxOutstandingBytes)} outstanding, windows ${mib(l.windowBytesPerWorker)}/worker, bulk ${mib(l.bulkMaxBytes)} × ${l.bulkInFlightPerWorker} in flight/worker, ` +
+        `${l.workers} workers: ${mib(l.totalBytes)} of data in all. The topic holds 1× and 10× the backpressure limit in raw records.`,
+      '',
+      table(
+        ['burst', 'spans in topic', 'written in window', 'peak RSS', 'max outstanding (metric)', 'max partitions paused'],
+        b.runs.map((r) => [
+          `${r.multiplier}×`,
+          String(r.spans),
+          `${r.indexedDocs} in ${r.observedSeconds.toFixed(0)} s`,
+          mib(r.peakRssBytes),
+          mib(r.maxOutstandingBytes),
+          String(r.maxPausedPartitions),
+        ]),
+      ),
+      '',
+      `Peak RSS at 10× / at 1×: ${ratio(b.peakRatio)}.`,
+    );
+  }
+  return parts.join('\n');
+}
+
+export function markdown(r: BenchResults, charts: { workers?: string; zipkin?: string }): string {
+  const out: string[] = [
+    `# tracefold benchmarks (${r.mode})`,
+    '',
+    `Run ${r.startedAt}, ${(r.durationSeconds / 60).toFixed(1)} min: \`${r.command}\``,
+    '',
+    `Machine: ${machineLine(r)}.`,
+    '',
+    'Figures are medians over the runs with the range (min–max) in brackets; ratios are taken run by run within one round, then the median. ' +
+      'The machine is shared with other work: compare figures within this file, not across runs.',
+    '',
+    '## Goals',
+    '',
+    goalsTable(r.goals),
+  ];
+  if (r.errors.length > 0) out.push('', '## Errors', '', ...r.errors.map((e) => `- ${e}`));
+  if (r.micro) out.push('', '## 1. Micro benchmarks', '', microSection(r.micro));
+  if (r.pipeline) {
+    out.push('', '## 2. Pipeline without I/O', '', pipelineSection(r.pipeline, r.machine.cores));
+    if (charts.workers) out.push('', `![throughput vs workers](${charts.workers})`);
+  }
+  if (r.e2e) {
+    out.push('', '## 3–4. Kafka → OpenSearch, tracefold and the Zipkin server side by side', '', e2eSection(r.e2e));
+    if (charts.zipkin) out.push('', `![tracefold vs Zipkin](${charts.zipkin})`);
+  }
+  if (r.memory) out.push('', '## 5. Memory', '', memorySection(r.memory));
+  return `${out.join('\n')}\n`;
+}
+
+export function workersChart(p: PipelineResult, r: BenchResults): Buffer {
+  const one = p.byWorkers.find((w) => w.workers === 1);
+  return barChart({
+    title: 'Pipeline without I/O: spans/s vs workers',
+    subtitle: `${p.spans} spans per run, median of ${one?.spansPerSec.n ?? '?'} runs, whiskers min–max, dashed: linear scaling from 1 worker`,
+    yLabel: 'spans/s',
+    groups: p.byWorkers.map((w) => {
+      const bar = { value: w.spansPerSec.median, min: w.spansPerSec.min, max: w.spansPerSec.max, color: COLORS.tracefold };
+      const cpu = { value: w.spansPerCpuSecond.median, min: w.spansPerCpuSecond.min, max: w.spansPerCpuSecond.max, color: COLORS.grey };
+      return {
+        label: `${w.workers} worker${w.workers === 1 ? '' : 's'}`,
+        bars: [w.workers > 1 && one ? { ...bar, ideal: one.spansPerSec.median * w.workers } : bar, cpu],
+      };
+    }),
+    legend: [
+      { label: 'spans/s (wall clock)', color: COLORS.tracefold },
+      { label: 'spans per CPU-second', color: COLORS.grey },
+    ],
+    notes: [`${r.machine.cpuModel}, ${r.machine.cores} cores; load average ${r.machine.loadAtStart.toFixed(1)} at start (shared machine)`],
+  });
+}
+
+/** A run's end reason short enough for a chart note. */
+function shortReason(error: string): string {
+  if (error.includes('OutOfMemoryError')) return 'Zipkin died: OutOfMemoryError';
+  const s = error.replace(/^run \d+: /, '');
+  return s.length > 48 ? `${s.slice(0, 45)}...` : s;
+}
+
+export function zipkinChart(e: E2eResult, r: BenchResults): Buffer | undefined {
+  const both = e.backlogs.filter((b) => b.tracefold && b.zipkin);
+  if (both.length === 0) return undefined;
+  const bar = (s: Summary, color: typeof COLORS.tracefold) => ({ value: s.median, min: s.min, max: s.max, color });
+  const groups = both.flatMap((b) => {
+    const tf = b.tracefold as SideSummary;
+    const zk = b.zipkin as SideSummary;
+    const n = si(b.preloaded.spans);
+    // A side that never reached 90 % has no steady rate: show its rate while it made progress.
+    const steadyOk = Number.isFinite(tf.steadyDocsPerSec.median) && Number.isFinite(zk.steadyDocsPerSec.median);
+    return [
+      steadyOk
+        ? { label: `${n}: steady`, bars: [bar(tf.steadyDocsPerSec, COLORS.tracefold), bar(zk.steadyDocsPerSec, COLORS.zipkin)] }
+        : { label: `${n}: progressing`, bars: [bar(tf.activeDocsPerSec, COLORS.tracefold), bar(zk.activeDocsPerSec, COLORS.zipkin)] },
+      { label: `${n}: wall`, bars: [bar(tf.wallDocsPerSec, COLORS.tracefold), bar(zk.wallDocsPerSec, COLORS.zipkin)] },
+    ];
+  });
+  return barChart({
+    title: 'Kafka → OpenSearch: tracefold vs Zipkin',
+    subtitle: `documents/s by pre-loaded backlog (${e.topic.encoding}, ${e.topic.spansPerMessage}/message), median of the runs, whiskers min–max`,
+    yLabel: 'documents/s',
+    groups,
+    legend: [
+      { label: `tracefold (${e.workers} workers)`, color: COLORS.tracefold },
+      { label: `Zipkin ${r.machine.zipkin}`, color: COLORS.zipkin },
+    ],
+    notes: [
+      ...both.map(
+        (b) =>
+          `${si(b.preloaded.spans)} spans: ratio steady ${ratio(b.steadyRatio?.median ?? Number.NaN)}, wall ${ratio(b.wallRatio?.median ?? Number.NaN)}; ` +
+          `docs lost (worst run): tracefold ${b.tracefold?.lostDocsMax}, Zipkin ${b.zipkin?.lostDocsMax}` +
+          ((b.zipkin?.errors.length ?? 0) > 0 ? ` (${shortReason(b.zipkin?.errors[0] ?? '')})` : ''),
+      ),
+      `${r.machine.cpuModel}, ${r.machine.cores} cores, shared with OpenSearch and Kafka; load average ${r.machine.loadAtStart.toFixed(1)} at start`,
+    ],
+  });
+}
+
+/** Writes latest.{md,json} and timestamped copies (and the charts) into `dir`. Returns the markdown. */
+export function writeResults(dir: string, r: BenchResults): { markdown: string; files: string[] } {
+  mkdirSync(dir, { recursive: true });
+  const stamp = r.startedAt.replace(/[:.]/g, '-');
+  const files: string[] = [];
+  const write = (name: string, data: string | Buffer): void => {
+    writeFileSync(join(dir, name), data);
+    files.push(join(dir, name));
+  };
+  const chartsFor = (prefix: string): { workers?: string; zipkin?: string } => {
+    const names: { workers?: string; zipkin?: string } = {};
+    if (r.pipeline && r.pipeline.byWorkers.length > 0) {
+      names.workers = `${prefix}-workers.png`;
+      write(names.workers, workersChart(r.pipeline, r));
+    }
+    const z = r.e2e ? zipkinChart(r.e2e, r) : undefined;
+    if (z) {
+      names.zipkin = `${prefix}-zipkin.png`;
+      write(names.zipkin, z);
+    }
+    return names;
+  };
+  const json = `${JSON.stringify(r, null, 2)}\n`;
+  write(`${stamp}.json`, json);
+  write(`${stamp}.md`, markdown(r, chartsFor(stamp)));
+  write('latest.json', json);
+  const md = markdown(r, chartsFor('latest'));
+  write('latest.md', md);
+  return { markdown: md, files };
+}
+
+/** Replaces (or appends at the end) the README's "## Benchmarks" section, up to the next "## " heading. */
+export function updateReadme(readmePath: string, r: BenchResults, resultsLink: string): void {
+  if (!existsSync(readmePath)) throw new Error(`no README at ${readmePath}`);
+  const text = readFileSync(readmePath, 'utf8');
+  const at = text.search(/^## Benchmarks\s*$/m);
+  let head = text;
+  let tail = '';
+  if (at >= 0) {
+    head = text.slice(0, at);
+    const rest = text.slice(at + 1);
+    const next = rest.search(/^## /m);
+    if (next >= 0) tail = `\n${rest.slice(next)}`;
+  }
+  head = head.replace(/\s*$/, '\n\n');
+  const parts = [
+    '## Benchmarks',
+    '',
+    '`tracefold bench` (or `npm run bench --`) measures every speed and memory claim in one run on one machine: micro benchmarks of each',
+    'hot-path stage, the worker pipeline without I/O for 1…N workers, Kafka → OpenSearch end to end, the stock Zipkin server on the same',
+    'topic, and memory (bytes per buffered span, peak RSS under a burst against a slowed search engine). It starts the local servers',
+    'through `infra/` when they are not running, cleans up what it creates, and writes `bench/results/latest.{md,json}` (plus',
+    'timestamped copies and PNG charts). `--quick` takes a few minutes; `--only micro,pipeline` needs no servers; see `--help`.',
+    '',
+    `Latest ${r.mode} run (${r.startedAt.slice(0, 10)}, ${r.machine.cpuModel}, ${r.machine.cores} cores, Node ${r.machine.node}, ` +
+      `load average ${r.machine.loadAtStart.toFixed(1)} at start on a shared machine; full tables in [${resultsLink}](${resultsLink})):`,
+    '',
+    goalsTable(r.goals),
+  ];
+  if (r.pipeline) parts.push('', pipelineSection(r.pipeline, r.machine.cores));
+  if (r.e2e) parts.push('', e2eSection(r.e2e));
+  parts.push('');
+  writeFileSync(readmePath, head + parts.join('\n') + tail);
+}

@@ -1,0 +1,451 @@
+/**
+ * The harness: runs the selected phases in order (CPU-only phases first, then the ones that need
+ * Kafka and OpenSearch), keeps going when one phase fails (reported in the results), evaluates the
+ * goals and writes the results. Progress goes to stderr, the tables to stdout.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Encoding } from '../src/model/span.js';
+import {
+  abandonAll,
+  cliCommand,
+  type IngestTarget,
+  type LatencyPlan,
+  latencyRun,
+  SENT_TAG,
+  type Side,
+  type SideRun,
+  throughputRun,
+} from './e2e.js';
+import { currentLoad, machineInfo } from './machine.js';
+import { type MemoryOptions, runBurst, runProbes } from './memory.js';
+import { runMicro } from './micro.js';
+import { defaultWorkerSettings, type PipelineRun, pipelineRun } from './pipeline.js';
+import {
+  type BacklogResult,
+  type BenchResults,
+  type E2eResult,
+  type Goal,
+  markdown,
+  type Phase,
+  type PipelineByWorkers,
+  type PipelineResult,
+  type SideSummary,
+  updateReadme,
+  writeResults,
+} from './report.js';
+import { createTopic, dropTopic, openSearchVersion, preload, Resources, uniqueId } from './servers.js';
+import { pairedRatios, si, summarize } from './stats.js';
+import { type BaseTrace, loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
+
+export interface BenchOptions {
+  quick: boolean;
+  only: Phase[];
+  /** Spans pre-loaded for the end-to-end phases. */
+  spans?: number;
+  encoding: Encoding;
+  spansPerMessage: number;
+  runs?: number;
+  workersMax: number;
+  outDir: string;
+  updateReadme: boolean;
+  command: string;
+}
+
+/** Sizes per mode; `--runs` and `--spans` override. Quick must finish in under 5 minutes on 2 cores. */
+function plan(o: BenchOptions) {
+  const q = o.quick;
+  return {
+    micro: { corpusSpans: q ? 2_000 : 5_000, timeMs: q ? 150 : 1_000, warmupMs: q ? 100 : 300, runs: o.runs ?? (q ? 3 : 5) },
+    pipeline: { spans: q ? 100_000 : 500_000, warmupSpans: q ? 20_000 : 50_000, runs: o.runs ?? 3, quietMs: 50 },
+    e2e: {
+      // Full: 1M (the scale claim) and 100k (a backlog the stock Zipkin survives: a throughput to compare).
+      backlogs: o.spans !== undefined ? [o.spans] : q ? [100_000] : [1_000_000, 100_000],
+      runs: o.runs ?? (q ? 2 : 3),
+      partitions: 4,
+      latencyRate: q ? 2_000 : 5_000,
+      latencySeconds: q ? 5 : 15,
+      stallMs: 20_000,
+    },
+    memory: {
+      probeSpans: q ? 150_000 : 500_000,
+      runs: o.runs === undefined ? (q ? 1 : 3) : Math.min(o.runs, 3),
+      burstLimitBytes: (q ? 8 : 32) * 1024 * 1024,
+      burstObserveSeconds: q ? 15 : 30,
+    },
+  };
+}
+
+const say = (line: string): void => {
+  process.stderr.write(`[bench] ${line}\n`);
+};
+
+async function pipelinePhase(bases: BaseTrace[], o: BenchOptions, p: ReturnType<typeof plan>['pipeline']): Promise<PipelineResult> {
+  say(`pipeline: generating ${p.warmupSpans} + ${p.spans} spans (${o.encoding}, ${o.spansPerMessage}/message)`);
+  const nowMicros = Date.now() * 1000;
+  const gen = new MessageGen(new TraceGen(bases, { seed: 3, startMicros: () => nowMicros }), o.encoding, o.spansPerMessage);
+  const warmup = toBatches(gen.messages(p.warmupSpans), 6, []);
+  const timedMessages = gen.messages(p.spans);
+  const timed = toBatches(timedMessages, 6, []);
+  const settings = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs)]);
+  const counts = Array.from({ length: o.workersMax }, (_, i) => i + 1);
+  const runs: PipelineRun[] = [];
+  for (let round = 0; round < p.runs; round++) {
+    // Alternate the order of worker counts: slow drift in machine load hits all of them alike.
+    const order = round % 2 === 0 ? counts : [...counts].reverse();
+    for (const w of order) {
+      const r = await pipelineRun(w, settings, warmup, timed);
+      say(
+        `pipeline: round ${round + 1}/${p.runs}, ${w} worker(s): ${si(r.spansPerSec)} spans/s, ${r.cpuMicrosPerSpan.toFixed(1)} µs CPU/span`,
+      );
+      runs.push(r);
+    }
+  }
+  const byRound = (w: number): PipelineRun[] => runs.filter((r) => r.workers === w);
+  const one = byRound(1).map((r) => r.spansPerSec);
+  const byWorkers: PipelineByWorkers[] = counts.map((w) => {
+    const rs = byRound(w);
+    const rates = rs.map((r) => r.spansPerSec);
+    const entry: PipelineByWorkers = {
+      workers: w,
+      spansPerSec: summarize(rates),
+      perWorker: summarize(rates.map((x) => x / w)),
+      cpuMicrosPerSpan: summarize(rs.map((r) => r.cpuMicrosPerSpan)),
+      spansPerCpuSecond: summarize(rs.map((r) => 1e6 / r.cpuMicrosPerSpan)),
+      coresBusy: summarize(rs.map((r) => r.coresBusy)),
+      runQueueCores: summarize(rs.map((r) => r.runQueueCores)),
+      cpuByThread: {
+        coordinator: summarize(rs.map((r) => r.cpuByThread.coordinator)).median,
+        workers: summarize(rs.map((r) => r.cpuByThread.workers)).median,
+        helpers: summarize(rs.map((r) => r.cpuByThread.helpers)).median,
+      },
+      forwardedFraction: summarize(rs.map((r) => r.forwardedFraction)).median,
+    };
+    if (w > 1) {
+      entry.speedup = summarize(pairedRatios(rates, one));
+      entry.efficiency = entry.speedup.median / w;
+    }
+    return entry;
+  });
+  return {
+    spans: timedMessages.spans,
+    warmupSpans: p.warmupSpans,
+    bytesPerSpan: timedMessages.bytes / timedMessages.spans,
+    encoding: o.encoding,
+    spansPerMessage: o.spansPerMessage,
+    quietMs: p.quietMs,
+    runs,
+    byWorkers,
+  };
+}
+
+function sideSummary(runs: SideRun[]): SideSummary {
+  const s = (f: (r: SideRun) => number) => {
+    const xs = runs.map(f).filter((x) => Number.isFinite(x));
+    return xs.length === 0 ? { median: Number.NaN, min: Number.NaN, max: Number.NaN, n: 0, spreadPct: 0 } : summarize(xs);
+  };
+  return {
+    runs,
+    wallDocsPerSec: s((r) => r.wallDocsPerSec),
+    steadyDocsPerSec: s((r) => r.steadyDocsPerSec),
+    consumeStartSeconds: s((r) => r.consumeStartSeconds),
+    startupSeconds: s((r) => r.startupSeconds),
+    peakRssBytes: s((r) => r.peakRssBytes),
+    cpuMicrosPerDoc: s((r) => r.cpuMicrosPerDoc),
+    workCpuMicrosPerDoc: s((r) => r.workCpuMicrosPerDoc),
+    steadyRunQueueCores: s((r) => r.steadyRunQueueCores),
+    activeDocsPerSec: s((r) => r.activeDocsPerSec),
+    errors: runs.flatMap((r) => (r.error ? [`run ${r.run}: ${r.error}`] : [])),
+    lostDocsMax: Math.max(0, ...runs.map((r) => r.lostDocs)),
+    selfReportedDroppedMax: Math.max(0, ...runs.map((r) => r.selfReportedDropped)),
+    allComplete: runs.every((r) => r.complete),
+  };
+}
+
+async function e2ePhase(
+  bases: BaseTrace[],
+  o: BenchOptions,
+  p: ReturnType<typeof plan>['e2e'],
+  sides: { tracefold: boolean; zipkin: boolean },
+  resources: Resources,
+): Promise<E2eResult> {
+  const id = uniqueId();
+  const latTopics = { tracefold: `bench-e2e-${id}-lat-tf`, zipkin: `bench-e2e-${id}-lat-zk` };
+  const topicFor = (spans: number): string => `bench-e2e-${id}-${spans}`;
+  for (const t of [...p.backlogs.map(topicFor), latTopics.tracefold, latTopics.zipkin]) {
+    await createTopic(t, t.includes('-lat-') ? 2 : p.partitions);
+    resources.onCleanup(`topic ${t}`, async () => {
+      await dropTopic(t);
+      await dropTopic(`${t}.dead-letter`);
+    });
+  }
+  const runOpts = {
+    workers: o.workersMax,
+    stallMs: p.stallMs,
+    progress: say,
+    logDir: join(repoRoot(), '.tracefold', 'bench-logs'),
+  };
+  const selected = (['tracefold', 'zipkin'] as const).filter((side) => sides[side]);
+  const backlogs: BacklogResult[] = [];
+  for (const spans of p.backlogs) {
+    const topic = topicFor(spans);
+    say(`e2e: pre-loading ${topic} with ${spans} spans (${o.encoding}, ${o.spansPerMessage}/message, ${p.partitions} partitions)`);
+    // Timestamps at now: every run writes today's index, as live traffic would.
+    const gen = new MessageGen(new TraceGen(bases, { seed: 5, startMicros: () => Date.now() * 1000 }), o.encoding, o.spansPerMessage);
+    const preloaded = await preload(topic, gen, spans, say);
+    say(`e2e: pre-loaded ${preloaded.spans} spans (${preloaded.expectedDocs} distinct documents) in ${preloaded.seconds.toFixed(1)} s`);
+    const target: IngestTarget = { topic, spans: preloaded.spans, expectedDocs: preloaded.expectedDocs };
+    const runs: Record<Side, SideRun[]> = { tracefold: [], zipkin: [] };
+    for (let round = 0; round < p.runs; round++) {
+      // Alternate which side goes first: slow drift (machine load, OpenSearch merges) hits both alike.
+      const order = round % 2 === 0 ? selected : [...selected].reverse();
+      for (const side of order) {
+        say(`e2e: ${si(spans)} backlog, round ${round + 1}/${p.runs}: ${side}`);
+        const r = await throughputRun(side, round + 1, target, runOpts);
+        say(
+          `e2e: ${side} run ${round + 1}: ${r.indexedDocs}/${r.expectedDocs} docs, steady ${si(r.steadyDocsPerSec)}/s, wall ${si(r.wallDocsPerSec)}/s` +
+            (r.error ? ` (${r.error})` : ''),
+        );
+        runs[side].push(r);
+      }
+    }
+    const b: BacklogResult = { preloaded };
+    const tf = runs.tracefold;
+    const zk = runs.zipkin;
+    if (tf.length > 0) b.tracefold = sideSummary(tf);
+    if (zk.length > 0) b.zipkin = sideSummary(zk);
+    if (tf.length > 0 && tf.length === zk.length) {
+      const paired = (f: (r: SideRun) => number) => {
+        const xs = pairedRatios(tf.map(f), zk.map(f)).filter((x) => Number.isFinite(x));
+        return xs.length > 0 ? summarize(xs) : undefined;
+      };
+      const steady = paired((r) => r.steadyDocsPerSec);
+      const wall = paired((r) => r.wallDocsPerSec);
+      const active = paired((r) => r.activeDocsPerSec);
+      if (steady) b.steadyRatio = steady;
+      if (wall) b.wallRatio = wall;
+      if (active) b.activeRatio = active;
+    }
+    backlogs.push(b);
+    // The backlog topic is not needed any more: give Kafka its disk back before the next one.
+    await dropTopic(topic).catch(() => undefined);
+  }
+  const latency: E2eResult['latency'] = {};
+  for (const side of selected) {
+    const clock = { ms: 0 };
+    const tagged = new TraceGen(bases, {
+      seed: side === 'tracefold' ? 17 : 19,
+      startMicros: () => Date.now() * 1000,
+      tags: () => ({ [SENT_TAG]: String(clock.ms) }),
+    });
+    const plan: LatencyPlan = {
+      topic: latTopics[side],
+      gen: new MessageGen(tagged, o.encoding, o.spansPerMessage),
+      clock,
+      ratePerSec: p.latencyRate,
+      seconds: p.latencySeconds,
+      pollMs: 250,
+    };
+    const warmup = new MessageGen(new TraceGen(bases, { seed: 29, startMicros: () => Date.now() * 1000 }), o.encoding, o.spansPerMessage);
+    say(`e2e: ${side} latency: ${p.latencyRate} spans/s for ${p.latencySeconds} s in a fresh process`);
+    try {
+      latency[side] = await latencyRun(side, plan, warmup, runOpts);
+    } catch (err) {
+      latency[side] = { error: (err as Error).message };
+      say(`e2e: ${side} latency failed: ${(err as Error).message}`);
+    }
+  }
+  return {
+    topic: { partitions: p.partitions, encoding: o.encoding, spansPerMessage: o.spansPerMessage },
+    workers: o.workersMax,
+    cli: cliCommand().label,
+    backlogs,
+    latency,
+    sampling: 'not measured: sampling is not built yet (every trace is kept, policy keep_all)',
+  };
+}
+
+function evaluateGoals(r: BenchResults): Goal[] {
+  const goals: Goal[] = [];
+  if (r.micro) {
+    for (const x of r.micro.ratios) {
+      if (x.met === undefined) continue;
+      goals.push({ goal: `micro: ${x.name} ${x.goal}`, measured: `${x.ratio.median.toFixed(2)}×`, met: x.met });
+    }
+  }
+  if (r.pipeline) {
+    const per = r.pipeline.byWorkers.map((w) => `${w.workers}w: ${si(w.perWorker.median)}/s (${si(w.spansPerCpuSecond.median)} per CPU-s)`);
+    goals.push({
+      goal: 'pipeline without I/O ≥ 100,000 spans/s per worker',
+      measured: per.join('; '),
+      met: r.pipeline.byWorkers.every((w) => w.perWorker.median >= 100_000),
+    });
+    const two = r.pipeline.byWorkers.find((w) => w.workers === 2);
+    goals.push({
+      goal: 'pipeline ≥ 1.8× from 1 to 2 workers',
+      measured: two?.speedup
+        ? `${two.speedup.median.toFixed(2)}× (${two.speedup.min.toFixed(2)}–${two.speedup.max.toFixed(2)})`
+        : 'not measured (needs --workers-max ≥ 2)',
+      met: two?.speedup ? two.speedup.median >= 1.8 : null,
+    });
+  }
+  if (r.e2e) {
+    const bl = r.e2e.backlogs;
+    const tfLost = Math.max(0, ...bl.map((b) => b.tracefold?.lostDocsMax ?? 0));
+    const tfComplete = bl.every((b) => b.tracefold === undefined || b.tracefold.allComplete);
+    const ran = bl.filter((b) => b.tracefold);
+    // Throughput is compared on the largest backlog Zipkin completed; where it died, its rate while
+    // it still made progress is shown too, but a crash is not a throughput.
+    const fair = bl.find((b) => b.tracefold && b.zipkin?.allComplete);
+    const parts = bl
+      .filter((b) => b.tracefold && b.zipkin)
+      .map((b) => {
+        const zk = b.zipkin as SideSummary;
+        const x = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : `${n.toFixed(2)}×`);
+        const head = `${si(b.preloaded.spans)} spans: steady ${x(b.steadyRatio?.median)}, wall ${x(b.wallRatio?.median)}`;
+        return zk.allComplete ? head : `${head}; Zipkin lost ${zk.lostDocsMax} (${(zk.errors[0] ?? 'stalled').replace(/^run \d+: /, '')})`;
+      });
+    if (parts.length > 0) {
+      goals.push({
+        goal: 'Kafka → OpenSearch ≥ 2× Zipkin throughput with zero loss',
+        measured: `${parts.join('; ')}; tracefold lost ${tfLost} docs in all runs`,
+        met: fair ? tfLost === 0 && tfComplete && (fair.steadyRatio?.median ?? fair.wallRatio?.median ?? 0) >= 2 : null,
+      });
+    } else if (ran.length > 0) {
+      goals.push({
+        goal: 'Kafka → OpenSearch with zero loss (Zipkin side not run)',
+        measured: `lost ${tfLost} docs`,
+        met: tfLost === 0 && tfComplete,
+      });
+    }
+  }
+  const probe = r.memory?.probes?.find((p) => p.mode === 'pipeline' && p.mix === 'shared');
+  if (probe) {
+    goals.push({
+      goal: '≤ 1 KB resident per buffered span',
+      measured: `${probe.rssBytesPerSpan.median.toFixed(0)} B RSS, ${probe.heapBytesPerSpan.median.toFixed(0)} B heap per span (NDJSON entry ${probe.entryChars.toFixed(0)} chars)`,
+      met: probe.rssBytesPerSpan.median <= 1024,
+    });
+  }
+  const burst = r.memory?.burst;
+  if (burst) {
+    const ten = burst.runs.find((x) => x.multiplier === 10);
+    goals.push({
+      goal: 'peak RSS bounded under a 10× burst (10× peak ≤ 1.25 × the 1× peak)',
+      measured: `${burst.runs.map((x) => `${x.multiplier}×: ${(x.peakRssBytes / 1024 ** 2).toFixed(0)} MiB`).join(', ')}; ratio ${burst.peakRatio.toFixed(2)}; limits total ${(burst.limits.totalBytes / 1024 ** 2).toFixed(0)} MiB`,
+      met: ten !== undefined && burst.peakRatio <= 1.25,
+    });
+  }
+  return goals;
+}
+
+export async function runBench(o: BenchOptions): Promise<number> {
+  const started = new Date();
+  const p = plan(o);
+  const has = (ph: Phase): boolean => o.only.includes(ph);
+  say(
+    `tracefold bench (${o.quick ? 'quick' : 'full'}): ${o.only.join(', ')}; up to ${o.workersMax} workers; cores ${availableParallelism()}`,
+  );
+  const results: BenchResults = {
+    version: 1,
+    mode: o.quick ? 'quick' : 'full',
+    startedAt: started.toISOString(),
+    durationSeconds: 0,
+    command: o.command,
+    machine: machineInfo(),
+    goals: [],
+    errors: [],
+  };
+  if (results.machine.loadAtStart > results.machine.cores) {
+    say(`note: load average ${results.machine.loadAtStart.toFixed(1)} on ${results.machine.cores} cores: other work competes for the CPU`);
+  }
+  const bases = loadBaseTraces();
+  const resources = new Resources(say);
+  // An interrupted run still removes what it created and leaves no child process behind.
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    say(`${sig}: stopping child processes and cleaning up (again to exit at once)`);
+    void abandonAll()
+      .then(() => resources.release())
+      .finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const phase = async (name: string, body: () => Promise<void>): Promise<void> => {
+    const t0 = performance.now();
+    try {
+      await body();
+      say(`${name}: done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    } catch (err) {
+      const msg = `${name}: ${(err as Error).message}`;
+      say(`FAILED ${msg}`);
+      if (process.env.TRACEFOLD_BENCH_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+      results.errors.push(msg);
+    }
+  };
+  const memoryOptions: MemoryOptions = {
+    ...p.memory,
+    spansPerMessage: o.spansPerMessage,
+    workers: o.workersMax,
+    encoding: o.encoding,
+    progress: say,
+    logDir: join(repoRoot(), '.tracefold', 'bench-logs'),
+  };
+
+  try {
+    if (has('micro')) {
+      await phase('micro', async () => {
+        results.micro = await runMicro(bases, { ...p.micro, spansPerMessage: o.spansPerMessage, progress: say });
+      });
+    }
+    if (has('pipeline')) {
+      await phase('pipeline', async () => {
+        results.pipeline = await pipelinePhase(bases, o, p.pipeline);
+      });
+    }
+    if (has('memory')) {
+      await phase('memory (bytes per buffered span)', async () => {
+        results.memory = { ...results.memory, probes: await runProbes(memoryOptions) };
+      });
+    }
+    const needServers = has('e2e') || has('zipkin') || has('memory');
+    if (needServers) {
+      let serversOk = false;
+      await phase('servers', async () => {
+        say('servers: ensuring Kafka and OpenSearch (reused when running)');
+        await resources.ensure(['kafka', 'opensearch']);
+        results.machine.opensearch = await openSearchVersion();
+        serversOk = true;
+      });
+      if (serversOk && (has('e2e') || has('zipkin'))) {
+        await phase('e2e', async () => {
+          results.e2e = await e2ePhase(bases, o, p.e2e, { tracefold: has('e2e'), zipkin: has('zipkin') }, resources);
+        });
+      }
+      if (serversOk && has('memory')) {
+        await phase('memory (burst)', async () => {
+          results.memory = { ...results.memory, burst: await runBurst(bases, memoryOptions, resources) };
+        });
+      }
+    }
+  } finally {
+    await resources.release();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  results.machine.loadAtEnd = currentLoad();
+  results.durationSeconds = (Date.now() - started.getTime()) / 1000;
+  results.goals = evaluateGoals(results);
+  const { files } = writeResults(o.outDir, results);
+  if (o.updateReadme) {
+    updateReadme(join(repoRoot(), 'README.md'), results, 'bench/results/latest.md');
+    say('README.md: Benchmarks section updated');
+  }
+  process.stdout.write(markdown(results, {}));
+  say(`results: ${files.filter((f) => f.includes('latest')).join(', ')}`);
+  say(`finished in ${(results.durationSeconds / 60).toFixed(1)} min`);
+  return results.errors.length > 0 ? 1 : 0;
+}
