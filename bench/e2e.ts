@@ -336,16 +336,24 @@ export interface Child {
 /** Live child processes and Zipkin instances of this bench, for `abandonAll` on an interrupt. */
 const liveChildren = new Set<ChildProcess>();
 const liveZipkins = new Set<string>();
+const liveIndices = new Set<string>();
 
 export function track(proc: ChildProcess): void {
   liveChildren.add(proc);
   proc.on('exit', () => liveChildren.delete(proc));
 }
 
-/** On SIGINT/SIGTERM of the bench: kill its children and stop its Zipkin instances. */
+/** On SIGINT/SIGTERM of the bench: kill its children, stop its Zipkin instances, delete their indices. */
 export async function abandonAll(): Promise<void> {
   for (const p of liveChildren) p.kill('SIGKILL');
   if (liveZipkins.size > 0) await stopServers([...liveZipkins]).catch(() => undefined);
+  for (const index of liveIndices) await deleteIndexPrefix(index).catch(() => undefined);
+}
+
+/** Deletes a run's indices once its process is stopped (and remembers them until then for `abandonAll`). */
+async function dropIndices(index: string): Promise<void> {
+  await deleteIndexPrefix(index).catch(() => undefined);
+  liveIndices.delete(index);
 }
 
 export function spawnTracefold(args: string[], logDir: string, logName: string): Child {
@@ -500,7 +508,9 @@ function startSide(side: Side, topic: string, index: string, label: string, opts
 }
 
 function indexFor(side: Side, tag: string): string {
-  return `bench-${side === 'tracefold' ? 'tf' : 'zk'}-${Date.now().toString(36)}${tag}`;
+  const index = `bench-${side === 'tracefold' ? 'tf' : 'zk'}-${Date.now().toString(36)}${tag}`;
+  liveIndices.add(index);
+  return index;
 }
 
 /** One run of `side` over the pre-loaded `target`: timed from process start to the last document searchable. */
@@ -529,7 +539,7 @@ export async function throughputRun(side: Side, run: number, target: IngestTarge
     return result;
   } finally {
     await proc.stop();
-    await deleteIndexPrefix(index).catch(() => undefined);
+    await dropIndices(index);
   }
 }
 
@@ -569,6 +579,6 @@ export async function latencyRun(side: Side, plan: LatencyPlan, warmup: MessageG
     return await measureLatency(`${index}-span-*`, plan, opts, () => proc.abort(), label);
   } finally {
     await proc.stop();
-    await deleteIndexPrefix(index).catch(() => undefined);
+    await dropIndices(index);
   }
 }

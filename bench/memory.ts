@@ -5,9 +5,10 @@
  *     measurement (heap and RSS growth after full GCs, divided by the spans the windows hold).
  * (b) Peak RSS under a burst with the search engine slowed: a local HTTP proxy in front of
  *     OpenSearch adds latency and caps bandwidth; `tracefold ingest` points at it with small,
- *     explicit limits. The topic holds 1× and then 10× the backpressure limit's worth of records.
- *     Bounded means the 10× peak is about the 1× peak: memory follows the configured limits, not
- *     the backlog.
+ *     explicit limits. The topic holds 2× and then 10× the backpressure limit's worth of records:
+ *     both saturate the limits, so bounded means the 10× peak is about the 2× peak (memory follows
+ *     the configured limits, not the backlog), and that it stops growing while most of the backlog
+ *     is still waiting.
  */
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
@@ -47,6 +48,10 @@ export interface BurstRun {
   indexedDocs: number;
   observedSeconds: number;
   peakRssBytes: number;
+  /** Highest RSS in the first half of the observation (a plateau: ≈ the peak). */
+  firstHalfPeakRssBytes: number;
+  /** RSS just before the first record was consumed (start-up done, no data yet). */
+  idleRssBytes: number;
   maxOutstandingBytes: number;
   maxPausedPartitions: number;
 }
@@ -63,7 +68,7 @@ export interface BurstResult {
   };
   proxy: { latencyMs: number; bytesPerSec: number };
   runs: BurstRun[];
-  /** peak RSS at 10× / peak RSS at 1×. */
+  /** Peak RSS at 10× / peak RSS at 2×. */
   peakRatio: number;
 }
 
@@ -190,10 +195,14 @@ async function startSlowProxy(latencyMs: number, bytesPerSec: number): Promise<{
   };
 }
 
-async function scrape(port: number): Promise<{ outstanding: number; paused: number }> {
-  const sums = await scrapeSums(`http://127.0.0.1:${port}/metrics`, ['tracefold_outstanding_bytes', 'tracefold_partitions_paused']);
-  return { outstanding: sums?.[0] ?? 0, paused: sums?.[1] ?? 0 };
+async function scrape(port: number): Promise<{ outstanding: number; paused: number; consumed: number }> {
+  const names = ['tracefold_outstanding_bytes', 'tracefold_partitions_paused', 'tracefold_consumed_messages_total'];
+  const sums = await scrapeSums(`http://127.0.0.1:${port}/metrics`, names);
+  return { outstanding: sums?.[0] ?? 0, paused: sums?.[1] ?? 0, consumed: sums?.[2] ?? 0 };
 }
+
+/** The two burst sizes, in multiples of the backpressure limit's worth of raw records. */
+export const BURSTS = [2, 10] as const;
 
 export async function runBurst(bases: readonly BaseTrace[], opts: MemoryOptions, resources: Resources): Promise<BurstResult> {
   const proxyCfg = { latencyMs: 300, bytesPerSec: 4 * 1024 * 1024 };
@@ -214,7 +223,7 @@ export async function runBurst(bases: readonly BaseTrace[], opts: MemoryOptions,
   const sample = new MessageGen(new TraceGen(bases, { seed: 99 }), opts.encoding, opts.spansPerMessage).messages(5_000);
   const baseSpans = Math.ceil(opts.burstLimitBytes / (sample.bytes / sample.spans));
   const runs: BurstRun[] = [];
-  for (const multiplier of [1, 10]) {
+  for (const multiplier of BURSTS) {
     // A fresh proxy per run: its bandwidth queue must not carry one run's backlog into the next.
     const proxy = await startSlowProxy(proxyCfg.latencyMs, proxyCfg.bytesPerSec);
     try {
@@ -269,13 +278,19 @@ export async function runBurst(bases: readonly BaseTrace[], opts: MemoryOptions,
       );
       const t0 = performance.now();
       let peak = 0;
+      let firstHalfPeak = 0;
+      let idleRss = 0;
       let maxOutstanding = 0;
       let maxPaused = 0;
       try {
         while ((performance.now() - t0) / 1000 < opts.burstObserveSeconds && child.exitCode === undefined) {
           const s = child.proc.pid === undefined ? undefined : procSample(child.proc.pid);
-          if (s) peak = Math.max(peak, s.hwmBytes);
           const m = await scrape(adminPort);
+          if (s) {
+            peak = Math.max(peak, s.hwmBytes);
+            if ((performance.now() - t0) / 1000 < opts.burstObserveSeconds / 2) firstHalfPeak = peak;
+            if (m.consumed === 0) idleRss = s.rssBytes;
+          }
           maxOutstanding = Math.max(maxOutstanding, m.outstanding);
           maxPaused = Math.max(maxPaused, m.paused);
           await new Promise((r) => setTimeout(r, 250));
@@ -294,6 +309,8 @@ export async function runBurst(bases: readonly BaseTrace[], opts: MemoryOptions,
         indexedDocs: indexed,
         observedSeconds: (performance.now() - t0) / 1000,
         peakRssBytes: peak,
+        firstHalfPeakRssBytes: firstHalfPeak,
+        idleRssBytes: idleRss,
         maxOutstandingBytes: maxOutstanding,
         maxPausedPartitions: maxPaused,
       });
@@ -304,7 +321,7 @@ export async function runBurst(bases: readonly BaseTrace[], opts: MemoryOptions,
       await proxy.close();
     }
   }
-  const one = runs.find((r) => r.multiplier === 1);
-  const ten = runs.find((r) => r.multiplier === 10);
+  const one = runs.find((r) => r.multiplier === BURSTS[0]);
+  const ten = runs.find((r) => r.multiplier === BURSTS[1]);
   return { limits, proxy: proxyCfg, runs, peakRatio: one && ten ? ten.peakRssBytes / one.peakRssBytes : Number.NaN };
 }

@@ -349,21 +349,35 @@ export function memorySection(m: NonNullable<BenchResults['memory']>): string {
       '',
       `Burst with the search engine slowed (proxy: +${b.proxy.latencyMs} ms per request, ${bytes(b.proxy.bytesPerSec)}/s shared): limits ` +
         `backpressure ${mib(l.maxOutstandingBytes)} outstanding, windows ${mib(l.windowBytesPerWorker)}/worker, bulk ${mib(l.bulkMaxBytes)} × ${l.bulkInFlightPerWorker} in flight/worker, ` +
-        `${l.workers} workers: ${mib(l.totalBytes)} of data in all. The topic holds 1× and 10× the backpressure limit in raw records.`,
+        `${l.workers} workers: ${mib(l.totalBytes)} of data in all. The topic holds 2× and 10× the backpressure limit in raw records: both ` +
+        'saturate the limits. Idle RSS: just before the first record was consumed.',
       '',
       table(
-        ['burst', 'spans in topic', 'written in window', 'peak RSS', 'max outstanding (metric)', 'max partitions paused'],
+        [
+          'burst',
+          'spans in topic',
+          'written in window',
+          'idle RSS',
+          'peak RSS (first half of the window)',
+          'peak RSS',
+          'peak − idle',
+          'max outstanding (metric)',
+          'max partitions paused',
+        ],
         b.runs.map((r) => [
           `${r.multiplier}×`,
           String(r.spans),
           `${r.indexedDocs} in ${r.observedSeconds.toFixed(0)} s`,
+          mib(r.idleRssBytes),
+          mib(r.firstHalfPeakRssBytes),
           mib(r.peakRssBytes),
+          `${mib(r.peakRssBytes - r.idleRssBytes)} (${ratio((r.peakRssBytes - r.idleRssBytes) / l.totalBytes)} the limits)`,
           mib(r.maxOutstandingBytes),
           String(r.maxPausedPartitions),
         ]),
       ),
       '',
-      `Peak RSS at 10× / at 1×: ${ratio(b.peakRatio)}.`,
+      `Peak RSS at ${b.runs[1]?.multiplier ?? 10}× / at ${b.runs[0]?.multiplier ?? 2}×: ${ratio(b.peakRatio)}.`,
     );
   }
   return parts.join('\n');

@@ -71,7 +71,7 @@ function plan(o: BenchOptions) {
       probeSpans: q ? 150_000 : 500_000,
       runs: o.runs === undefined ? (q ? 1 : 3) : Math.min(o.runs, 3),
       burstLimitBytes: (q ? 8 : 32) * 1024 * 1024,
-      burstObserveSeconds: q ? 15 : 30,
+      burstObserveSeconds: q ? 20 : 30,
     },
   };
 }
@@ -329,11 +329,17 @@ function evaluateGoals(r: BenchResults): Goal[] {
   }
   const burst = r.memory?.burst;
   if (burst) {
-    const ten = burst.runs.find((x) => x.multiplier === 10);
+    const [small, big] = burst.runs;
+    const mb = (n: number): string => `${(n / 1024 ** 2).toFixed(0)} MiB`;
+    // Bounded: the larger backlog ends about where the smaller one does, and its RSS has stopped
+    // growing by mid-window although most of the backlog is still waiting in Kafka.
+    const flat = big !== undefined && big.peakRssBytes <= big.firstHalfPeakRssBytes * 1.1;
     goals.push({
-      goal: 'peak RSS bounded under a 10× burst (10× peak ≤ 1.25 × the 1× peak)',
-      measured: `${burst.runs.map((x) => `${x.multiplier}×: ${(x.peakRssBytes / 1024 ** 2).toFixed(0)} MiB`).join(', ')}; ratio ${burst.peakRatio.toFixed(2)}; limits total ${(burst.limits.totalBytes / 1024 ** 2).toFixed(0)} MiB`,
-      met: ten !== undefined && burst.peakRatio <= 1.25,
+      goal: `peak RSS bounded under a ${big?.multiplier ?? 10}× burst (≤ 1.25 × the ${small?.multiplier ?? 2}× peak, flat by mid-window)`,
+      measured:
+        `${burst.runs.map((x) => `${x.multiplier}×: ${mb(x.peakRssBytes)} (idle ${mb(x.idleRssBytes)})`).join(', ')}; ratio ${burst.peakRatio.toFixed(2)}; ` +
+        `${big ? `${big.multiplier}× peak by mid-window ${mb(big.firstHalfPeakRssBytes)}; ` : ''}configured data limits ${mb(burst.limits.totalBytes)}`,
+      met: big !== undefined && burst.peakRatio <= 1.25 && flat,
     });
   }
   return goals;
