@@ -228,6 +228,8 @@ export function procSample(pid: number): ProcSample | undefined {
       const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
       return m ? Number(m[1]) * 1024 : 0;
     };
+    // An exiting process has already given back its memory: no figure rather than a zero.
+    if (kb('VmHWM') === 0) return undefined;
     return {
       cpuSeconds: (utime + stime) / ticksPerSecond(),
       rssBytes: kb('VmRSS'),
