@@ -1,5 +1,7 @@
 /** Kafka reads for assertions, through a plain node-rdkafka consumer (independent of the code under test). */
 import Kafka from 'node-rdkafka';
+import { KafkaProducer } from '../../src/kafka/producer.js';
+import type { Span } from '../../src/model/span.js';
 import { KAFKA } from './servers.js';
 
 /** Sum over the topic's partitions of the group's committed offsets (what a restart would skip). */
@@ -11,8 +13,29 @@ export async function committedTotal(group: string, topic: string, partitions: n
     const committed = await new Promise<Kafka.TopicPartitionOffset[]>((resolve, reject) =>
       consumer.committed(parts, 10_000, (err, tps) => (err ? reject(err) : resolve(tps))),
     );
-    return committed.reduce((sum, tp) => sum + Math.max(0, tp.offset), 0);
+    // A partition that never received a record has nothing to commit: node-rdkafka then gives no
+    // offset at all (counted as 0 here, as the "invalid" -1001 it returns otherwise).
+    return committed.reduce((sum, tp) => sum + (Number.isInteger(tp.offset) ? Math.max(0, tp.offset) : 0), 0);
   } finally {
     await new Promise<void>((r) => consumer.disconnect(() => r()));
   }
+}
+
+/** Produces traces as JSON v2 messages of up to `perMessage` spans, no key (like real reporters); returns the message count. */
+export async function produceTraces(topic: string, traces: readonly (readonly Span[])[], perMessage = 5): Promise<number> {
+  const producer = await KafkaProducer.connect(KAFKA);
+  let messages = 0;
+  try {
+    const sends: Promise<number>[] = [];
+    for (const t of traces) {
+      for (let i = 0; i < t.length; i += perMessage) {
+        sends.push(producer.send({ topic, value: Buffer.from(JSON.stringify(t.slice(i, i + perMessage))) }));
+        messages++;
+      }
+    }
+    await Promise.all(sends);
+  } finally {
+    await producer.close();
+  }
+  return messages;
 }

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
-import { KafkaProducer } from '../../../src/kafka/producer.js';
-import { committedTotal } from '../../helpers/kafka.js';
+import { committedTotal, produceTraces } from '../../helpers/kafka.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
@@ -22,22 +21,9 @@ test('a second node joins the group mid-stream: revoked work is finished, all st
   const index = uniqueName('tfrebal');
   const group = uniqueName('tf-rebalance-group');
   await ensureTopics(KAFKA, [{ topic, partitions: PARTITIONS }]);
-  const docs = new Set<string>();
-  let messages = 0;
-  const producer = await KafkaProducer.connect(KAFKA);
-  try {
-    const sends: Promise<number>[] = [];
-    for (const t of syntheticTraces(20, 3)) {
-      for (const s of t) docs.add(JSON.stringify(s));
-      for (let i = 0; i < t.length; i += 5) {
-        sends.push(producer.send({ topic, value: Buffer.from(JSON.stringify(t.slice(i, i + 5))) }));
-        messages++;
-      }
-    }
-    await Promise.all(sends);
-  } finally {
-    await producer.close();
-  }
+  const traces = syntheticTraces(20, 3);
+  const docs = new Set(traces.flatMap((t) => t.map((s) => JSON.stringify(s))));
+  const messages = await produceTraces(topic, traces);
   const args = ['ingest', '--workers', '1', '--admin-port', '0', '--window-quiet-ms', '300ms', '--kafka-commit-interval-ms', '500ms'];
   const env = {
     KAFKA_BOOTSTRAP_SERVERS: KAFKA,

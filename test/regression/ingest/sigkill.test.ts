@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
-import { KafkaProducer } from '../../../src/kafka/producer.js';
-import { committedTotal } from '../../helpers/kafka.js';
+import { committedTotal, produceTraces } from '../../helpers/kafka.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
@@ -27,26 +26,15 @@ test('SIGKILL mid-stream, restart: every span stored exactly once, offsets commi
   // Key → distinct span documents under it (a real trace can report one span id several times
   // with different content: those are different documents, each stored once).
   const variants = new Map<string, Set<string>>();
-  const producer = await KafkaProducer.connect(KAFKA);
-  let messages = 0;
-  try {
-    const sends: Promise<number>[] = [];
-    for (const t of traces) {
-      for (const s of t) {
-        const k = `${s.traceId}/${s.id}/${s.kind ?? ''}/${s.shared === true}`;
-        const v = variants.get(k) ?? new Set<string>();
-        variants.set(k, v);
-        v.add(JSON.stringify(s));
-      }
-      for (let i = 0; i < t.length; i += 5) {
-        sends.push(producer.send({ topic, value: Buffer.from(JSON.stringify(t.slice(i, i + 5))) }));
-        messages++;
-      }
+  for (const t of traces) {
+    for (const s of t) {
+      const k = `${s.traceId}/${s.id}/${s.kind ?? ''}/${s.shared === true}`;
+      const v = variants.get(k) ?? new Set<string>();
+      variants.set(k, v);
+      v.add(JSON.stringify(s));
     }
-    await Promise.all(sends);
-  } finally {
-    await producer.close();
   }
+  const messages = await produceTraces(topic, traces);
   let expectedDocs = 0;
   for (const v of variants.values()) expectedDocs += v.size;
 
