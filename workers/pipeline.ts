@@ -11,8 +11,9 @@ import { decodeMessage } from './decode/index.js';
 import {
   type AutocompleteDoc,
   AutocompleteTracker,
-  bulkLines,
   type DocumentSettings,
+  documentOf,
+  spanBulkItem,
   spanJsonFromBulkLines,
 } from './encode/es-document.js';
 import { SpanFilter } from './filter/rules.js';
@@ -32,11 +33,19 @@ export interface Provenance {
 type Ref = Provenance | string;
 type Entry = SinkEntry<Ref>;
 
+/** A span waiting in its trace window: its document, not yet a bulk item (see `spanBulkItem`). */
+interface Buffered {
+  doc: string;
+  index: string;
+  batchId: number;
+  prov: Provenance;
+}
+
 /** Sampling arrives in a later milestone; until then every trace is kept, under this policy name. */
 const KEEP_ALL: TraceDecision = { keep: true, policy: 'keep_all' };
 
-/** Forwarded item: [traceId, bulk lines, batchId, topic, partition, offset]. */
-type ForwardTuple = [string, string, number, string, number, number];
+/** Forwarded item: [traceId, document, index, batchId, topic, partition, offset]. */
+type ForwardTuple = [string, string, string, number, string, number, number];
 
 const STATS_INTERVAL_MS = 1000;
 
@@ -47,7 +56,7 @@ interface DecodeTally {
 }
 
 export class Pipeline {
-  private readonly windows: TraceWindows<Entry>;
+  private readonly windows: TraceWindows<Buffered>;
   private readonly sink: Sink<Ref>;
   private readonly filter: SpanFilter;
   private readonly autocomplete: AutocompleteTracker;
@@ -84,7 +93,7 @@ export class Pipeline {
     });
     this.filter = new SpanFilter(settings.filter);
     this.forwards = Array.from({ length: workers }, () => []);
-    this.windows = new TraceWindows<Entry>((t) => this.onFlush(t), {
+    this.windows = new TraceWindows<Buffered>((t) => this.onFlush(t), {
       quietMs: settings.window.quietMs,
       maxWindowMs: settings.window.maxWindowMs,
       maxSpansPerTrace: settings.window.maxSpansPerTrace,
@@ -165,19 +174,19 @@ export class Pipeline {
   }
 
   private route(span: Span, batchId: number, prov: Provenance): void {
-    const lines = bulkLines(span, this.doc, this.now);
-    // The lines are a rope of ConsString pieces; reading a char makes V8 flatten it in place, so a
-    // buffered span costs one flat string (~30 % less heap, see bench memory). The result is kept
+    const { doc, index } = documentOf(span, this.doc, this.now);
+    // The document is a rope of ConsString pieces; reading a char makes V8 flatten it in place, so
+    // a buffered span costs one flat string (~30 % less heap, see bench memory). The result is kept
     // in a field so the optimiser cannot drop the read.
-    this.flattened ^= lines.charCodeAt(lines.length >> 1);
+    this.flattened ^= doc.charCodeAt(doc.length >> 1);
     const ac = this.acScratch;
     if (this.autocomplete.collect(span, ac, this.now) > 0) {
       for (const d of ac) this.sink.write({ lines: d.lines, batchId, units: 0, ref: d.key });
       ac.length = 0;
     }
     const owner = this.workers === 1 ? this.worker : shardOf(span.traceId, this.workers);
-    if (owner === this.worker) this.assemble(span.traceId, { lines, batchId, units: 1, ref: prov });
-    else (this.forwards[owner] as ForwardTuple[]).push([span.traceId, lines, batchId, prov.topic, prov.partition, prov.offset]);
+    if (owner === this.worker) this.assemble(span.traceId, { doc, index, batchId, prov });
+    else (this.forwards[owner] as ForwardTuple[]).push([span.traceId, doc, index, batchId, prov.topic, prov.partition, prov.offset]);
   }
 
   private flushForwards(): void {
@@ -195,25 +204,30 @@ export class Pipeline {
 
   onForward(data: ArrayBuffer): void {
     const list = this.packr.unpack(new Uint8Array(data)) as ForwardTuple[];
-    for (const [traceId, lines, batchId, topic, partition, offset] of list) {
-      this.assemble(traceId, { lines, batchId, units: 1, ref: { topic, partition, offset } });
+    for (const [traceId, doc, index, batchId, topic, partition, offset] of list) {
+      this.assemble(traceId, { doc, index, batchId, prov: { topic, partition, offset } });
     }
   }
 
-  private assemble(traceId: string, entry: Entry): void {
-    const late = this.windows.add(traceId, entry, entry.lines.length, entry.batchId, this.now);
+  private assemble(traceId: string, b: Buffered): void {
+    const late = this.windows.add(traceId, b, b.doc.length, b.batchId, this.now);
     if (late === 'buffered') return;
     this.stats.inc('spans_late', `reason=${late.keep ? 'kept' : 'dropped'}`);
-    if (late.keep) this.sink.write(entry);
-    else this.post({ type: 'resolved', batchIds: [entry.batchId], counts: [1] });
+    if (late.keep) this.write(traceId, b);
+    else this.post({ type: 'resolved', batchIds: [b.batchId], counts: [1] });
   }
 
-  private onFlush(t: FlushedTrace<Entry>): void {
+  private onFlush(t: FlushedTrace<Buffered>): void {
     this.stats.inc('traces_flushed', `reason=${t.reason}`);
     this.stats.inc('spans_flushed', `reason=${t.reason}`, t.spanCount);
     const decision = KEEP_ALL;
     this.windows.recordDecision(t.traceId, decision, this.now);
-    for (const e of t.entries) this.sink.write(e);
+    for (const b of t.entries) this.write(t.traceId, b);
+  }
+
+  private write(traceId: string, b: Buffered): void {
+    const lines = spanBulkItem(b.index, this.doc.supportsTypes, traceId, b.doc);
+    this.sink.write({ lines, batchId: b.batchId, units: 1, ref: b.prov });
   }
 
   onTick(now: number): void {

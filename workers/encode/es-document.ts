@@ -19,10 +19,10 @@
  * times). IDs and kind are therefore concatenated unescaped; everything user-supplied goes
  * through `quote`, which reproduces Jackson's escaping.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { normalizeAnnotations } from '../../src/model/normalize.js';
 import type { Annotation, Endpoint, Span } from '../../src/model/span.js';
-import { actionLine, indexDay, indexName } from './es-index.js';
+import { indexDay, indexName, spanActionPrefix } from './es-index.js';
 import { quote } from './json-string.js';
 
 export { type AutocompleteDoc, type AutocompleteSettings, AutocompleteTracker } from './autocomplete.js';
@@ -129,14 +129,37 @@ export function spanDocument(span: Span, searchEnabled: boolean): string {
 
 /** Zipkin's span `_id`: `traceId-md5hex(document UTF-8 bytes)`. Deterministic, so rewrites overwrite. */
 export function documentId(traceId: string, doc: string): string {
-  return traceId + '-' + createHash('md5').update(doc, 'utf8').digest('hex');
+  // One-shot hash: no Hash object per span (≈ 0.7 µs/span less than createHash, bench micro).
+  return traceId + '-' + hash('md5', doc, 'hex');
+}
+
+/** A span's document and its day index: what the windows buffer until the trace is flushed. */
+export interface SpanDocument {
+  doc: string;
+  /** Index name; one shared string per day, so it costs a buffered span nothing. */
+  index: string;
+}
+
+/** The document of `span` and the index it goes to. */
+export function documentOf(span: Span, settings: DocumentSettings, nowMs?: number): SpanDocument {
+  const doc = spanDocument(span, settings.searchEnabled);
+  return { doc, index: indexName(settings.index, settings.indexTypeDelimiter, 'span', indexDay(span, settings.dateSeparator, nowMs)) };
+}
+
+/**
+ * One bulk item (action line + document line, each newline-terminated) for a span document. Made
+ * at flush rather than when the span arrives: a buffered span then holds no action line (≈ 100 B,
+ * 14 % of the item) and the MD5 is paid only for what is written.
+ */
+export function spanBulkItem(index: string, supportsTypes: boolean, traceId: string, doc: string): string {
+  // IDs are lower-hex (normalizeSpan), so the `_id` needs no escaping.
+  return spanActionPrefix(index, supportsTypes) + documentId(traceId, doc) + '"}}\n' + doc + '\n';
 }
 
 /** Action line and document line of one span, each newline-terminated: one bulk item. */
 export function bulkLines(span: Span, settings: DocumentSettings, nowMs?: number): string {
-  const doc = spanDocument(span, settings.searchEnabled);
-  const index = indexName(settings.index, settings.indexTypeDelimiter, 'span', indexDay(span, settings.dateSeparator, nowMs));
-  return actionLine(index, settings.supportsTypes ? 'span' : undefined, documentId(span.traceId, doc)) + '\n' + doc + '\n';
+  const { doc, index } = documentOf(span, settings, nowMs);
+  return spanBulkItem(index, settings.supportsTypes, span.traceId, doc);
 }
 
 /**

@@ -51,7 +51,31 @@ export function indexDay(span: Span, separator: string, nowMs: number = Date.now
 
 /** `{prefix}{delimiter}{type}-{day}`, e.g. `zipkin-span-2016-08-02` (ES ≥ 7, OpenSearch) or `zipkin:span-2016-08-02` (ES < 7). */
 export function indexName(prefix: string, delimiter: string, type: IndexType, day: string): string {
-  return prefix + delimiter + type + '-' + day;
+  // Spans cluster on one day: hand back the same string instead of a new one per span.
+  if (day === cachedIndex.day && prefix === cachedIndex.prefix && delimiter === cachedIndex.delimiter && type === cachedIndex.type) {
+    return cachedIndex.name;
+  }
+  const name = prefix + delimiter + type + '-' + day;
+  cachedIndex = { prefix, delimiter, type, day, name };
+  return name;
+}
+
+let cachedIndex = { prefix: '', delimiter: '', type: '', day: '', name: '' };
+let cachedPrefix = { index: '', supportsTypes: false, prefix: '' };
+
+/**
+ * `{"index":{"_index":I[,"_type":"span"],"_id":"` — the part of a span's action line before its
+ * `_id`, which the caller follows with the `_id` (hex and '-': no escaping) and `"}}`.
+ */
+export function spanActionPrefix(index: string, supportsTypes: boolean): string {
+  if (index !== cachedPrefix.index || supportsTypes !== cachedPrefix.supportsTypes) {
+    cachedPrefix = {
+      index,
+      supportsTypes,
+      prefix: '{"index":{"_index":' + quote(index) + (supportsTypes ? ',"_type":"span"' : '') + ',"_id":"',
+    };
+  }
+  return cachedPrefix.prefix;
 }
 
 /** The bulk action line (no newline). `_type` only when the engine still has mapping types. */

