@@ -255,7 +255,7 @@ describe('quote: Jackson string escaping', () => {
   it('escapes every UTF-16 code unit the same way in short (scanned) and long (regex) strings', () => {
     // Independent reference: Jackson's rules written per code unit.
     const jackson = (c: number): string => {
-      const short: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 0x22: '\\"', 0x5c: '\\\\' };
+      const short: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 34: '\\"', 92: '\\\\' };
       if (short[c] !== undefined) return short[c];
       if (c < 0x20 || (c >= 0xd800 && c <= 0xdfff)) return '\\u' + c.toString(16).toUpperCase().padStart(4, '0');
       return String.fromCharCode(c);
