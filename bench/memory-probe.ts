@@ -1,10 +1,16 @@
 /**
  * Child process of the memory phase (needs `--expose-gc`): fills one worker's trace windows with
- * `spans` spans through the real `Pipeline` (decode → bulkLines → windows, null sink, windows that
+ * `spans` spans through the real `Pipeline` (decode → ES document → windows, null sink, windows that
  * never flush) and prints, as one JSON line, the heap and RSS growth per buffered span after full
  * garbage collections. A fresh process per measurement: nothing else lives in its heap.
  *
- * Mode `flat` is a reference, not the shipped code: the same NDJSON entries, each string made flat
+ * The per-span figures are marginal: the growth from half full to full, divided by the spans added
+ * in that second half. The first half pays the one-off costs that do not scale with what is buffered
+ * (V8's young generation growing to its full 2 × 16 MiB, malloc arenas reaching their working size,
+ * compiled code), which would otherwise be charged to the spans of this one fill level; the growth
+ * from the start is reported too (`…FromStart`).
+ *
+ * Mode `flat` is a reference, not the shipped code: the same documents, each string made flat
  * (V8 keeps `a + b` as a rope of ConsString nodes until something flattens it), in a bare
  * TraceWindows with the smallest entry object: what the stored bytes themselves cost.
  *
@@ -13,7 +19,7 @@
 import type { Span } from '../src/model/span.js';
 import { TraceWindows } from '../workers/assemble/windows.js';
 import { decodeMessage } from '../workers/decode/index.js';
-import { bulkLines, type DocumentSettings } from '../workers/encode/es-document.js';
+import { type DocumentSettings, documentOf } from '../workers/encode/es-document.js';
 import { Pipeline } from '../workers/pipeline.js';
 import type { StatsMessage, WorkerToCoordinator } from '../workers/protocol.js';
 import { defaultWorkerSettings } from './pipeline.js';
@@ -30,10 +36,15 @@ export interface ProbeArgs {
 export interface ProbeResult extends ProbeArgs {
   bufferedSpans: number;
   bufferedTraces: number;
-  /** Mean NDJSON entry length (the windows' own byte accounting). */
+  /** Mean buffered document length (the windows' own byte accounting). */
   entryChars: number;
+  /** Marginal: heap growth from half full to full / spans added in that half. */
   heapBytesPerSpan: number;
+  /** Marginal: RSS growth from half full to full / spans added in that half. */
   rssBytesPerSpan: number;
+  /** Heap growth from empty to full / spans buffered (one-off costs included). */
+  heapBytesPerSpanFromStart: number;
+  rssBytesPerSpanFromStart: number;
   heapUsedBytes: number;
   rssBytes: number;
 }
@@ -43,6 +54,14 @@ const gc = (globalThis as { gc?: () => void }).gc;
 function collect(): void {
   if (!gc) throw new Error('memory-probe needs node --expose-gc');
   for (let i = 0; i < 4; i++) gc();
+}
+
+/** Full GCs, then a pause for V8's memory reducer to hand freed pages (the decoders' garbage) back to the OS. */
+async function settle(): Promise<NodeJS.MemoryUsage> {
+  collect();
+  await new Promise((r) => setTimeout(r, 1500));
+  collect();
+  return process.memoryUsage();
 }
 
 const HOUR = 3_600_000;
@@ -87,8 +106,8 @@ async function main(): Promise<void> {
     for (const v of m.values) {
       const id = ++batchId;
       for (const s of decodeMessage(v).spans as Span[]) {
-        // Buffer round trip: a new flat (sequential) string instead of the rope bulkLines returns.
-        const lines = Buffer.from(bulkLines(s, doc)).toString('utf8');
+        // Buffer round trip: a new flat (sequential) string instead of the rope the encoder returns.
+        const lines = Buffer.from(documentOf(s, doc).doc).toString('utf8');
         into.add(s.traceId, { lines, batchId: id }, lines.length, id, Date.now());
       }
     }
@@ -111,17 +130,16 @@ async function main(): Promise<void> {
   collect();
   const before = process.memoryUsage();
   let fed = 0;
+  let half: { usage: NodeJS.MemoryUsage; fed: number } | undefined;
   while (fed < args.spans) {
+    if (half === undefined && fed >= args.spans / 2) half = { usage: await settle(), fed };
     const m = messages.messages(Math.min(10_000, args.spans - fed));
     if (args.mode === 'pipeline') feedPipeline(pipeline, m);
     else feedFlat(m, flatWindows);
     fed += m.spans;
   }
-  collect();
-  // Give V8's memory reducer a moment to hand freed pages (the decoders' garbage) back to the OS.
-  await new Promise((r) => setTimeout(r, 1500));
-  collect();
-  const after = process.memoryUsage();
+  const after = await settle();
+  if (half === undefined || half.fed >= fed) throw new Error(`memory-probe: ${args.spans} spans is too few to measure`);
 
   let buffered: number;
   let traces: number;
@@ -146,8 +164,10 @@ async function main(): Promise<void> {
     bufferedSpans: buffered,
     bufferedTraces: traces,
     entryChars: bytes / buffered,
-    heapBytesPerSpan: (after.heapUsed - before.heapUsed) / buffered,
-    rssBytesPerSpan: (after.rss - before.rss) / buffered,
+    heapBytesPerSpan: (after.heapUsed - half.usage.heapUsed) / (fed - half.fed),
+    rssBytesPerSpan: (after.rss - half.usage.rss) / (fed - half.fed),
+    heapBytesPerSpanFromStart: (after.heapUsed - before.heapUsed) / buffered,
+    rssBytesPerSpanFromStart: (after.rss - before.rss) / buffered,
     heapUsedBytes: after.heapUsed,
     rssBytes: after.rss,
   };
