@@ -10,6 +10,9 @@
  *
  * Latency: a separate, fresh process per side consuming an empty topic, warmed up with one trace,
  * then fed spans at a fixed rate, each carrying its produce time in a tag; see `measureLatency`.
+ *
+ * Replay (#5): `tracefold replay` of the same topic into a fresh prefix, in the same rounds, timed
+ * from process start to exit and checked against the index afterwards; see `replayRun`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -17,8 +20,9 @@ import { join } from 'node:path';
 import { logFile, startZipkin, stopServers } from '../infra/index.js';
 import { ownedPid } from '../infra/server.js';
 import { KafkaProducer } from '../src/kafka/producer.js';
+import { parseReplayReport, type ReplayPoint, type ReplayRun, summarizeReplayRun } from './replay.js';
 import { countDocs, deleteIndexPrefix, freePort, KAFKA, OPENSEARCH, type ProcSample, procSample, scrapeSums } from './servers.js';
-import { percentileSorted } from './stats.js';
+import { activeRate, percentileSorted, rateBetween, steadyWindow } from './stats.js';
 import { type MessageGen, repoRoot } from './traffic.js';
 
 export type Side = 'tracefold' | 'zipkin';
@@ -146,11 +150,11 @@ async function observe(
 
 /** Rate and run-queue wait between the first samples at or above 10 % and 90 % of `expected`. */
 function steady(samples: Sample[], expected: number): { rate: number; waitCores: number } {
-  const a = samples.find((s) => s.count >= expected * 0.1);
-  const b = samples.find((s) => s.count >= expected * 0.9);
-  if (a === undefined || b === undefined || b.t <= a.t) return { rate: Number.NaN, waitCores: Number.NaN };
+  const w = steadyWindow(samples, expected);
+  if (w === undefined) return { rate: Number.NaN, waitCores: Number.NaN };
+  const { a, b } = w;
   const wait = a.proc && b.proc ? b.proc.waitSeconds - a.proc.waitSeconds : Number.NaN;
-  return { rate: (b.count - a.count) / (b.t - a.t), waitCores: wait / (b.t - a.t) };
+  return { rate: rateBetween(w), waitCores: wait / (b.t - a.t) };
 }
 
 function summarizeRun(side: Side, run: number, samples: Sample[], expected: number, complete: boolean, error?: string): SideRun {
@@ -182,7 +186,7 @@ function summarizeRun(side: Side, run: number, samples: Sample[], expected: numb
     workCpuMicrosPerDoc: (workCpu * 1e6) / Math.max(1, indexed),
     selfReportedDropped: Math.max(0, ...samples.map((s) => s.dropped ?? 0)),
     steadyRunQueueCores: st.waitCores,
-    activeDocsPerSec: end && first && end.t > first.t ? (end.count - first.count) / (end.t - first.t) : Number.NaN,
+    activeDocsPerSec: activeRate(samples),
   };
   if (error !== undefined) out.error = error;
   return out;
@@ -405,21 +409,20 @@ interface SideProcess {
   stop(): Promise<void>;
 }
 
-function tracefoldArgs(topic: string, index: string, group: string, adminPort: number, workers: number): string[] {
+/**
+ * What `ingest` and `replay` both get: the same brokers, topic, dead-letter topic, search engine,
+ * index cost and workers, so the two sides differ only in the command.
+ */
+function sharedArgs(topic: string, workers: number): string[] {
   return [
-    'ingest',
     '--kafka-bootstrap-servers',
     KAFKA,
     '--kafka-topic',
     topic,
-    '--kafka-group-id',
-    group,
     '--kafka-dead-letter-topic',
     `${topic}.dead-letter`,
     '--es-hosts',
     OPENSEARCH,
-    '--es-index',
-    index,
     // What the Zipkin side gets from infra/ (ES_INDEX_SHARDS=1, ES_INDEX_REPLICAS=0): same index cost.
     '--es-index-shards',
     '1',
@@ -427,8 +430,28 @@ function tracefoldArgs(topic: string, index: string, group: string, adminPort: n
     '0',
     '--workers',
     String(workers),
-    '--admin-port',
-    String(adminPort),
+  ];
+}
+
+export function tracefoldArgs(topic: string, index: string, group: string, adminPort: number, workers: number): string[] {
+  return ['ingest', ...sharedArgs(topic, workers), '--kafka-group-id', group, '--es-index', index, '--admin-port', String(adminPort)];
+}
+
+/** The whole topic as it is at start, into a fresh prefix; `--json` for the summary the run is checked against. */
+export function replayArgs(topic: string, prefix: string, workers: number): string[] {
+  return [
+    'replay',
+    ...sharedArgs(topic, workers),
+    '--from',
+    'earliest',
+    '--to',
+    'latest',
+    '--es-index-prefix',
+    prefix,
+    // A fresh group, named after the run for its log; replay does not commit by default.
+    '--replay-group',
+    prefix,
+    '--json',
   ];
 }
 
@@ -507,8 +530,9 @@ function startSide(side: Side, topic: string, index: string, label: string, opts
   return side === 'tracefold' ? startTracefoldSide(topic, index, label, opts) : startZipkinSide(topic, index, label);
 }
 
-function indexFor(side: Side, tag: string): string {
-  const index = `bench-${side === 'tracefold' ? 'tf' : 'zk'}-${Date.now().toString(36)}${tag}`;
+function indexFor(side: Side | 'replay', tag: string): string {
+  const short = side === 'tracefold' ? 'tf' : side === 'zipkin' ? 'zk' : 'rp';
+  const index = `bench-${short}-${Date.now().toString(36)}${tag}`;
   liveIndices.add(index);
   return index;
 }
@@ -540,6 +564,80 @@ export async function throughputRun(side: Side, run: number, target: IngestTarge
   } finally {
     await proc.stop();
     await dropIndices(index);
+  }
+}
+
+/**
+ * One `tracefold replay` of the whole pre-loaded `target` into a fresh prefix, timed from process
+ * start to exit. `_count` is polled as for ingest (same interval) while it runs, for the steady and
+ * while-progressing rates; after exit the refreshed count must equal the expected documents.
+ */
+export async function replayRun(run: number, target: IngestTarget, opts: RunOptions): Promise<ReplayRun> {
+  const prefix = indexFor('replay', String(run));
+  const label = `replay run ${run}`;
+  const pattern = `${prefix}-span-*`;
+  const t0 = performance.now();
+  const child = spawnTracefold(replayArgs(target.topic, prefix, opts.workers), opts.logDir, prefix);
+  let exitAt = Number.NaN;
+  child.proc.once('exit', () => {
+    exitAt = performance.now();
+  });
+  // 'close' comes after stdout is drained: only then is the summary line complete.
+  const closed = new Promise<void>((r) => child.proc.once('close', () => r()));
+  let stdout = '';
+  child.proc.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  const points: ReplayPoint[] = [];
+  let cutShort: string | undefined;
+  try {
+    let last = -1;
+    let lastChange = t0;
+    let lastReport = t0;
+    while (child.exitCode === undefined) {
+      const pid = child.proc.pid;
+      const proc = pid === undefined ? undefined : procSample(pid);
+      const count = await countDocs(pattern).catch(() => Math.max(0, last));
+      const t = performance.now();
+      points.push({ t: (t - t0) / 1000, count, hwmBytes: proc?.hwmBytes });
+      if (count !== last) {
+        last = count;
+        lastChange = t;
+      }
+      if (t - lastReport > 5000) {
+        lastReport = t;
+        opts.progress(`  ${label}: ${count}/${target.expectedDocs} documents after ${((t - t0) / 1000).toFixed(0)} s`);
+      }
+      if (count <= 0 && t - t0 > startupTimeoutMs) {
+        cutShort = `no document after ${startupTimeoutMs / 1000} s`;
+        break;
+      }
+      // Replay exits on its own a few seconds after its last write; still running with no new
+      // document for this long means it is stuck, not slow.
+      if (count > 0 && t - lastChange > opts.stallMs) {
+        cutShort = `no progress and no exit for ${opts.stallMs / 1000} s`;
+        break;
+      }
+      await Promise.race([child.exited, new Promise((r) => setTimeout(r, 250))]);
+    }
+    if (cutShort !== undefined) {
+      opts.progress(`  ${label}: ${cutShort}: stopping it (log: ${child.logFile})`);
+      await stopChild(child);
+    }
+    await child.exited;
+    await closed;
+    // Replay's writes are acknowledged, not necessarily refreshed yet: count what is there.
+    const final = await countDocs(pattern, true).catch(() => Math.max(0, last));
+    points.push({ t: (performance.now() - t0) / 1000, count: final });
+    return summarizeReplayRun(run, points, target.expectedDocs, {
+      exitSeconds: (exitAt - t0) / 1000,
+      exitCode: child.exitCode ?? null,
+      report: parseReplayReport(stdout),
+      error: cutShort,
+    });
+  } finally {
+    if (child.exitCode === undefined) await stopChild(child);
+    await dropIndices(prefix);
   }
 }
 

@@ -11,10 +11,11 @@ import type { MachineInfo } from './machine.js';
 import type { BurstResult, ProbeSummary } from './memory.js';
 import type { MicroResult } from './micro.js';
 import type { PipelineRun } from './pipeline.js';
+import type { ReplayRatios, ReplaySideSummary } from './replay.js';
 import type { Preloaded } from './servers.js';
-import { bytes, formatSummary, type Summary, si } from './stats.js';
+import { bytes, formatSummary, type Summary, si, summarize } from './stats.js';
 
-export type Phase = 'micro' | 'pipeline' | 'e2e' | 'zipkin' | 'memory';
+export type Phase = 'micro' | 'pipeline' | 'e2e' | 'zipkin' | 'replay' | 'memory';
 
 export interface PipelineByWorkers {
   workers: number;
@@ -71,12 +72,18 @@ export interface BacklogResult {
   steadyRatio?: Summary;
   wallRatio?: Summary;
   activeRatio?: Summary;
+  /** `tracefold replay` of the same topic in the same rounds (#5). */
+  replay?: ReplaySideSummary;
+  /** replay / tracefold ingest, paired by round. */
+  replayRatio?: ReplayRatios;
 }
 
 export interface E2eResult {
   topic: { partitions: number; encoding: Encoding; spansPerMessage: number };
   workers: number;
   cli: string;
+  /** What ran over the pre-loaded topics (absent in results from before replay was measured). */
+  sides?: readonly ('tracefold' | 'zipkin' | 'replay')[];
   /** Largest first. */
   backlogs: BacklogResult[];
   latency: Partial<Record<'tracefold' | 'zipkin', LatencyResult | { error: string }>>;
@@ -291,10 +298,76 @@ function backlogSection(e: E2eResult, b: BacklogResult): string {
   return [
     `**${p.spans} spans pre-loaded** (${(p.bytes / p.spans).toFixed(0)} B each as ${e.topic.encoding}, ${e.topic.spansPerMessage} per message, ` +
       `${p.messages} messages, ${e.topic.partitions} partitions; ${p.expectedDocs} distinct documents; pre-loaded in ${p.seconds.toFixed(1)} s):`,
-    '',
-    table(['', 'tracefold', 'Zipkin', 'tracefold / Zipkin'], rows),
+    ...(tf || zk ? ['', table(['', 'tracefold', 'Zipkin', 'tracefold / Zipkin'], rows)] : []),
     ...(problems.length > 0 ? ['', 'Runs that ended early:', '', ...problems.map((x) => `- ${x}`)] : []),
+    ...(b.replay ? ['', replayTable(b, b.replay)] : []),
   ].join('\n');
+}
+
+/** Median (range) of one figure over runs, skipping runs without it. */
+function over<R>(runs: readonly R[], f: (r: R) => number): Summary | undefined {
+  const xs = runs.map(f).filter((x) => Number.isFinite(x));
+  return xs.length === 0 ? undefined : summarize(xs);
+}
+
+/** Ingest's wall clock ends at its last searchable document. */
+const ingestLastDoc = (s: SideSummary): Summary | undefined => over(s.runs, (r) => r.wallSeconds);
+
+/** Replay against tracefold ingest over the same topic, same rounds (#5). */
+export function replayTable(b: BacklogResult, rp: ReplaySideSummary): string {
+  const tf = b.tracefold;
+  const vs = b.replayRatio;
+  const ing = (pick: (s: SideSummary) => string): string => (tf === undefined ? 'not run' : pick(tf));
+  const verified = rp.allComplete
+    ? `${rp.runs[0]?.expectedDocs ?? '?'} = expected, every run; exit 0`
+    : `${rp.lostDocsMax} of ${rp.runs[0]?.expectedDocs ?? '?'} missing (worst run); ${rp.runs.filter((r) => !r.complete).length} of ${rp.runs.length} runs failed`;
+  const written = over(rp.runs, (r) => r.report?.written ?? Number.NaN);
+  const rows: string[][] = [
+    ['runs', String(rp.runs.length), ing((s) => String(s.runs.length)), ''],
+    [
+      'throughput, wall, docs/s (replay: process start → exit; ingest: process start → last doc searchable)',
+      fmt(rp.wallDocsPerSec),
+      ing((s) => fmt(s.wallDocsPerSec)),
+      fmt(vs?.wall, ratio),
+    ],
+    [
+      'throughput, steady (10 %→90 % of docs), docs/s',
+      fmt(rp.steadyDocsPerSec),
+      ing((s) => fmt(s.steadyDocsPerSec)),
+      fmt(vs?.steady, ratio),
+    ],
+    [
+      'throughput while making progress (first → last new doc), docs/s',
+      fmt(rp.activeDocsPerSec),
+      ing((s) => fmt(s.activeDocsPerSec)),
+      fmt(vs?.active, ratio),
+    ],
+    ['process start → first doc searchable', fmt(rp.startupSeconds, secs), ing((s) => fmt(s.startupSeconds, secs)), ''],
+    ['process start → last doc searchable', fmt(rp.lastDocSeconds, secs), ing((s) => fmt(ingestLastDoc(s), secs)), ''],
+    ['process start → exit', fmt(rp.wallSeconds, secs), tf === undefined ? 'not run' : 'keeps running', ''],
+    ['documents in the fresh index after exit (refreshed `_count`)', verified, ing((s) => `lost ${s.lostDocsMax} (worst run)`), ''],
+    ['spans written (its own `--json` summary)', fmt(written, (n) => String(Math.round(n))), '', ''],
+    ['peak RSS (VmHWM, whole process)', fmt(rp.peakRssBytes, mib), ing((s) => fmt(s.peakRssBytes, mib)), ''],
+  ];
+  return [
+    table(['same topic, same rounds', 'tracefold replay', 'tracefold ingest', 'replay / ingest'], rows),
+    ...(rp.errors.length > 0 ? ['', 'Replay runs that failed:', '', ...rp.errors.map((x) => `- replay ${x}`)] : []),
+  ].join('\n');
+}
+
+/** What each replay figure includes, so the comparison with ingest reads honestly. */
+export function replayNote(workers: number): string {
+  return (
+    `Replay (#5): \`tracefold replay --from earliest --to latest --es-index-prefix <fresh> --workers ${workers} --json\` over the same ` +
+    'pre-loaded topic, in the same rounds (its turn alternates with the ingest sides), with the same brokers, search engine, index ' +
+    'settings (1 shard, 0 replicas), workers and defaults (window quiet 5 s) as ingest. It assigns the partitions itself (no group ' +
+    'join) and exits once every record of its ranges is written; a run counts only if it exits 0, its own summary says ok and the ' +
+    'refreshed `_count` of the fresh prefix equals the distinct documents produced. Wall: replay is timed from process start to ' +
+    "exit (start-up, the trace window's quiet tail, the last writes and shutdown included); ingest never exits, so its wall ends " +
+    'when its last document is searchable (start-up and the quiet tail included, shutdown not). Steady (10 %→90 %) and while ' +
+    'making progress (first → last new document) are taken the same way for both from `_count` polls every 250 ms: those leave ' +
+    'start-up and the tail out and are the like-for-like rates. Ratios are replay / ingest of the same round, then the median.'
+  );
 }
 
 export function e2eSection(e: E2eResult): string {
@@ -305,19 +378,27 @@ export function e2eSection(e: E2eResult): string {
       'searchable, or after 20 s without progress, or when the process dies; what is missing then is reported as lost.',
     '',
     ...e.backlogs.flatMap((b) => [backlogSection(e, b), '']),
-    table(
-      ['', 'tracefold', 'Zipkin'],
-      [
-        ['latency produce → searchable, p50 / p99', latencyCell(e, 'tracefold'), latencyCell(e, 'zipkin')],
-        ['tracefold with sampling on', e.sampling, ''],
-      ],
-    ),
-    '',
-    'Latency: a separate fresh process per side on an empty topic, warmed up with one trace, then live spans at a fixed rate with ' +
-      'their produce time in a tag; the index is refreshed and counted per produce tick every 250 ms, so the figures are produce → ' +
-      'searchable with 250 ms resolution (an ingest pipeline stamping `_ingest.timestamp` would be finer, but the local OpenSearch node ' +
-      "has no ingest role). tracefold's figure is dominated by the trace window: a trace is written once quiet for 5 s.",
-  ].join('\n');
+    ...(e.backlogs.some((b) => b.replay) ? [replayNote(e.workers), ''] : []),
+    // Latency belongs to a live ingest: a replay-only run has none to show.
+    ...(Object.keys(e.latency).length === 0
+      ? []
+      : [
+          table(
+            ['', 'tracefold', 'Zipkin'],
+            [
+              ['latency produce → searchable, p50 / p99', latencyCell(e, 'tracefold'), latencyCell(e, 'zipkin')],
+              ['tracefold with sampling on', e.sampling, ''],
+            ],
+          ),
+          '',
+          'Latency: a separate fresh process per side on an empty topic, warmed up with one trace, then live spans at a fixed rate with ' +
+            'their produce time in a tag; the index is refreshed and counted per produce tick every 250 ms, so the figures are produce → ' +
+            'searchable with 250 ms resolution (an ingest pipeline stamping `_ingest.timestamp` would be finer, but the local OpenSearch node ' +
+            "has no ingest role). tracefold's figure is dominated by the trace window: a trace is written once quiet for 5 s.",
+        ]),
+  ]
+    .join('\n')
+    .trimEnd();
 }
 
 export function memorySection(m: NonNullable<BenchResults['memory']>): string {
@@ -405,7 +486,8 @@ export function markdown(r: BenchResults, charts: { workers?: string; zipkin?: s
     if (charts.workers) out.push('', `![throughput vs workers](${charts.workers})`);
   }
   if (r.e2e) {
-    out.push('', '## 3–4. Kafka → OpenSearch, tracefold and the Zipkin server side by side', '', e2eSection(r.e2e));
+    const withReplay = r.e2e.backlogs.some((b) => b.replay) ? ', and tracefold replay of the same topic' : '';
+    out.push('', `## 3–4. Kafka → OpenSearch, tracefold and the Zipkin server side by side${withReplay}`, '', e2eSection(r.e2e));
     if (charts.zipkin) out.push('', `![tracefold vs Zipkin](${charts.zipkin})`);
   }
   if (r.memory) out.push('', '## 5. Memory', '', memorySection(r.memory));
@@ -529,7 +611,8 @@ export function updateReadme(readmePath: string, r: BenchResults, resultsLink: s
     '',
     '`tracefold bench` (or `npm run bench --`) measures every speed and memory claim in one run on one machine: micro benchmarks of each',
     'hot-path stage, the worker pipeline without I/O for 1…N workers, Kafka → OpenSearch end to end, the stock Zipkin server on the same',
-    'topic, and memory (bytes per buffered span, peak RSS under a burst against a slowed search engine). It starts the local servers',
+    'topic, `tracefold replay` of that topic against ingest, and memory (bytes per buffered span, peak RSS under a burst against a',
+    'slowed search engine). It starts the local servers',
     'through `infra/` when they are not running, cleans up what it creates, and writes `bench/results/latest.{md,json}` (plus',
     'timestamped copies and PNG charts). `--quick` takes a few minutes; `--only micro,pipeline` needs no servers; see `--help`.',
     '',

@@ -12,6 +12,7 @@ import {
   type IngestTarget,
   type LatencyPlan,
   latencyRun,
+  replayRun,
   SENT_TAG,
   type Side,
   type SideRun,
@@ -21,6 +22,7 @@ import { currentLoad, machineInfo } from './machine.js';
 import { type MemoryOptions, runBurst, runProbes } from './memory.js';
 import { runMicro } from './micro.js';
 import { defaultWorkerSettings, type PipelineRun, pipelineRun } from './pipeline.js';
+import { type ReplayRun, replayGoal, replayRatios, summarizeReplay } from './replay.js';
 import {
   type BacklogResult,
   type BenchResults,
@@ -35,7 +37,7 @@ import {
   writeResults,
 } from './report.js';
 import { createTopic, dropTopic, openSearchVersion, preload, Resources, uniqueId } from './servers.js';
-import { pairedRatios, si, summarize } from './stats.js';
+import { pairedRatios, pairedSummary, si, summarize } from './stats.js';
 import { type BaseTrace, loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
 
 export interface BenchOptions {
@@ -166,7 +168,7 @@ async function e2ePhase(
   bases: BaseTrace[],
   o: BenchOptions,
   p: ReturnType<typeof plan>['e2e'],
-  sides: { tracefold: boolean; zipkin: boolean },
+  sides: { tracefold: boolean; zipkin: boolean; replay: boolean },
   resources: Resources,
 ): Promise<E2eResult> {
   const id = uniqueId();
@@ -185,7 +187,9 @@ async function e2ePhase(
     progress: say,
     logDir: join(repoRoot(), '.tracefold', 'bench-logs'),
   };
-  const selected = (['tracefold', 'zipkin'] as const).filter((side) => sides[side]);
+  // Replay takes its turn in the same rounds as the ingest sides, over the same topic.
+  const selected = (['tracefold', 'zipkin', 'replay'] as const).filter((side) => sides[side]);
+  const ingestSides = (['tracefold', 'zipkin'] as const).filter((side) => sides[side]);
   const backlogs: BacklogResult[] = [];
   for (const spans of p.backlogs) {
     const topic = topicFor(spans);
@@ -196,11 +200,22 @@ async function e2ePhase(
     say(`e2e: pre-loaded ${preloaded.spans} spans (${preloaded.expectedDocs} distinct documents) in ${preloaded.seconds.toFixed(1)} s`);
     const target: IngestTarget = { topic, spans: preloaded.spans, expectedDocs: preloaded.expectedDocs };
     const runs: Record<Side, SideRun[]> = { tracefold: [], zipkin: [] };
+    const replays: ReplayRun[] = [];
     for (let round = 0; round < p.runs; round++) {
       // Alternate which side goes first: slow drift (machine load, OpenSearch merges) hits both alike.
       const order = round % 2 === 0 ? selected : [...selected].reverse();
       for (const side of order) {
         say(`e2e: ${si(spans)} backlog, round ${round + 1}/${p.runs}: ${side}`);
+        if (side === 'replay') {
+          const r = await replayRun(round + 1, target, runOpts);
+          say(
+            `e2e: replay run ${round + 1}: ${r.indexedDocs}/${r.expectedDocs} docs, exit ${r.exitCode} after ${r.wallSeconds.toFixed(1)} s, ` +
+              `steady ${si(r.steadyDocsPerSec)}/s, wall ${si(r.wallDocsPerSec)}/s` +
+              (r.error ? ` (${r.error})` : ''),
+          );
+          replays.push(r);
+          continue;
+        }
         const r = await throughputRun(side, round + 1, target, runOpts);
         say(
           `e2e: ${side} run ${round + 1}: ${r.indexedDocs}/${r.expectedDocs} docs, steady ${si(r.steadyDocsPerSec)}/s, wall ${si(r.wallDocsPerSec)}/s` +
@@ -215,10 +230,7 @@ async function e2ePhase(
     if (tf.length > 0) b.tracefold = sideSummary(tf);
     if (zk.length > 0) b.zipkin = sideSummary(zk);
     if (tf.length > 0 && tf.length === zk.length) {
-      const paired = (f: (r: SideRun) => number) => {
-        const xs = pairedRatios(tf.map(f), zk.map(f)).filter((x) => Number.isFinite(x));
-        return xs.length > 0 ? summarize(xs) : undefined;
-      };
+      const paired = (f: (r: SideRun) => number) => pairedSummary(tf.map(f), zk.map(f));
       const steady = paired((r) => r.steadyDocsPerSec);
       const wall = paired((r) => r.wallDocsPerSec);
       const active = paired((r) => r.activeDocsPerSec);
@@ -226,12 +238,18 @@ async function e2ePhase(
       if (wall) b.wallRatio = wall;
       if (active) b.activeRatio = active;
     }
+    if (replays.length > 0) {
+      b.replay = summarizeReplay(replays);
+      const vs = replayRatios(replays, tf);
+      if (vs) b.replayRatio = vs;
+    }
     backlogs.push(b);
     // The backlog topic is not needed any more: give Kafka its disk back before the next one.
     await dropTopic(topic).catch(() => undefined);
   }
   const latency: E2eResult['latency'] = {};
-  for (const side of selected) {
+  // Latency is a property of a live ingest, not of a replay.
+  for (const side of ingestSides) {
     const clock = { ms: 0 };
     const tagged = new TraceGen(bases, {
       seed: side === 'tracefold' ? 17 : 19,
@@ -259,6 +277,7 @@ async function e2ePhase(
     topic: { partitions: p.partitions, encoding: o.encoding, spansPerMessage: o.spansPerMessage },
     workers: o.workersMax,
     cli: cliCommand().label,
+    sides: selected,
     backlogs,
     latency,
     sampling: 'not measured: sampling is not built yet (every trace is kept, policy keep_all)',
@@ -319,6 +338,8 @@ function evaluateGoals(r: BenchResults): Goal[] {
       });
     }
   }
+  const replay = r.e2e ? replayGoal(r.e2e.backlogs) : undefined;
+  if (replay) goals.push(replay);
   const probe = r.memory?.probes?.find((p) => p.mode === 'pipeline' && p.mix === 'shared');
   if (probe) {
     goals.push({
@@ -416,7 +437,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
         results.memory = { ...results.memory, probes: await runProbes(memoryOptions) };
       });
     }
-    const needServers = has('e2e') || has('zipkin') || has('memory');
+    const needServers = has('e2e') || has('zipkin') || has('replay') || has('memory');
     if (needServers) {
       let serversOk = false;
       await phase('servers', async () => {
@@ -425,9 +446,10 @@ export async function runBench(o: BenchOptions): Promise<number> {
         results.machine.opensearch = await openSearchVersion();
         serversOk = true;
       });
-      if (serversOk && (has('e2e') || has('zipkin'))) {
+      if (serversOk && (has('e2e') || has('zipkin') || has('replay'))) {
         await phase('e2e', async () => {
-          results.e2e = await e2ePhase(bases, o, p.e2e, { tracefold: has('e2e'), zipkin: has('zipkin') }, resources);
+          const sides = { tracefold: has('e2e'), zipkin: has('zipkin'), replay: has('replay') };
+          results.e2e = await e2ePhase(bases, o, p.e2e, sides, resources);
         });
       }
       if (serversOk && has('memory')) {

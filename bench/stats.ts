@@ -57,6 +57,47 @@ export function pairedRatios(a: readonly number[], b: readonly number[]): number
   return a.map((x, i) => x / (b[i] as number));
 }
 
+/**
+ * Median and range of paired ratios a[i] / b[i], leaving out pairs where either side has no figure
+ * (a run that never reached 90 % has no steady rate); undefined when no pair is left.
+ */
+export function pairedSummary(a: readonly number[], b: readonly number[]): Summary | undefined {
+  const xs = pairedRatios(a, b).filter((x) => Number.isFinite(x));
+  return xs.length > 0 ? summarize(xs) : undefined;
+}
+
+/** A poll of a document count: seconds since process start, documents searchable then. */
+export interface CountPoint {
+  t: number;
+  count: number;
+}
+
+/**
+ * The first polls at or above 10 % and 90 % of `expected`: the steady part of a run, start-up
+ * and tail excluded. Every side is measured through this one definition so their rates compare.
+ */
+export function steadyWindow<P extends CountPoint>(points: readonly P[], expected: number): { a: P; b: P } | undefined {
+  const a = points.find((s) => s.count >= expected * 0.1);
+  const b = points.find((s) => s.count >= expected * 0.9);
+  return a === undefined || b === undefined || b.t <= a.t ? undefined : { a, b };
+}
+
+/** Documents per second between two polls (NaN without a window). */
+export function rateBetween(w: { a: CountPoint; b: CountPoint } | undefined): number {
+  return w === undefined ? Number.NaN : (w.b.count - w.a.count) / (w.b.t - w.a.t);
+}
+
+/**
+ * Documents per second "while making progress": from the first poll that saw a document to the
+ * first that saw the final count. A run that died or stalled still has one.
+ */
+export function activeRate(points: readonly CountPoint[]): number {
+  const final = points[points.length - 1]?.count ?? 0;
+  const first = points.find((s) => s.count > 0);
+  const end = points.find((s) => s.count >= final);
+  return first && end && end.t > first.t ? (end.count - first.count) / (end.t - first.t) : Number.NaN;
+}
+
 /** "1.23M", "456k", "789": three significant digits, SI suffix. */
 export function si(n: number, digits = 3): string {
   if (!Number.isFinite(n)) return String(n);

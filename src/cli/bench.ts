@@ -9,7 +9,7 @@ import { ENCODERS, isEncoding } from './formats.js';
 import { parseCommandArgs, runCli } from './io.js';
 import type { Command } from './main.js';
 
-const PHASE_NAMES = ['micro', 'pipeline', 'e2e', 'zipkin', 'memory'] as const;
+const PHASE_NAMES = ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'memory'] as const;
 type PhaseName = (typeof PHASE_NAMES)[number];
 
 const HELP = `Usage: tracefold bench [options]
@@ -27,6 +27,9 @@ Phases (all by default, in this order):
   e2e        a pre-loaded Kafka topic through \`tracefold ingest\` into OpenSearch: throughput,
              latency, peak RSS, CPU per span
   zipkin     the same topic through the stock Zipkin server's Kafka collector, side by side
+  replay     the same topic through \`tracefold replay --from earliest --to latest\` into a fresh
+             index, in the same rounds: docs/s from process start to exit, every document
+             checked; replay / ingest ratio per round (the ratio needs e2e too)
 
 Kafka and OpenSearch are reused when running, else started through infra/ (and stopped again);
 Zipkin instances get ports 9420+. Topics, indices, templates and pipelines the bench creates are
@@ -35,12 +38,14 @@ deleted at the end.
 Options:
       --quick                 smaller sizes, fewer runs (a few minutes)
       --only LIST             comma-separated phases, e.g. --only micro,pipeline (no servers)
-      --spans N               spans pre-loaded for e2e/zipkin (default: two backlogs, 1000000
-                              and 100000, the size the stock Zipkin survives; quick 100000)
-      --encoding E            json-v2 | json-v1 | thrift | proto3 for pipeline/e2e/zipkin/burst
-                              (default json-v2)
+      --spans N               spans pre-loaded for e2e/zipkin/replay (default: two backlogs,
+                              1000000 and 100000, the size the stock Zipkin survives;
+                              quick 100000)
+      --encoding E            json-v2 | json-v1 | thrift | proto3 for pipeline, e2e, zipkin,
+                              replay and the burst (default json-v2)
       --spans-per-message N   spans per Kafka message (default 10)
-      --runs K                runs per figure (default: micro 5, pipeline 3, e2e 3; quick 3/3/2)
+      --runs K                runs per figure (default: micro 5, pipeline 3, e2e/zipkin/replay 3;
+                              quick 3/3/2)
       --workers-max N         pipeline runs 1…N workers; e2e uses N (default: cores, ${availableParallelism()} here)
       --out DIR               results folder (default bench/results)
       --update-readme         replace the README's "Benchmarks" section with this run's tables
