@@ -82,6 +82,8 @@ export class IngestNode {
   private commitAll = false;
   private drainSeq = 0;
   private readonly drainWaiters = new Map<number, { left: number; resolve: () => void }>();
+  /** Replay: a window flush is on its way to the workers (one at a time). */
+  private replayFlushing = false;
   private timers: NodeJS.Timeout[] = [];
   private stopping: Promise<NodeSummary> | undefined;
   private fatal: Error | undefined;
@@ -274,7 +276,31 @@ export class IngestNode {
     const totals = this.watermark.totals();
     this.metrics.outstandingBytes.set(totals.bytes);
     this.metrics.outstandingMessages.set(totals.messages);
-    if (this.opts.ranges && !this.stopping && this.replayComplete()) void this.stop('replay range done');
+    if (this.opts.ranges && !this.stopping) this.replayTick();
+  }
+
+  /**
+   * Replay: once every range is consumed no span can still join a buffered trace, so the windows
+   * are flushed now rather than after their quiet time; the node stops when all is written.
+   */
+  private replayTick(): void {
+    if (!this.rangesConsumed()) return;
+    if (this.watermark.isIdle()) {
+      void this.stop('replay range done');
+      return;
+    }
+    const pool = this.pool;
+    if (!pool || this.replayFlushing) return;
+    // Repeated until idle: a span forwarded between workers can land after a worker's flush.
+    this.replayFlushing = true;
+    const requestId = ++this.drainSeq;
+    this.drainWaiters.set(requestId, {
+      left: pool.size,
+      resolve: () => {
+        this.replayFlushing = false;
+      },
+    });
+    pool.broadcast({ type: 'drain', requestId });
   }
 
   private applyBackpressure(): void {
@@ -300,11 +326,11 @@ export class IngestNode {
     this.metrics.paused.set(source.pausedCount);
   }
 
-  private replayComplete(): boolean {
+  private rangesConsumed(): boolean {
     for (const [k, target] of this.endOffsets) {
       if ((this.consumedUpTo.get(k) ?? -1) < target) return false;
     }
-    return this.watermark.isIdle();
+    return true;
   }
 
   /** Replay progress: per range, the next offset consumed so far. */

@@ -137,6 +137,31 @@ test('replay ends at the end fixed at start while a producer keeps writing', { t
   }
 });
 
+test('once its range is consumed, replay flushes its windows instead of waiting out the quiet time', { timeout: 180_000 }, async () => {
+  const t = uniqueName('tf-replay-flush');
+  await ensureTopics(KAFKA, [{ topic: t, partitions: 2 }]);
+  try {
+    const traces = await produceTraces(t, 20);
+    const spans = traces.reduce((n, tr) => n + tr.length, 0);
+    const index = `${prefix}-flush`;
+    // A quiet time (and window) far longer than a replay of 20 traces takes once flushed at the end.
+    const started = Date.now();
+    const { code, summary } = await replay(
+      ['--topic', t, '--from', 'earliest', '--to', 'latest', '--workers', '2', '--window-quiet-ms', '1m', '--window-max-window-ms', '2m'],
+      index,
+    );
+    const took = Date.now() - started;
+    assert.equal(code, 0);
+    assert.equal(summary.ok, true);
+    assert.equal(summary.messages, 20);
+    assert.equal(summary.written, spans);
+    assert.ok(took < 40_000, `replay exited after ${took} ms, not after the 60 s quiet time`);
+    assert.equal(await countDocs(`${index}-span-*`), summary.written);
+  } finally {
+    await deleteTopic(KAFKA, t).catch(() => undefined);
+  }
+});
+
 test('--out writes the documents as NDJSON to a file instead of the search engine', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tfreplay-'));
   const out = join(dir, 'spans.ndjson');
