@@ -39,7 +39,7 @@ import type { DecodeErrorCode, DecodeResult, Endpoint, Span } from '../../src/mo
 import type { V1Annotation, V1BinaryAnnotation, V1Span } from '../../src/model/v1.js';
 import { asBuffer, hex8, type SliceableBuffer, utf8Cached } from './bytes.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS, SpanErrors } from './limits.js';
-import { base64UrlPadded, convertV1ToV2, formatJavaDouble, type V1DecodeOptions } from './v1-to-v2.js';
+import { base64UrlPadded, convertSimpleV1Span, convertV1ToV2, formatJavaDouble, type V1DecodeOptions } from './v1-to-v2.js';
 
 const T_STOP = 0;
 const T_BOOL = 2;
@@ -99,6 +99,7 @@ class ThriftReader {
   pos = 0;
   end = 0;
   keepTyped = true;
+  fastPath = true;
   // First content error of the current span (the span is then skipped, the message goes on).
   errCode: DecodeErrorCode | undefined = undefined;
   errReason = '';
@@ -109,12 +110,13 @@ class ThriftReader {
   epLen = 0;
   epValue: Endpoint | undefined = undefined;
 
-  reset(bytes: Uint8Array, pos: number, keepTyped: boolean): void {
+  reset(bytes: Uint8Array, pos: number, keepTyped: boolean, fastPath: boolean): void {
     this.buf = asBuffer(bytes); // a view, no copy: for the native UTF-8 slicing
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = pos;
     this.end = bytes.length;
     this.keepTyped = keepTyped;
+    this.fastPath = fastPath;
     this.epStart = -1;
     this.epLen = 0;
     this.epValue = undefined;
@@ -122,7 +124,7 @@ class ThriftReader {
 
   release(): void {
     // Don't pin the last message's bytes between calls.
-    this.reset(EMPTY, 0, true);
+    this.reset(EMPTY, 0, true, true);
   }
 
   spanError(code: DecodeErrorCode, reason: string, offset: number): void {
@@ -512,6 +514,12 @@ function messageError(code: DecodeErrorCode, reason: string, offset = 0): Decode
 
 /** Converts and normalises one v1 span into `spans`; returns a failure to report, if any. */
 function emit(v1: V1Span, spans: Span[]): { code: DecodeErrorCode; reason: string } | undefined {
+  // The reader's IDs meet the fast path's precondition (hex8, zero IDs refused or absent).
+  const simple = reader.fastPath ? convertSimpleV1Span(v1) : undefined;
+  if (simple !== undefined) {
+    spans.push(simple);
+    return undefined;
+  }
   const raws = convertV1ToV2(v1);
   for (let j = 0; j < raws.length; j++) {
     const s = normalizeSpan(raws[j] as (typeof raws)[number]);
@@ -548,6 +556,18 @@ function readSpans(count: number, spans: Span[], errors: SpanErrors): void {
 
 /** Decodes a Thrift span list (`12|11, count:i32, Span*`). Never throws. */
 export function decodeThriftList(bytes: Uint8Array, options?: V1DecodeOptions): DecodeResult {
+  return decodeList(bytes, options, true);
+}
+
+/**
+ * decodeThriftList with every span through the general conversion (convertV1ToV2 + normalizeSpan),
+ * none through convertSimpleV1Span: the reference the fast path is tested against.
+ */
+export function decodeThriftListGeneral(bytes: Uint8Array, options?: V1DecodeOptions): DecodeResult {
+  return decodeList(bytes, options, false);
+}
+
+function decodeList(bytes: Uint8Array, options: V1DecodeOptions | undefined, fastPath: boolean): DecodeResult {
   try {
     const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
     if (bytes.length === 0) return messageError('empty', 'empty message');
@@ -561,7 +581,7 @@ export function decodeThriftList(bytes: Uint8Array, options?: V1DecodeOptions): 
     const spans: Span[] = [];
     // Bounded: a hostile list of millions of tiny bad spans must not become millions of errors.
     const errors = new SpanErrors('thrift', options?.maxErrors ?? DEFAULT_MAX_ERRORS);
-    reader.reset(bytes, 5, options?.typedBinaryAnnotations !== 'drop');
+    reader.reset(bytes, 5, options?.typedBinaryAnnotations !== 'drop', fastPath);
     try {
       readSpans(count, spans, errors);
     } finally {
@@ -585,7 +605,7 @@ export function decodeThriftSpan(bytes: Uint8Array, options?: V1DecodeOptions): 
     if (bytes.length > maxBytes) return messageError('too_large', `message of ${bytes.length} bytes exceeds the ${maxBytes} byte limit`);
     const spans: Span[] = [];
     const errors = new SpanErrors('thrift', 1);
-    reader.reset(bytes, 0, options?.typedBinaryAnnotations !== 'drop');
+    reader.reset(bytes, 0, options?.typedBinaryAnnotations !== 'drop', true);
     try {
       readSpans(1, spans, errors);
     } finally {

@@ -36,8 +36,8 @@
  * 1.x (zipkin/internal/V2SpanConverter.java) turned the other types into tags. The decoders keep
  * them by default, using 1.x's text forms (see `typedBinaryAnnotations` and the helpers below).
  */
-import { normalizeEndpoint, type RawSpan } from '../../src/model/normalize.js';
-import type { Annotation, Endpoint, Kind } from '../../src/model/span.js';
+import { normalizeEndpoint, normalizeTags, type RawSpan } from '../../src/model/normalize.js';
+import type { Annotation, Endpoint, Kind, Span } from '../../src/model/span.js';
 import type { V1Annotation, V1BinaryAnnotation, V1Span } from '../../src/model/v1.js';
 import type { DecodeOptions } from './limits.js';
 
@@ -455,6 +455,255 @@ const converter = new V1SpanConverter();
  */
 export function convertV1ToV2(v1: V1Span): RawSpan[] {
   return converter.convert(v1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast path: the common v1 span, straight to the normalised v2 span.
+
+const NO_SIDE = 0;
+const CLIENT_SIDE = 1;
+const SERVER_SIDE = 2;
+
+function sameRawEndpoint(a: Endpoint, b: Endpoint): boolean {
+  return a === b || (a.serviceName === b.serviceName && a.ipv4 === b.ipv4 && a.ipv6 === b.ipv6 && a.port === b.port);
+}
+
+/** A fresh copy of a normalised endpoint: what normalizeEndpoint returns for one, without re-validating. */
+function copyEndpoint(e: Endpoint): Endpoint {
+  return { ...e };
+}
+
+/**
+ * Decides whether a v1 span has the simple shape and, if so, builds its one v2 span. The simple
+ * shape is what nearly every instrumented span looks like in v1:
+ * - every annotation, and every binary annotation that carries an endpoint and is not an address,
+ *   has the same endpoint (equal fields), which normalises to something;
+ * - the core annotations are one RPC side: none, cs, cs+cr, sr or sr+ss (no lone cr or ss, no
+ *   duplicates, no messaging, no ws/wr);
+ * - the other annotations are in strictly increasing (timestamp, value) order;
+ * - not both ca and sa without a core annotation (the span would be routed by ca).
+ * With one endpoint the converter makes one span and routes nothing, and with sorted, unique
+ * annotations its sorting and normalizeSpan's de-duplication change nothing: the rules of
+ * V1SpanConverter then reduce to the few lines below. Anything else returns undefined, for the
+ * general path.
+ */
+class SimpleSpanConverter {
+  private raw: Endpoint | undefined;
+  private side = NO_SIDE;
+  private hasBegin = false;
+  private hasEnd = false;
+  private begin = 0;
+  private end = 0;
+  private annotations: Annotation[] | undefined;
+  private tags: Record<string, string> | undefined;
+  private ca: Endpoint | undefined;
+  private sa: Endpoint | undefined;
+  // One-entry caches of normalizeEndpoint: the local endpoint repeats on every annotation and
+  // span; addresses alternate with it, so they get their own entry.
+  private lastLocalRaw: Endpoint | undefined;
+  private lastLocal: Endpoint | undefined;
+  private lastAddressRaw: Endpoint | undefined;
+  private lastAddress: Endpoint | undefined;
+
+  convert(source: V1Span): Span | undefined {
+    this.raw = undefined;
+    this.side = NO_SIDE;
+    this.hasBegin = this.hasEnd = false;
+    this.annotations = undefined;
+    this.tags = undefined;
+    this.ca = this.sa = undefined;
+    if (!this.scanAnnotations(source.annotations) || !this.scanBinaryAnnotations(source.binaryAnnotations)) return undefined;
+    let local: Endpoint | undefined;
+    if (this.raw !== undefined) {
+      local = this.normalizeLocal(this.raw);
+      if (local === undefined) return undefined; // core annotations would not count: general path
+    }
+    if (this.side === NO_SIDE && this.ca !== undefined && this.sa !== undefined) return undefined; // routes by ca
+    return this.build(source, local);
+  }
+
+  /** False when the endpoint differs from the span's one endpoint. */
+  private adopt(e: Endpoint): boolean {
+    if (this.raw === undefined) {
+      this.raw = e;
+      return true;
+    }
+    return sameRawEndpoint(this.raw, e);
+  }
+
+  private scanAnnotations(list: V1Annotation[]): boolean {
+    let previous: V1Annotation | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i] as V1Annotation;
+      if (a.endpoint === undefined || !this.adopt(a.endpoint)) return false;
+      const value = a.value;
+      if (value.length === 2) {
+        const core = this.core(value, a.timestamp);
+        if (core === 1) continue;
+        if (core === -1) return false;
+      }
+      if (previous !== undefined && compareAnnotations(previous, a) >= 0) return false;
+      previous = a;
+      if (this.annotations === undefined) this.annotations = [];
+      this.annotations.push({ timestamp: a.timestamp, value });
+    }
+    return !this.hasEnd || this.hasBegin; // a lone cr or ss: the converter may rebuild its begin
+  }
+
+  /** 1: a core annotation taken; 0: not a core annotation; -1: one the fast path does not handle. */
+  private core(value: string, timestamp: number): number {
+    switch (value) {
+      case 'cs':
+      case 'sr': {
+        const side = value === 'cs' ? CLIENT_SIDE : SERVER_SIDE;
+        if (this.hasBegin || (this.side !== NO_SIDE && this.side !== side)) return -1;
+        this.side = side;
+        this.hasBegin = true;
+        this.begin = timestamp;
+        return 1;
+      }
+      case 'cr':
+      case 'ss': {
+        const side = value === 'cr' ? CLIENT_SIDE : SERVER_SIDE;
+        if (this.hasEnd || (this.side !== NO_SIDE && this.side !== side)) return -1;
+        this.side = side;
+        this.hasEnd = true;
+        this.end = timestamp;
+        return 1;
+      }
+      case 'ms':
+      case 'mr':
+      case 'ws':
+      case 'wr':
+        return -1;
+      default:
+        return 0;
+    }
+  }
+
+  /**
+   * Wire order, not sorted by key as the converter goes: with one endpoint the order only decides
+   * which of two equal keys wins, and a stable sort keeps equal keys in wire order. (Tags are
+   * sorted by normalizeTags, as in the general path.)
+   */
+  private scanBinaryAnnotations(list: V1BinaryAnnotation[]): boolean {
+    for (let i = 0; i < list.length; i++) {
+      const b = list[i] as V1BinaryAnnotation;
+      const key = b.key;
+      const value = b.value;
+      if (isAddressKey(key)) {
+        this.address(key, value, b.endpoint);
+        continue;
+      }
+      if (b.endpoint !== undefined && !this.adopt(b.endpoint)) return false;
+      if (typeof value !== 'string') this.putTag(key, value ? 'true' : 'false');
+      else if (value !== '' || key !== 'lc') this.putTag(key, value); // an empty "lc" only marks the endpoint
+    }
+    return true;
+  }
+
+  /** ca/sa as processBinaryAnnotations takes them ("ma" only counts on messaging spans: general path). */
+  private address(key: string, value: string | boolean, raw: Endpoint | undefined): void {
+    const endpoint = raw === undefined ? undefined : this.normalizeAddress(raw);
+    // A boolean address needs to be true and to have an endpoint; any other value is Zipkin's lenient peek.
+    if (typeof value === 'boolean' && (!value || endpoint === undefined)) return;
+    if (key === 'ca') this.ca = endpoint;
+    else if (key === 'sa') this.sa = endpoint;
+  }
+
+  private putTag(key: string, value: string): void {
+    if (this.tags === undefined) this.tags = {};
+    if (key === '__proto__') Object.defineProperty(this.tags, key, { value, enumerable: true, writable: true, configurable: true });
+    else this.tags[key] = value;
+  }
+
+  private normalizeLocal(raw: Endpoint): Endpoint | undefined {
+    if (this.lastLocalRaw === undefined || !sameRawEndpoint(this.lastLocalRaw, raw)) {
+      this.lastLocalRaw = raw;
+      this.lastLocal = normalizeEndpoint(raw);
+    }
+    return this.lastLocal;
+  }
+
+  private normalizeAddress(raw: Endpoint): Endpoint | undefined {
+    if (this.lastAddressRaw === undefined || !sameRawEndpoint(this.lastAddressRaw, raw)) {
+      this.lastAddressRaw = raw;
+      this.lastAddress = normalizeEndpoint(raw);
+    }
+    return this.lastAddress;
+  }
+
+  /** The span as normalizeSpan lays it out: same keys, same order, same fresh objects. */
+  private build(source: V1Span, local: Endpoint | undefined): Span {
+    const id = source.id;
+    const traceId = source.traceIdHigh !== undefined ? source.traceIdHigh + source.traceId : source.traceId;
+    const parentId = source.parentId;
+    const span: Span = parentId !== undefined && parentId !== id ? { traceId, parentId, id } : { traceId, id };
+    const side = this.side;
+    let kind: Kind | undefined = side === CLIENT_SIDE ? 'CLIENT' : side === SERVER_SIDE ? 'SERVER' : undefined;
+    const remote = this.remote(local);
+    if (side === NO_SIDE && this.sa === undefined && this.ca !== undefined) kind = 'SERVER'; // ca alone
+    if (kind !== undefined) span.kind = kind;
+    if (source.name) span.name = source.name.toLowerCase();
+    const sts = source.timestamp ?? 0;
+    const sdur = source.duration ?? 0;
+    this.setTimes(span, sts, sdur);
+    if (local !== undefined) span.localEndpoint = copyEndpoint(local);
+    if (remote !== undefined) span.remoteEndpoint = remote;
+    if (this.annotations !== undefined) span.annotations = this.annotations;
+    const tags = normalizeTags(this.tags);
+    if (tags !== undefined) span.tags = tags;
+    if (source.debug === true) span.debug = true;
+    // v1 had no shared flag: a server side without span timestamp (or with ss but no duration) is shared.
+    if (side === SERVER_SIDE && (sts === 0 || (this.hasEnd && sdur === 0))) span.shared = true;
+    return span;
+  }
+
+  /** Span.timestamp/duration (and shared) per maybeTimestampDuration and handleIncompleteRpc. */
+  private setTimes(span: Span, sts: number, sdur: number): void {
+    let timestamp = 0;
+    let duration = 0;
+    if (this.hasBegin && this.hasEnd && (sts === 0 || sdur === 0)) {
+      timestamp = this.begin;
+      duration = this.end - this.begin;
+    } else {
+      if (this.hasBegin && !this.hasEnd) timestamp = this.begin;
+      if (sts !== 0) {
+        timestamp = sts;
+        duration = sdur;
+      }
+    }
+    if (timestamp > 0) span.timestamp = timestamp;
+    if (duration > 0) span.duration = duration;
+  }
+
+  /** The remote endpoint per processBinaryAnnotations' address rules, fresh as normalizeSpan makes it. */
+  private remote(local: Endpoint | undefined): Endpoint | undefined {
+    const { ca, sa } = this;
+    if (this.side === NO_SIDE) {
+      const address = sa ?? ca; // (both together took the general path)
+      return address === undefined ? undefined : copyEndpoint(address);
+    }
+    if (this.side === CLIENT_SIDE) return sa === undefined ? undefined : copyEndpoint(sa);
+    if (ca === undefined || local === undefined || sameEndpoint(ca, local)) return undefined;
+    // Finagle's client-port "ca" with the server's own service name loses the name.
+    return sameServiceName(ca, local) ? normalizeEndpoint(withoutServiceName(ca)) : copyEndpoint(ca);
+  }
+}
+
+const simpleConverter = new SimpleSpanConverter();
+
+/**
+ * The span `normalizeSpan(convertV1ToV2(source)[0])` gives, built directly, when `source` has the
+ * common simple shape (one endpoint, at most one RPC side, sorted unique annotations: see
+ * SimpleSpanConverter); undefined otherwise, and the caller takes the general path.
+ *
+ * Precondition: the IDs are already normalised as the Thrift reader makes them: traceId, id and
+ * parentId 16 lower-hex digits, trace and span ID not zero, parentId and traceIdHigh absent rather
+ * than zero; times are integers. (JSON v1 IDs are free text: that decoder keeps the general path.)
+ */
+export function convertSimpleV1Span(source: V1Span): Span | undefined {
+  return simpleConverter.convert(source);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ import { describe, it } from 'node:test';
 import { isNormalizeFailure, normalizeSpan } from '../../../../src/model/normalize.js';
 import type { Endpoint, Span } from '../../../../src/model/span.js';
 import type { V1Annotation, V1BinaryAnnotation, V1Span } from '../../../../src/model/v1.js';
-import { base64UrlPadded, convertV1ToV2, formatJavaDouble } from '../../../../workers/decode/v1-to-v2.js';
+import { base64UrlPadded, convertSimpleV1Span, convertV1ToV2, formatJavaDouble } from '../../../../workers/decode/v1-to-v2.js';
+import { convertV2ToV1 } from '../../../../workers/encode/v2-to-v1.js';
+import { sharedTraces } from '../../../helpers/traffic.js';
 
 const FE: Endpoint = { serviceName: 'frontend', ipv4: '172.17.0.13', port: 8080 };
 const BE: Endpoint = { serviceName: 'backend', ipv4: '192.168.99.101', port: 9000 };
@@ -28,12 +30,31 @@ function span(extra: Partial<V1Span>): V1Span {
 }
 
 /** convertV1ToV2 then normalizeSpan, as the decoders do. */
-function convert(v1: V1Span): Span[] {
+function general(v1: V1Span): Span[] {
   return convertV1ToV2(v1).map((raw) => {
     const s = normalizeSpan(raw);
     assert.ok(!isNormalizeFailure(s), JSON.stringify(s));
     return s;
   });
+}
+
+const HEX16 = /^(?!0{16})[0-9a-f]{16}$/;
+
+/** IDs as the Thrift reader makes them: convertSimpleV1Span's precondition. */
+function hasReaderIds(v1: V1Span): boolean {
+  const optional = (id: string | undefined) => id === undefined || HEX16.test(id);
+  return HEX16.test(v1.traceId) && HEX16.test(v1.id) && optional(v1.parentId) && optional(v1.traceIdHigh);
+}
+
+/** The general path; every span that the fast path takes must come out of it identical. */
+function convert(v1: V1Span): Span[] {
+  const out = general(v1);
+  const simple = hasReaderIds(v1) ? convertSimpleV1Span(v1) : undefined;
+  if (simple !== undefined) {
+    assert.deepStrictEqual([simple], out);
+    assert.equal(JSON.stringify([simple]), JSON.stringify(out));
+  }
+  return out;
 }
 
 const base = { traceId: IDS.traceId, parentId: IDS.parentId, id: IDS.id, name: 'get' };
@@ -314,6 +335,60 @@ describe('convertV1ToV2: binary annotations, local component, IDs', () => {
     assert.deepEqual(out, [
       { ...base, kind: 'CLIENT', timestamp: T, duration: 9, localEndpoint: { serviceName: 'frontend', ipv4: '1.2.3.4' } },
     ]);
+  });
+});
+
+describe('convertSimpleV1Span (the Thrift fast path)', () => {
+  it('takes nearly every span of the shared traces, with the result of the general path', () => {
+    let taken = 0;
+    let all = 0;
+    for (const t of sharedTraces()) {
+      for (const s of t.spans) {
+        const v1 = convertV2ToV1(s);
+        const simple = convertSimpleV1Span(v1);
+        all++;
+        if (simple === undefined) continue;
+        taken++;
+        assert.deepStrictEqual([simple], general(v1), `${t.name} ${s.id}`);
+      }
+    }
+    assert.ok(taken >= 0.9 * all, `${taken} of ${all}`);
+  });
+
+  it('takes one endpoint with one RPC side, sorted annotations, tags and addresses', () => {
+    const shapes: V1Span[] = [
+      span({ annotations: [a(0, 'cs', FE), a(5, 'x', FE), a(9, 'cr', FE)], binaryAnnotations: [b('k', 'v', FE), b('sa', true, BE)] }),
+      span({ timestamp: T, annotations: [a(0, 'sr', BE)], binaryAnnotations: [b('ca', true, FE), b('k', 'v')] }),
+      span({ timestamp: T, duration: 5, binaryAnnotations: [b('lc', '', FE)] }),
+      span({ binaryAnnotations: [b('ca', true, FE), b('z', 'v', BE), b('a', '1', BE)] }),
+      span({ traceIdHigh: '463ac35c9f6413ad', parentId: undefined, debug: true }),
+    ];
+    for (const v1 of shapes) {
+      assert.ok(convertSimpleV1Span(v1) !== undefined, JSON.stringify(v1));
+      convert(v1);
+    }
+  });
+
+  it('leaves everything else to the general path', () => {
+    const shapes: V1Span[] = [
+      span({ annotations: [a(0, 'cs', FE), a(4, 'sr', BE), a(6, 'ss', BE), a(9, 'cr', FE)] }), // two services
+      span({ annotations: [a(0, 'cs', FE), a(4, 'sr', FE)] }), // loopback
+      span({ annotations: [a(0, 'cs', FE), a(9, 'cr', { ...FE, port: 1 })] }), // two endpoints
+      span({ annotations: [a(0, 'cs'), a(9, 'cr')] }), // no endpoint
+      span({ annotations: [a(0, 'cs', {}), a(9, 'cr', {})] }), // empty endpoint
+      span({ timestamp: T, duration: 9, annotations: [a(9, 'cr', FE)] }), // lone cr
+      span({ annotations: [a(0, 'cs', FE), a(1, 'cs', FE)] }), // duplicate
+      span({ annotations: [a(0, 'ms', FE), a(1, 'ws', FE)] }), // messaging
+      span({ annotations: [a(0, 'cs', FE), a(1, 'wr', FE)] }), // wire timing
+      span({ annotations: [a(5, 'x', FE), a(1, 'y', FE)] }), // unsorted
+      span({ annotations: [a(5, 'x', FE), a(5, 'x', FE)] }), // duplicate annotation
+      span({ binaryAnnotations: [b('ca', true, FE), b('sa', true, BE)] }), // ca+sa without core
+      span({ annotations: [a(0, 'cs', FE)], binaryAnnotations: [b('k', 'v', BE)] }), // tag of another service
+    ];
+    for (const v1 of shapes) {
+      assert.equal(convertSimpleV1Span(v1), undefined, JSON.stringify(v1));
+      convert(v1);
+    }
   });
 });
 
