@@ -248,6 +248,7 @@ export class Pipeline {
 
   private reportStats(now: number): void {
     this.lastStats = now;
+    const failingSince = this.sink.failingSince;
     this.post({
       type: 'stats',
       worker: this.worker,
@@ -258,7 +259,9 @@ export class Pipeline {
         bufferedBytes: this.windows.bufferedBytes,
         bulkInFlight: this.sink.inFlight,
         inputQueue: 0,
+        sinkFailingMs: failingSince === null ? 0 : Math.max(1, now - failingSince),
       },
+      sinkFailure: this.sink.failure,
       bulkLatencies: this.bulkLatencies,
     });
     this.bulkLatencies = [];

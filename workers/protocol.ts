@@ -95,7 +95,11 @@ export interface StatsMessage {
     bulkInFlight: number;
     /** Batches received and not yet decoded. */
     inputQueue: number;
+    /** How long every write attempt of the sink has failed (0: the last one succeeded). */
+    sinkFailingMs: number;
   };
+  /** Why the sink's latest write failed, while `sinkFailingMs` > 0. */
+  sinkFailure: string | null;
   /** Bulk request latencies in seconds since the last report. */
   bulkLatencies: number[];
 }

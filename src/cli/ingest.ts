@@ -16,7 +16,11 @@ export const command: Command = {
       if (trap.cancelled) return 0;
       node = new IngestNode(nodeOptions(config, workerSettings), log);
       await trap.run(node);
-      return node.failed ? 1 : 0;
+      if (node.failed) return 1;
+      // Nothing is lost (those records stay uncommitted and are redelivered), but a supervisor or
+      // operator should see that the drain did not finish.
+      const summary = await node.stop('done');
+      return summary.unresolvedAtExit > 0 ? 1 : 0;
     } catch (err) {
       process.stderr.write(`${formatError(err)}\n`);
       if (node) await node.stop('startup failed').catch(() => undefined);

@@ -86,6 +86,7 @@ export function nodeOptions(config: ConfigFor<'ingest'>, workerSettings: WorkerS
     admin: config.admin,
     http: config.http,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    sinkDownAfterMs: config.admin.sinkDownAfterMs,
     commit: true,
   };
 }

@@ -25,7 +25,9 @@ export interface CommandInfo {
 export const COMMAND_INFO: { readonly [C in Command]: CommandInfo } = {
   ingest: {
     summary:
-      "Run a long-lived ingest node: Kafka → decode → check → filter → assemble → sample → Elasticsearch/OpenSearch (a drop-in for the Zipkin server's Kafka collector).",
+      "Run a long-lived ingest node: Kafka → decode → check → filter → assemble → sample → Elasticsearch/OpenSearch (a drop-in for the Zipkin server's Kafka collector). " +
+      'SIGTERM/SIGINT drain and exit (a second signal exits at once, code 130). Exit codes: 0 stopped with everything written; ' +
+      '1 a fatal error, or records left unwritten at the shutdown timeout (uncommitted: redelivered on restart); 2 usage or start-up error.',
     usage: '[options]',
     takesArgs: false,
   },
@@ -649,6 +651,13 @@ export const OPTIONS = {
     description: 'Admin listen address.',
   }),
   'admin.port': option({ type: int(0, 65_535), default: 9464, commands: PIPELINE, description: 'Admin port (0: any free port).' }),
+  'admin.sinkDownAfterMs': option({
+    type: duration(1000),
+    default: 60_000,
+    commands: PIPELINE,
+    description:
+      'After writes have failed this long without a success, /health reports DOWN (HTTP 503) with the reason and an error is logged; writes keep being retried, nothing is dropped.',
+  }),
 
   // ── Logging ──
   'log.level': option({

@@ -29,6 +29,8 @@ export interface NodeOptions {
   admin: { enabled: boolean; host: string; port: number };
   http: { enabled: boolean; host: string; port: number; maxBodyBytes: number };
   shutdownTimeoutMs: number;
+  /** Writes failing this long make /health DOWN (they are still retried). */
+  sinkDownAfterMs: number;
   /** Replay: fixed [start, end) offset ranges; the node stops once all are consumed and resolved. */
   ranges?: readonly PartitionRange[];
   /** 'count' (dry run) resolves dead letters without producing them. */
@@ -97,6 +99,8 @@ export class IngestNode {
   /** Pipeline counters reported by workers, summed: `event|labels` → n (for summaries). */
   readonly pipelineTotals = new Map<string, number>();
   private finished: (() => void) | undefined;
+  private shutdownTimedOut = false;
+  private readonly sinkFailing = new Map<number, { failingMs: number; failure: string | null; reported: boolean }>();
   readonly done: Promise<void>;
 
   constructor(
@@ -253,6 +257,8 @@ export class IngestNode {
         this.metrics.bufferedBytes.labels(w).set(msg.gauges.bufferedBytes);
         this.metrics.bulkInFlight.labels(w).set(msg.gauges.bulkInFlight);
         this.metrics.workerQueue.labels(w).set(msg.gauges.inputQueue);
+        this.metrics.sinkFailing.labels(w).set(msg.gauges.sinkFailingMs / 1000);
+        this.onSinkState(worker, msg.gauges.sinkFailingMs, msg.sinkFailure);
         for (const s of msg.bulkLatencies) this.metrics.bulkLatency.observe(s);
         break;
       }
@@ -391,9 +397,10 @@ export class IngestNode {
 
   private async onRevoke(parts: TopicPartition[]): Promise<void> {
     this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions revoked: finishing their work');
+    // A shutdown that already spent its timeout draining does not wait a second time here.
     const ok = await this.drainUntil(
       () => parts.every((p) => this.watermark.outstanding(p.topic, p.partition).batches === 0),
-      this.opts.shutdownTimeoutMs,
+      this.shutdownTimedOut ? 0 : this.opts.shutdownTimeoutMs,
     );
     if (!ok) this.log.warn('revocation: not everything was written in time; the new owner will redeliver the rest (idempotent)');
     this.commit(true);
@@ -410,11 +417,43 @@ export class IngestNode {
     void this.stop('fatal');
   }
 
+  /** Tracks each worker's write failures; logs once when they pass the health limit and once when they end. */
+  private onSinkState(worker: number, failingMs: number, failure: string | null): void {
+    const was = this.sinkFailing.get(worker);
+    if (failingMs === 0) {
+      if (was?.reported) this.log.info({ worker, failedForMs: was.failingMs }, 'writes succeed again');
+      this.sinkFailing.delete(worker);
+      return;
+    }
+    const reported = failingMs >= this.opts.sinkDownAfterMs;
+    if (reported && !was?.reported) {
+      this.log.error(
+        { worker, failingForMs: failingMs, reason: failure, code: 'TF_SINK_FAILING' },
+        'writes have been failing: /health is DOWN until one succeeds (still retrying, nothing dropped, offsets held back)',
+      );
+    }
+    this.sinkFailing.set(worker, { failingMs, failure, reported: reported || (was?.reported ?? false) });
+  }
+
+  /** The longest current write failure over all workers, if it is past the health limit. */
+  private sinkDown(): { failingForMs: number; reason: string | null } | undefined {
+    let worst: { failingForMs: number; reason: string | null } | undefined;
+    for (const s of this.sinkFailing.values()) {
+      if (s.failingMs >= this.opts.sinkDownAfterMs && (worst === undefined || s.failingMs > worst.failingForMs)) {
+        worst = { failingForMs: s.failingMs, reason: s.failure };
+      }
+    }
+    return worst;
+  }
+
   health(): { status: 'UP' | 'DEGRADED' | 'DOWN'; details: Record<string, unknown> } {
     const totals = this.watermark.totals();
+    const sinkDown = this.sinkDown();
     return {
-      status: this.fatal ? 'DOWN' : this.stopping ? 'DEGRADED' : 'UP',
+      status: this.fatal || sinkDown ? 'DOWN' : this.stopping ? 'DEGRADED' : 'UP',
       details: {
+        sinkFailingForMs: sinkDown?.failingForMs,
+        sinkError: sinkDown?.reason ?? undefined,
         messages: this.messages,
         outstandingMessages: totals.messages,
         outstandingBytes: totals.bytes,
@@ -457,7 +496,10 @@ export class IngestNode {
     const ticker = setInterval(() => this.pool?.broadcast({ type: 'tick', now: Date.now() }), this.opts.tickMs ?? 250);
     const ok = await this.drainUntil(() => this.watermark.isIdle(), this.opts.shutdownTimeoutMs);
     clearInterval(ticker);
-    if (!ok) this.log.warn({ ...this.watermark.totals() }, 'shutdown timeout: unresolved records stay uncommitted and will be redelivered');
+    if (!ok) {
+      this.shutdownTimedOut = true;
+      this.log.warn({ ...this.watermark.totals() }, 'shutdown timeout: unresolved records stay uncommitted and will be redelivered');
+    }
     this.commit(true);
     const unresolved = this.watermark.totals().messages;
     await source?.disconnect().catch(() => undefined);

@@ -87,6 +87,12 @@ export class Metrics {
     labelNames: ['worker'],
     registers: [this.registry],
   });
+  readonly sinkFailing = new Gauge({
+    name: 'tracefold_sink_failing_seconds',
+    help: 'How long every write attempt has failed (0: the last one succeeded)',
+    labelNames: ['worker'],
+    registers: [this.registry],
+  });
   readonly workerQueue = new Gauge({
     name: 'tracefold_worker_input_queue',
     help: 'Batches dispatched to a worker and not yet decoded',

@@ -33,6 +33,7 @@ export class FileSink<R = unknown> implements Sink<R> {
   #handle: FileHandle | null = null;
   #failures = 0;
   #failingSince: number | null = null;
+  #failure: string | null = null;
   #timer: unknown;
   #closed = false;
   #waiters: (() => void)[] = [];
@@ -64,6 +65,10 @@ export class FileSink<R = unknown> implements Sink<R> {
 
   get failingSince(): number | null {
     return this.#failingSince;
+  }
+
+  get failure(): string | null {
+    return this.#failure;
   }
 
   write(entry: SinkEntry<R>): void {
@@ -118,6 +123,7 @@ export class FileSink<R = unknown> implements Sink<R> {
     this.#writing = null;
     this.#failures = 0;
     this.#failingSince = null;
+    this.#failure = null;
     if (this.#closed) return;
     for (const e of chunk) this.#tally.add(e.batchId, e.units);
     this.#tally.flush((batchIds, counts) => this.#events.onResolved(batchIds, counts));
@@ -132,6 +138,7 @@ export class FileSink<R = unknown> implements Sink<R> {
     this.#queuedBytes += size;
     this.#failures++;
     this.#failingSince ??= this.#clock.now();
+    this.#failure = `cannot append to ${this.#path}: ${(err as Error | null)?.message ?? String(err)}`;
     const code = (err as { code?: unknown } | null)?.code;
     this.#events.onRetry?.(typeof code === 'string' ? `file_${code}` : 'file_error', chunk.length);
     // A broken handle (file deleted, disk remounted) is reopened on the next attempt.

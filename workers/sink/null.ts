@@ -41,6 +41,10 @@ export class NullSink<R = unknown> implements Sink<R> {
     return null;
   }
 
+  get failure(): string | null {
+    return null;
+  }
+
   write(entry: SinkEntry<R>): void {
     if (this.#closed) throw new Error('NullSink.write after close');
     // UTF-16 length, not UTF-8 bytes: this sink exists to measure everything but the sink.

@@ -44,6 +44,8 @@ export interface Sink<R = unknown> {
   readonly inFlight: number;
   /** Since when (ms) every request has failed, or null when the last one got an answer. */
   readonly failingSince: number | null;
+  /** Why the latest of those requests failed (null when not failing): for health and logs. */
+  readonly failure: string | null;
   /** Resolves once every entry written so far is resolved, dead-lettered or dropped. */
   drain(): Promise<void>;
   /** Stops timers and releases resources; pending entries stay unresolved. */

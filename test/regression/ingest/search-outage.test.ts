@@ -4,10 +4,10 @@
  * The outage is a TCP proxy in front of OpenSearch that starts refusing and cutting connections.
  */
 import assert from 'node:assert/strict';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
+import { FlakyProxy } from '../../helpers/proxy.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
@@ -15,41 +15,9 @@ import { syntheticTraces } from '../../helpers/traffic.js';
 
 const ADMIN_PORT = 19465;
 
-class FlakyProxy {
-  down = false;
-  private readonly sockets = new Set<Socket>();
-  readonly server: Server;
-
-  constructor(target: URL) {
-    this.server = createServer((client) => {
-      if (this.down) {
-        client.destroy();
-        return;
-      }
-      const upstream = connect(Number(target.port), target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-  }
-
-  async listen(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return (this.server.address() as { port: number }).port;
-  }
-
-  setDown(down: boolean): void {
-    this.down = down;
-    if (down) for (const s of this.sockets) s.destroy();
-  }
-
-  close(): void {
-    this.setDown(true);
-    this.server.close();
-  }
+async function health(): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`http://127.0.0.1:${ADMIN_PORT}/health`);
+  return { status: res.status, body: await res.json() };
 }
 
 async function gauge(name: string): Promise<number> {
@@ -92,6 +60,8 @@ test('search engine outage: consumption pauses, nothing is lost, nothing duplica
       '2s',
       '--es-retry-max-ms',
       '1s',
+      '--admin-sink-down-after-ms',
+      '3s',
     ],
     {
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
@@ -112,6 +82,11 @@ test('search engine outage: consumption pauses, nothing is lost, nothing duplica
     await waitFor('consumption to pause under backpressure', async () => (await gauge('tracefold_partitions_paused')) > 0, 60_000);
     const outstanding = await gauge('tracefold_outstanding_messages');
     assert.ok(outstanding < 300 + 4 * 500, `outstanding messages stay bounded during the outage (${outstanding})`);
+    await waitFor('/health to report the failing writes', async () => (await health()).status === 503, 30_000);
+    const down = (await health()).body as { status: string; details: { sinkError?: string; sinkFailingForMs?: number } };
+    assert.equal(down.status, 'DOWN');
+    assert.ok((down.details.sinkFailingForMs ?? 0) >= 3000, `failing time reported (${down.details.sinkFailingForMs})`);
+    assert.ok(typeof down.details.sinkError === 'string' && down.details.sinkError.length > 0, 'the reason is reported');
     proxy.setDown(false);
     const uniqueDocs = new Set([...expected].map((k) => k)).size;
     await waitFor(
@@ -120,6 +95,7 @@ test('search engine outage: consumption pauses, nothing is lost, nothing duplica
       300_000,
       1000,
     );
+    assert.equal((await health()).status, 200, '/health is UP again once writes succeed');
     tf.child.kill('SIGTERM');
     assert.equal(await tf.exited, 0, `clean exit (log ${tf.logFile})`);
     const stored = await storedSpanKeys(`${index}-span-*`);

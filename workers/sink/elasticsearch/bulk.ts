@@ -77,6 +77,7 @@ export class BulkWriter<R = unknown> implements Sink<R> {
   #retryTimerDue = Number.POSITIVE_INFINITY;
   #pumpScheduled = false;
   #failingSince: number | null = null;
+  #failure: string | null = null;
   #closed = false;
   #drainWaiters: (() => void)[] = [];
 
@@ -112,6 +113,10 @@ export class BulkWriter<R = unknown> implements Sink<R> {
 
   get failingSince(): number | null {
     return this.#failingSince;
+  }
+
+  get failure(): string | null {
+    return this.#failure;
   }
 
   write(entry: SinkEntry<R>): void {
@@ -208,6 +213,7 @@ export class BulkWriter<R = unknown> implements Sink<R> {
       return;
     }
     this.#failingSince = null;
+    this.#failure = null;
     this.#requests.delete(req);
     const items = res.errors === true ? (res.items as unknown[]) : undefined;
     let settled = 0;
@@ -270,6 +276,7 @@ export class BulkWriter<R = unknown> implements Sink<R> {
       return;
     }
     this.#failingSince ??= this.#clock.now();
+    this.#failure = failure.reason;
     req.attempts++;
     this.#events.onRetry?.(failure.code, n);
     const r = this.#settings.retry;

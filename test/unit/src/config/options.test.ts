@@ -80,6 +80,7 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
   'admin.enabled': { good: 'false', expect: false, bad: 'x' },
   'admin.host': { good: '::', expect: '::', bad: '' },
   'admin.port': { good: '9000', expect: 9_000, bad: 'port' },
+  'admin.sinkDownAfterMs': { good: '2m', expect: 120_000, bad: '10ms' },
   'log.level': { good: 'DEBUG', expect: 'debug', bad: 'verbose' },
   'log.pretty': { good: 'true', expect: true, bad: 'x' },
   'replay.from': { good: '100', expect: { kind: 'offset', offset: 100 }, bad: 'yesterday' },

@@ -1,0 +1,108 @@
+/**
+ * Shutdown while the search engine is unreachable: the first SIGTERM drains for at most
+ * `--shutdown-timeout-ms` and exits non-zero without committing what was not written; a second
+ * signal exits at once. Neither may hang, whatever the sink is doing.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
+import { committedTotal, produceTraces } from '../../helpers/kafka.js';
+import { FlakyProxy } from '../../helpers/proxy.js';
+import { countDocs, deleteIndices } from '../../helpers/search.js';
+import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { syntheticTraces } from '../../helpers/traffic.js';
+
+async function withinMs<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still running after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function startAgainstOutage(
+  name: string,
+  shutdownTimeout: string,
+): Promise<{ tf: Running; proxy: FlakyProxy; topic: string; index: string; group: string; produced: number }> {
+  await requireHttp(OPENSEARCH, 'OpenSearch');
+  const proxy = new FlakyProxy(new URL(OPENSEARCH));
+  const port = await proxy.listen();
+  const topic = uniqueName(`tf-${name}`);
+  const index = uniqueName(`tf${name}`);
+  const group = uniqueName('g');
+  await ensureTopics(KAFKA, [{ topic, partitions: 2 }]);
+  const tf = startTracefold(
+    [
+      'ingest',
+      '--workers',
+      '2',
+      '--window-quiet-ms',
+      '200ms',
+      '--shutdown-timeout-ms',
+      shutdownTimeout,
+      '--es-timeout-ms',
+      '1s',
+      '--es-retry-max-ms',
+      '500ms',
+    ],
+    {
+      KAFKA_BOOTSTRAP_SERVERS: KAFKA,
+      KAFKA_TOPIC: topic,
+      KAFKA_GROUP_ID: group,
+      ES_HOSTS: `http://127.0.0.1:${port}`,
+      ES_INDEX: index,
+      ES_INDEX_REPLICAS: '0',
+      ES_INDEX_SHARDS: '1',
+    },
+    index,
+  );
+  // Up and writing first, so the outage hits a running node (templates installed, bulk flowing).
+  const first = await produceTraces(topic, syntheticTraces(2, 1));
+  await waitFor('the first traces to be stored', async () => (await countDocs(`${index}-span-*`)) > 0, 90_000);
+  proxy.setDown(true);
+  const second = await produceTraces(topic, syntheticTraces(4, 2));
+  // Let the node consume the new records and start failing to write them.
+  await new Promise((r) => setTimeout(r, 3000));
+  return { tf, proxy, topic, index, group, produced: first + second };
+}
+
+async function cleanUp(s: { tf: Running; proxy: FlakyProxy; topic: string; index: string }): Promise<void> {
+  s.tf.child.kill('SIGKILL');
+  s.proxy.close();
+  await deleteIndices(`${s.index}-*`);
+  await deleteTopic(KAFKA, s.topic).catch(() => undefined);
+}
+
+test('SIGTERM during a search-engine outage: bounded drain, exit code 1, unwritten records not committed', {
+  timeout: 300_000,
+}, async () => {
+  const s = await startAgainstOutage('shutdown', '3s');
+  try {
+    s.tf.child.kill('SIGTERM');
+    const code = await withinMs(s.tf.exited, 30_000, 'tracefold after SIGTERM with a 3 s shutdown timeout');
+    assert.notEqual(code, 0, `non-zero exit when writes were left unfinished (log ${s.tf.logFile})`);
+    const committed = await committedTotal(s.group, s.topic, 2);
+    assert.ok(committed < s.produced, `records that were never written stay uncommitted (${committed} of ${s.produced} committed)`);
+  } finally {
+    await cleanUp(s);
+  }
+});
+
+test('a second SIGTERM during a stuck drain exits at once', { timeout: 300_000 }, async () => {
+  const s = await startAgainstOutage('sigterm2', '10m');
+  try {
+    s.tf.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(s.tf.child.exitCode, null, 'still draining after the first signal (the drain is stuck on the outage)');
+    s.tf.child.kill('SIGTERM');
+    const code = await withinMs(s.tf.exited, 15_000, 'tracefold after a second SIGTERM');
+    assert.equal(code, 130, `exit code 130 after the second signal (log ${s.tf.logFile})`);
+  } finally {
+    await cleanUp(s);
+  }
+});
