@@ -360,13 +360,16 @@ export function replayNote(workers: number): string {
   return (
     `Replay (#5): \`tracefold replay --from earliest --to latest --es-index-prefix <fresh> --workers ${workers} --json\` over the same ` +
     'pre-loaded topic, in the same rounds (its turn alternates with the ingest sides), with the same brokers, search engine, index ' +
-    'settings (1 shard, 0 replicas), workers and defaults (window quiet 5 s) as ingest. It assigns the partitions itself (no group ' +
-    'join) and exits once every record of its ranges is written; a run counts only if it exits 0, its own summary says ok and the ' +
-    'refreshed `_count` of the fresh prefix equals the distinct documents produced. Wall: replay is timed from process start to ' +
-    "exit (start-up, the trace window's quiet tail, the last writes and shutdown included); ingest never exits, so its wall ends " +
-    'when its last document is searchable (start-up and the quiet tail included, shutdown not). Steady (10 %→90 %) and while ' +
-    'making progress (first → last new document) are taken the same way for both from `_count` polls every 250 ms: those leave ' +
-    'start-up and the tail out and are the like-for-like rates. Ratios are replay / ingest of the same round, then the median.'
+    'settings (1 shard, 0 replicas), workers and defaults (window quiet 5 s) as ingest. A run counts only if replay exits 0, its own ' +
+    'summary says ok and the refreshed `_count` of the fresh prefix equals the distinct documents produced. What the figures ' +
+    'include: replay assigns its partitions itself (no group join); once its ranges are read it flushes its trace windows at once ' +
+    '(no span can still come) and exits when every write is acknowledged, so its wall runs from process start to exit (start-up, ' +
+    'reading, writing, shutdown). Ingest never exits and cannot know the backlog has ended: its windows flush after 5 s without a ' +
+    'new span, so its wall (process start → last document searchable, no shutdown) contains that wait, and on a backlog read in a ' +
+    'few seconds most of its writing only starts then. The wall ratio is what a user waits for, that difference included; steady ' +
+    '(10 %→90 %) and while making progress (first → last new document) are taken the same way for both from `_count` polls every ' +
+    '250 ms, leave start-up and the window out, and compare the writing itself (coarse on a small backlog, written in seconds). ' +
+    'Ratios are replay / ingest of the same round, then the median.'
   );
 }
 
