@@ -90,6 +90,11 @@ function isAddressKey(key: string): boolean {
 
 const TYPE_NAMES = ['BOOL', 'BYTES', 'I16', 'I32', 'I64', 'DOUBLE', 'STRING'];
 
+// The endpoint cache (ThriftReader.readEndpoint): slots (a power of two), the longest struct kept
+// (ipv4 + port + a 40-byte service name).
+const EP_SLOTS = 64;
+const EP_MAX_LEN = 64;
+
 const EMPTY = new Uint8Array(0);
 
 /** One reader per thread, reset per message: fields instead of closures or per-call objects. */
@@ -104,11 +109,14 @@ class ThriftReader {
   errCode: DecodeErrorCode | undefined = undefined;
   errReason = '';
   errOffset = 0;
-  // The previous Endpoint struct: v1 repeats the same host on every annotation, so identical bytes
-  // are returned as the same object without decoding them again.
-  epStart = -1;
-  epLen = 0;
-  epValue: Endpoint | undefined = undefined;
+  // Endpoint structs seen before (see readEndpoint), kept across messages: direct-mapped slots of
+  // the struct bytes and the object decoded from them. A miss overwrites its slot, so hostile
+  // input costs a bounded constant per endpoint.
+  private readonly epBytes = new Uint8Array(EP_SLOTS * EP_MAX_LEN);
+  private readonly epView = new DataView(this.epBytes.buffer);
+  private readonly epLens = new Uint8Array(EP_SLOTS); // 0 = empty slot
+  private epLast = 0;
+  private readonly epValues: (Endpoint | undefined)[] = new Array<Endpoint | undefined>(EP_SLOTS).fill(undefined);
 
   reset(bytes: Uint8Array, pos: number, keepTyped: boolean, fastPath: boolean): void {
     this.buf = asBuffer(bytes); // a view, no copy: for the native UTF-8 slicing
@@ -117,9 +125,6 @@ class ThriftReader {
     this.end = bytes.length;
     this.keepTyped = keepTyped;
     this.fastPath = fastPath;
-    this.epStart = -1;
-    this.epLen = 0;
-    this.epValue = undefined;
   }
 
   release(): void {
@@ -434,13 +439,66 @@ class ThriftReader {
     return formatJavaDouble(this.view.getFloat64(start));
   }
 
+  /**
+   * v1 repeats the host on every annotation and binary annotation, and a few hosts make most
+   * spans: bytes equal to a struct decoded before are that struct (a struct ends where its STOP
+   * is, wherever it stands), so they give back the same object without decoding. Being the same
+   * object also lets the converters' endpoint caches hit on identity. These objects never reach
+   * the decoded spans (the converters make normalised copies), so sharing them is safe.
+   */
   private readEndpoint(): Endpoint {
     const start = this.pos;
-    const len = this.epLen;
-    if (len > 0 && this.end - start >= len && this.sameBytes(this.epStart, start, len)) {
-      this.pos = start + len;
-      return this.epValue as Endpoint;
+    const left = this.end - start;
+    // Most often the same host as the annotation before.
+    let slot = this.epLast;
+    let len = this.epLens[slot] as number;
+    if (len === 0 || left < len || !this.sameAsSlot(slot, start, len)) {
+      slot = this.endpointSlot(start, left);
+      len = this.epLens[slot] as number;
+      if (len === 0 || left < len || !this.sameAsSlot(slot, start, len)) return this.decodeAndKeep(start, slot);
     }
+    this.pos = start + len;
+    this.epLast = slot;
+    return this.epValues[slot] as Endpoint;
+  }
+
+  private decodeAndKeep(start: number, slot: number): Endpoint {
+    const endpoint = this.decodeEndpoint();
+    const n = this.pos - start;
+    if (n <= EP_MAX_LEN) {
+      const base = slot * EP_MAX_LEN;
+      for (let i = 0; i < n; i++) this.epBytes[base + i] = this.buf[start + i] as number;
+      this.epLens[slot] = n;
+      this.epValues[slot] = endpoint;
+      this.epLast = slot;
+    }
+    return endpoint;
+  }
+
+  /** Slot of the endpoint struct at `start`: a hash of its first 12 bytes (ipv4 and port fields, mostly). */
+  private endpointSlot(start: number, left: number): number {
+    if (left < 12) return 0;
+    const v = this.view;
+    let h = Math.imul(v.getInt32(start) ^ 0x9e3779b1, 0x01000193);
+    h = Math.imul(h ^ v.getInt32(start + 4), 0x01000193);
+    h = Math.imul(h ^ v.getInt32(start + 8), 0x01000193);
+    return (h ^ (h >>> 15)) & (EP_SLOTS - 1);
+  }
+
+  /** Four bytes per step: this runs for every annotation and binary annotation. */
+  private sameAsSlot(slot: number, start: number, len: number): boolean {
+    const v = this.view;
+    const cached = this.epView;
+    const base = slot * EP_MAX_LEN;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) if (cached.getInt32(base + i) !== v.getInt32(start + i)) return false;
+    const buf = this.buf;
+    const bytes = this.epBytes;
+    for (; i < len; i++) if (bytes[base + i] !== buf[start + i]) return false;
+    return true;
+  }
+
+  private decodeEndpoint(): Endpoint {
     let serviceName: string | undefined;
     let ipv4: string | undefined;
     let ipv6: string | undefined;
@@ -472,21 +530,7 @@ class ThriftReader {
         this.skip(type, 5);
       }
     }
-    const endpoint: Endpoint = { serviceName, ipv4, ipv6, port: port === 0 ? undefined : port };
-    this.epStart = start;
-    this.epLen = this.pos - start;
-    this.epValue = endpoint;
-    return endpoint;
-  }
-
-  private sameBytes(a: number, b: number, len: number): boolean {
-    // Four bytes per step: this runs for every annotation and binary annotation.
-    const v = this.view;
-    let i = 0;
-    for (; i + 4 <= len; i += 4) if (v.getInt32(a + i) !== v.getInt32(b + i)) return false;
-    const buf = this.buf;
-    for (; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
-    return true;
+    return { serviceName, ipv4, ipv6, port: port === 0 ? undefined : port };
   }
 
   /** Zipkin's parseEmbeddedIPv4: ::a.b.c.d (80 zero bits, 16 zero bits) except ::1. */

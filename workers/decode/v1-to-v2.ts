@@ -460,6 +460,9 @@ export function convertV1ToV2(v1: V1Span): RawSpan[] {
 // ---------------------------------------------------------------------------------------------
 // Fast path: the common v1 span, straight to the normalised v2 span.
 
+/** Entries of SimpleSpanConverter's normalisation cache (a power of two). */
+const NORMALIZED_CACHE = 8;
+
 const NO_SIDE = 0;
 const CLIENT_SIDE = 1;
 const SERVER_SIDE = 2;
@@ -470,7 +473,13 @@ function sameRawEndpoint(a: Endpoint, b: Endpoint): boolean {
 
 /** A fresh copy of a normalised endpoint: what normalizeEndpoint returns for one, without re-validating. */
 function copyEndpoint(e: Endpoint): Endpoint {
-  return { ...e };
+  // Field by field in normalizeEndpoint's order: a spread of the varying shapes costs more.
+  const out: Endpoint = {};
+  if (e.serviceName !== undefined) out.serviceName = e.serviceName;
+  if (e.ipv4 !== undefined) out.ipv4 = e.ipv4;
+  if (e.ipv6 !== undefined) out.ipv6 = e.ipv6;
+  if (e.port !== undefined) out.port = e.port;
+  return out;
 }
 
 /**
@@ -498,12 +507,12 @@ class SimpleSpanConverter {
   private tags: Record<string, string> | undefined;
   private ca: Endpoint | undefined;
   private sa: Endpoint | undefined;
-  // One-entry caches of normalizeEndpoint: the local endpoint repeats on every annotation and
-  // span; addresses alternate with it, so they get their own entry.
-  private lastLocalRaw: Endpoint | undefined;
-  private lastLocal: Endpoint | undefined;
-  private lastAddressRaw: Endpoint | undefined;
-  private lastAddress: Endpoint | undefined;
+  // normalizeEndpoint of the last few endpoint objects: the Thrift reader hands back one object
+  // per distinct endpoint, and a handful of them make most spans.
+  private readonly cacheRaw: (Endpoint | undefined)[] = new Array<Endpoint | undefined>(NORMALIZED_CACHE).fill(undefined);
+  private readonly cacheNormalized: (Endpoint | undefined)[] = new Array<Endpoint | undefined>(NORMALIZED_CACHE).fill(undefined);
+  private cacheNext = 0;
+  private cacheLast = 0;
 
   convert(source: V1Span): Span | undefined {
     this.raw = undefined;
@@ -515,7 +524,7 @@ class SimpleSpanConverter {
     if (!this.scanAnnotations(source.annotations) || !this.scanBinaryAnnotations(source.binaryAnnotations)) return undefined;
     let local: Endpoint | undefined;
     if (this.raw !== undefined) {
-      local = this.normalizeLocal(this.raw);
+      local = this.normalize(this.raw);
       if (local === undefined) return undefined; // core annotations would not count: general path
     }
     if (this.side === NO_SIDE && this.ca !== undefined && this.sa !== undefined) return undefined; // routes by ca
@@ -604,7 +613,7 @@ class SimpleSpanConverter {
 
   /** ca/sa as processBinaryAnnotations takes them ("ma" only counts on messaging spans: general path). */
   private address(key: string, value: string | boolean, raw: Endpoint | undefined): void {
-    const endpoint = raw === undefined ? undefined : this.normalizeAddress(raw);
+    const endpoint = raw === undefined ? undefined : this.normalize(raw);
     // A boolean address needs to be true and to have an endpoint; any other value is Zipkin's lenient peek.
     if (typeof value === 'boolean' && (!value || endpoint === undefined)) return;
     if (key === 'ca') this.ca = endpoint;
@@ -617,20 +626,23 @@ class SimpleSpanConverter {
     else this.tags[key] = value;
   }
 
-  private normalizeLocal(raw: Endpoint): Endpoint | undefined {
-    if (this.lastLocalRaw === undefined || !sameRawEndpoint(this.lastLocalRaw, raw)) {
-      this.lastLocalRaw = raw;
-      this.lastLocal = normalizeEndpoint(raw);
+  private normalize(raw: Endpoint): Endpoint | undefined {
+    const cached = this.cacheRaw;
+    let slot = this.cacheLast;
+    if (cached[slot] === raw) return this.cacheNormalized[slot];
+    for (let i = 0; i < NORMALIZED_CACHE; i++) {
+      if (cached[i] === raw) {
+        this.cacheLast = i;
+        return this.cacheNormalized[i];
+      }
     }
-    return this.lastLocal;
-  }
-
-  private normalizeAddress(raw: Endpoint): Endpoint | undefined {
-    if (this.lastAddressRaw === undefined || !sameRawEndpoint(this.lastAddressRaw, raw)) {
-      this.lastAddressRaw = raw;
-      this.lastAddress = normalizeEndpoint(raw);
-    }
-    return this.lastAddress;
+    const normalized = normalizeEndpoint(raw);
+    slot = this.cacheNext;
+    this.cacheNext = (slot + 1) & (NORMALIZED_CACHE - 1);
+    cached[slot] = raw;
+    this.cacheNormalized[slot] = normalized;
+    this.cacheLast = slot;
+    return normalized;
   }
 
   /** The span as normalizeSpan lays it out: same keys, same order, same fresh objects. */
@@ -701,6 +713,7 @@ const simpleConverter = new SimpleSpanConverter();
  * Precondition: the IDs are already normalised as the Thrift reader makes them: traceId, id and
  * parentId 16 lower-hex digits, trace and span ID not zero, parentId and traceIdHigh absent rather
  * than zero; times are integers. (JSON v1 IDs are free text: that decoder keeps the general path.)
+ * Endpoint objects must not change once passed in: their normalised forms are cached by identity.
  */
 export function convertSimpleV1Span(source: V1Span): Span | undefined {
   return simpleConverter.convert(source);

@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../../../src/model/normalize.js';
-import type { DecodeResult, Span } from '../../../../src/model/span.js';
-import { decodeThriftList, decodeThriftSpan, MAX_DEPTH } from '../../../../workers/decode/thrift.js';
+import type { DecodeResult, Endpoint, Span } from '../../../../src/model/span.js';
+import { decodeThriftList, decodeThriftListGeneral, decodeThriftSpan, MAX_DEPTH } from '../../../../workers/decode/thrift.js';
 import { convertV1ToV2 } from '../../../../workers/decode/v1-to-v2.js';
 import { convertV2ToV1 } from '../../../../workers/encode/v2-to-v1.js';
-import { allCases, ip4, loadGolden, TB, THRIFT_CASES, type TSpan, TT, thriftList, thriftOne, writeSpan } from '../fixtures/zipkin-cases.js';
+import {
+  allCases,
+  ip4,
+  loadGolden,
+  TB,
+  type TEndpoint,
+  THRIFT_CASES,
+  type TSpan,
+  TT,
+  thriftList,
+  thriftOne,
+  writeSpan,
+} from '../fixtures/zipkin-cases.js';
 
 const golden = loadGolden();
 
@@ -172,6 +184,75 @@ describe('decodeThrift salvage', () => {
     const bytes = Uint8Array.from([...thriftList([OK_SPAN]), 0xde, 0xad]);
     assert.deepEqual(decodeThriftList(bytes).errors, []);
     assert.deepEqual(decodeThriftSpan(Uint8Array.from([...thriftOne(OK_SPAN), 0xbe, 0xef])).errors, []);
+  });
+});
+
+describe('decodeThrift endpoint reuse', () => {
+  it('endpoints alike in their first bytes keep their own fields, within and across messages', () => {
+    const ip = ip4(10, 0, 0, 1);
+    const v6 = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    const long = 'x'.repeat(100); // a struct too long to be kept
+    const hosts: [TEndpoint, Endpoint][] = [
+      [
+        { ipv4: ip, port: 80, serviceName: 'a' },
+        { serviceName: 'a', ipv4: '10.0.0.1', port: 80 },
+      ],
+      [
+        { ipv4: ip, port: 80, serviceName: 'b' },
+        { serviceName: 'b', ipv4: '10.0.0.1', port: 80 },
+      ],
+      [
+        { ipv4: ip, port: 80, serviceName: 'a', ipv6: v6 },
+        { serviceName: 'a', ipv4: '10.0.0.1', ipv6: 'fe80::1', port: 80 },
+      ],
+      [
+        { ipv4: ip, port: 80, serviceName: long },
+        { serviceName: long, ipv4: '10.0.0.1', port: 80 },
+      ],
+      [
+        { ipv4: ip, port: 80 },
+        { ipv4: '10.0.0.1', port: 80 },
+      ],
+      [
+        { ipv4: ip, port: 81, serviceName: 'a' },
+        { serviceName: 'a', ipv4: '10.0.0.1', port: 81 },
+      ],
+      [{ serviceName: 'a' }, { serviceName: 'a' }],
+      [{ serviceName: 'A' }, { serviceName: 'a' }],
+    ];
+    const spans = (order: number[]): TSpan[] =>
+      order.map((h, i) => {
+        const host = (hosts[h] as [TEndpoint, Endpoint])[0];
+        const peer = (hosts[(h + 1) % hosts.length] as [TEndpoint, Endpoint])[0];
+        return {
+          ...OK_SPAN,
+          id: BigInt(i + 1),
+          annotations: [
+            { timestamp: T0, value: 'cs', host },
+            { timestamp: T0 + 1n, value: 'cr', host },
+          ],
+          binaryAnnotations: [
+            { key: 'k', value: 'v', type: 6, host },
+            { key: 'sa', value: [1], type: 0, host: peer },
+          ],
+        };
+      });
+    const orders = [
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      [7, 6, 5, 4, 3, 2, 1, 0],
+      [0, 1, 0, 1, 2, 0, 6, 7, 6, 3, 3, 4, 5, 4],
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const order of orders) {
+        for (const r of [decodeThriftList(thriftList(spans(order))), decodeThriftListGeneral(thriftList(spans(order)))]) {
+          assert.deepEqual(r.errors, []);
+          assert.deepEqual(
+            r.spans.map((s) => [s.localEndpoint, s.remoteEndpoint]),
+            order.map((h) => [hosts[h]?.[1], hosts[(h + 1) % hosts.length]?.[1]]),
+          );
+        }
+      }
+    }
   });
 });
 
