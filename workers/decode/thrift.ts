@@ -116,6 +116,10 @@ class ThriftReader {
   private readonly epView = new DataView(this.epBytes.buffer);
   private readonly epLens = new Uint8Array(EP_SLOTS); // 0 = empty slot
   private epLast = 0;
+  // The last trace ID read (see traceIdText); '' = none yet.
+  private lastTraceHi = 0;
+  private lastTraceLo = 0;
+  private lastTraceId = '';
   private readonly epValues: (Endpoint | undefined)[] = new Array<Endpoint | undefined>(EP_SLOTS).fill(undefined);
 
   reset(bytes: Uint8Array, pos: number, keepTyped: boolean, fastPath: boolean): void {
@@ -325,7 +329,7 @@ class ThriftReader {
     if (this.isZero64(idAt)) return this.refuse('invalid_id', 'id is zero', start);
     const buf = this.buf;
     const span: V1Span = {
-      traceId: hex8(buf, traceAt),
+      traceId: this.traceIdText(traceAt),
       traceIdHigh: highAt >= 0 && !this.isZero64(highAt) ? hex8(buf, highAt) : undefined,
       name,
       id: hex8(buf, idAt),
@@ -337,6 +341,19 @@ class ThriftReader {
       debug: debug ? true : undefined,
     };
     return span;
+  }
+
+  /** hex8 of the trace ID at `at`; the spans of a message mostly share one trace, so the last text is reused. */
+  private traceIdText(at: number): string {
+    const v = this.view;
+    const hi = v.getInt32(at);
+    const lo = v.getInt32(at + 4);
+    if (hi !== this.lastTraceHi || lo !== this.lastTraceLo || this.lastTraceId === '') {
+      this.lastTraceHi = hi;
+      this.lastTraceLo = lo;
+      this.lastTraceId = hex8(this.buf, at);
+    }
+    return this.lastTraceId;
   }
 
   private isZero64(at: number): boolean {

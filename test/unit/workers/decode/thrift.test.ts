@@ -187,7 +187,18 @@ describe('decodeThrift salvage', () => {
   });
 });
 
-describe('decodeThrift endpoint reuse', () => {
+describe('decodeThrift reuse of repeated values', () => {
+  it('trace IDs that differ in one half only, within and across messages', () => {
+    const ids = [0x0000000100000002n, 0x0000000100000003n, 0x0000000200000003n, 0x0000000200000003n, 0x0000000100000002n];
+    for (let round = 0; round < 2; round++) {
+      const r = decodeThriftList(thriftList(ids.map((traceId, i) => ({ ...OK_SPAN, traceId, id: BigInt(i + 1) }))));
+      assert.deepEqual(
+        r.spans.map((s) => s.traceId),
+        ids.map((id) => id.toString(16).padStart(16, '0')),
+      );
+    }
+  });
+
   it('endpoints alike in their first bytes keep their own fields, within and across messages', () => {
     const ip = ip4(10, 0, 0, 1);
     const v6 = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
