@@ -33,6 +33,10 @@
  * on with the next span. Broken framing (truncation, negative length, unknown TType, too deep) is
  * reported at the byte offset where it was found and ends the message; spans before it are kept.
  * Every length and count is checked against the bytes left before anything is read or allocated.
+ *
+ * Conversion: a span of the common simple shape (one endpoint, at most one RPC side) goes straight
+ * to its normalised v2 span (convertSimpleV1Span); any other through convertV1ToV2 + normalizeSpan.
+ * Both give the same spans (thrift-fast-path.test.ts); decodeThriftListGeneral is the second alone.
  */
 import { isNormalizeFailure, normalizeSpan } from '../../src/model/normalize.js';
 import type { DecodeErrorCode, DecodeResult, Endpoint, Span } from '../../src/model/span.js';
