@@ -37,8 +37,12 @@ export interface ProbeSummary {
   spans: number;
   traces: number;
   entryChars: number;
+  /** Marginal (half full → full), see memory-probe.ts. */
   heapBytesPerSpan: Summary;
   rssBytesPerSpan: Summary;
+  /** From empty to full: one-off costs included. */
+  heapBytesPerSpanFromStart: Summary;
+  rssBytesPerSpanFromStart: Summary;
 }
 
 export interface BurstRun {
@@ -134,6 +138,8 @@ export async function runProbes(opts: MemoryOptions): Promise<ProbeSummary[]> {
       entryChars: first.entryChars,
       heapBytesPerSpan: summarize(results.map((x) => x.heapBytesPerSpan)),
       rssBytesPerSpan: summarize(results.map((x) => x.rssBytesPerSpan)),
+      heapBytesPerSpanFromStart: summarize(results.map((x) => x.heapBytesPerSpanFromStart)),
+      rssBytesPerSpanFromStart: summarize(results.map((x) => x.rssBytesPerSpanFromStart)),
     });
   }
   return out;

@@ -409,19 +409,22 @@ export function memorySection(m: NonNullable<BenchResults['memory']>): string {
   if (m.probes) {
     parts.push(
       'Bytes per buffered span at steady state: one worker pipeline (`workers/pipeline.ts`, null sink, windows that never flush) filled in a fresh ' +
-        '`--expose-gc` process; growth of V8 heap used and of RSS after full GCs, divided by the spans held.',
+        '`--expose-gc` process; growth of V8 heap used and of RSS after full GCs. Per span = the growth from half full to full divided by the spans ' +
+        'added in that half (what one more buffered span costs); the growth from empty, which also carries one-off costs (V8 young generation ' +
+        'reaching 2 × 16 MiB, malloc arenas, compiled code), is given after it. A buffered span is its ES document; the bulk action line and `_id` ' +
+        'are made when the trace is flushed.',
       '',
       table(
-        ['what is buffered', 'mix', 'spans (traces)', 'NDJSON chars/span', 'heap B/span', 'RSS B/span'],
+        ['what is buffered', 'mix', 'spans (traces)', 'document chars/span', 'heap B/span', 'RSS B/span'],
         m.probes.map((p) => [
           p.mode === 'pipeline'
             ? 'the pipeline as shipped (Pipeline → TraceWindows)'
-            : 'reference: bare TraceWindows of flat NDJSON strings',
+            : 'reference: bare TraceWindows of flat document strings',
           p.mix === 'shared' ? 'shared traces' : 'small traces only (≤ 100 spans)',
           `${p.spans} (${p.traces})`,
           p.entryChars.toFixed(0),
-          fmt(p.heapBytesPerSpan, (n) => n.toFixed(0)),
-          fmt(p.rssBytesPerSpan, (n) => n.toFixed(0)),
+          `${fmt(p.heapBytesPerSpan, (n) => n.toFixed(0))}; from empty ${p.heapBytesPerSpanFromStart?.median.toFixed(0) ?? '–'}`,
+          `${fmt(p.rssBytesPerSpan, (n) => n.toFixed(0))}; from empty ${p.rssBytesPerSpanFromStart?.median.toFixed(0) ?? '–'}`,
         ]),
       ),
     );
