@@ -42,12 +42,22 @@ export interface DocumentSettings {
 
 function writeEndpoint(e: Endpoint): string {
   let out = '';
-  if (e.serviceName) out += ',"serviceName":' + quote(e.serviceName);
-  if (e.ipv4) out += ',"ipv4":' + quote(e.ipv4);
-  if (e.ipv6) out += ',"ipv6":' + quote(e.ipv6);
-  if (e.port !== undefined && e.port > 0) out += ',"port":' + e.port;
+  let sep = '{';
+  if (e.serviceName) {
+    out += sep + '"serviceName":' + quote(e.serviceName);
+    sep = ',';
+  }
+  if (e.ipv4) {
+    out += sep + '"ipv4":' + quote(e.ipv4);
+    sep = ',';
+  }
+  if (e.ipv6) {
+    out += sep + '"ipv6":' + quote(e.ipv6);
+    sep = ',';
+  }
+  if (e.port !== undefined && e.port > 0) out += sep + '"port":' + e.port;
   // Zipkin omits an endpoint equal to the empty one.
-  return out === '' ? '' : '{' + out.slice(1) + '}';
+  return out === '' ? '' : out + '}';
 }
 
 /** Tag keys in Java TreeMap order; JS objects enumerate integer-like keys first, so sort ourselves. */
@@ -59,22 +69,37 @@ function sortedKeys(tags: Record<string, string>): string[] {
   return keys;
 }
 
+// Quoted tag keys and values of the span being encoded: each is quoted once for both `_q` and
+// `tags`. Reused across calls (one document at a time per thread).
+const quotedKeys: string[] = [];
+const quotedValues: string[] = [];
+
+/** `"k=v"` from the quoted parts when neither needed escaping (the common case), else quoted anew. */
+function quoteTerm(k: string, v: string, qk: string, qv: string): string {
+  return qk.length === k.length + 2 && qv.length === v.length + 2 ? '"' + k + '=' + v + '"' : quote(k + '=' + v);
+}
+
 function searchTerms(annotations: readonly Annotation[] | undefined, tags: Record<string, string> | undefined, keys: string[]): string {
-  let out = '';
+  let out = '"_q":[';
+  let sep = '';
   if (annotations !== undefined) {
     for (const a of annotations) {
       if (a.value.length > SHORT_STRING_LENGTH) continue;
-      out += ',' + quote(a.value);
+      out += sep + quote(a.value);
+      sep = ',';
     }
   }
   if (tags !== undefined) {
-    for (const k of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
       const v = tags[k] as string;
       if (k.length + v.length + 1 > SHORT_STRING_LENGTH) continue;
-      out += ',' + quote(k) + ',' + quote(k + '=' + v);
+      const qk = quotedKeys[i] as string;
+      out += sep + qk + ',' + quoteTerm(k, v, qk, quotedValues[i] as string);
+      sep = ',';
     }
   }
-  return '"_q":[' + out.slice(1) + '],';
+  return out + '],';
 }
 
 /** The exact JSON document Zipkin writes for `span` (no trailing newline). */
@@ -82,6 +107,11 @@ export function spanDocument(span: Span, searchEnabled: boolean): string {
   const annotations = span.annotations !== undefined && span.annotations.length > 0 ? normalizeAnnotations(span.annotations) : undefined;
   const tags = span.tags;
   const keys = tags === undefined ? [] : sortedKeys(tags);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    quotedKeys[i] = quote(k);
+    quotedValues[i] = quote((tags as Record<string, string>)[k] as string);
+  }
   const timestamp = span.timestamp !== undefined && span.timestamp > 0 ? Math.trunc(span.timestamp) : 0;
 
   let out = '{';
@@ -114,16 +144,18 @@ export function spanDocument(span: Span, searchEnabled: boolean): string {
     }
     out += ']';
   }
-  if (tags !== undefined && keys.length > 0) {
+  if (keys.length > 0) {
     out += ',"tags":{';
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as string;
-      out += (i === 0 ? '' : ',') + quote(k) + ':' + quote(tags[k] as string);
-    }
+    for (let i = 0; i < keys.length; i++) out += (i === 0 ? '' : ',') + (quotedKeys[i] as string) + ':' + (quotedValues[i] as string);
     out += '}';
   }
   if (span.debug === true) out += ',"debug":true';
   if (span.shared === true && span.kind !== 'CLIENT') out += ',"shared":true';
+  if (keys.length > 64) {
+    // Do not keep the strings of an unusually large span alive until the next one.
+    quotedKeys.length = 0;
+    quotedValues.length = 0;
+  }
   return out + '}';
 }
 
