@@ -5,7 +5,7 @@
  * backoff live in ./retry.ts.
  *
  * Request: `POST /_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason
- * [&pipeline=P][&refresh=wait_for]`, body sent as the prebuilt NDJSON string (never re-serialised),
+ * [&pipeline=P][&refresh=wait_for]`, body sent as the entries' NDJSON written once into one Buffer (never re-serialised),
  * the client's own retries off (maxRetries 0): all retrying happens here, with backoff.
  *
  * Life of an entry: ready queue → request (in flight) → resolved | back to the ready queue's head
@@ -15,6 +15,7 @@
  * backpressure upstream (queuedBytes) holds the line; `failingSince` tells how long.
  * Time comes from an injectable clock so tests can drive it.
  */
+import { Buffer } from 'node:buffer';
 import type { Client } from '@elastic/elasticsearch';
 import type { SinkSettings } from '../../protocol.js';
 import { backoffMs } from '../backoff.js';
@@ -45,7 +46,7 @@ interface Pending<R> {
 
 interface InFlight<R> {
   items: Pending<R>[];
-  body: string;
+  body: Buffer;
   /** Consecutive whole-request failures of this body. */
   attempts: number;
   timer: unknown;
@@ -161,16 +162,19 @@ export class BulkWriter<R = unknown> implements Sink<R> {
       const first = this.#ready.shift() as Pending<R>;
       const items = [first];
       let bytes = first.bytes;
-      let body = first.entry.lines;
       let limit = first.isolate;
       for (let next = this.#ready.peek(); next !== undefined; next = this.#ready.peek()) {
         if (bytes + next.bytes > maxBytes || items.length >= Math.min(limit, next.isolate)) break;
         this.#ready.shift();
         items.push(next);
         bytes += next.bytes;
-        body += next.entry.lines;
         limit = Math.min(limit, next.isolate);
       }
+      // The body as bytes, written once: a string built by += is a rope of thousands of pieces that
+      // the HTTP client would flatten (a copy), measure (a pass) and encode (another copy).
+      const body = Buffer.allocUnsafe(bytes);
+      let at = 0;
+      for (const p of items) at += body.write(p.entry.lines, at);
       this.#queuedBytes -= bytes;
       const req: InFlight<R> = { items, body, attempts: 0, timer: undefined, abort: undefined };
       this.#requests.add(req);

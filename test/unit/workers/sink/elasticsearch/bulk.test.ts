@@ -175,6 +175,17 @@ async function setup(settings: Partial<BulkSettings> = {}, random: () => number 
 }
 
 describe('BulkWriter: requests', () => {
+  it('sends multi-byte text as UTF-8, every byte in place, whatever the mix of entries', async () => {
+    const { server, writer } = await setup();
+    // 2-, 3- and 4-byte UTF-8 between ASCII entries: a body sized or written in UTF-16 units would
+    // be cut short or shifted.
+    const entries = [entry('a'), entry('é-中-😂'), entry('b'), entry('ü'.repeat(50))];
+    for (const e of entries) writer.write(e);
+    await writer.drain();
+    assert.equal(server.seen.length, 1);
+    assert.equal(server.seen[0]?.body, entries.map((e) => e.lines).join(''));
+  });
+
   it('sends one POST /_bulk with the exact body, ndjson content type and filter_path, and resolves per batch', async () => {
     const { server, writer, events } = await setup({ pipeline: 'zipkin-pipe', refresh: true });
     const entries = [entry('a', 1), entry('b', 1), entry('c', 2, 3), entry('d', 2, 0)];
