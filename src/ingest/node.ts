@@ -140,7 +140,21 @@ export class IngestNode {
       onWorkerError: (w, err) => this.onFatal(new TracefoldError('TF_WORKER_FAILED', `worker ${w} failed: ${err.message}`, { worker: w })),
     });
     this.source = new KafkaSource(so, {
-      onBatch: (b) => this.onBatch(b),
+      onBatch: (b) => {
+        try {
+          this.onBatch(b);
+        } catch (err) {
+          // A broken accounting invariant: stop cleanly (nothing committed past it) instead of crashing.
+          this.onFatal(err instanceof Error ? err : new Error(String(err)));
+        }
+      },
+      onRedelivered: (r) => {
+        this.metrics.redelivered.labels(r.topic, String(r.partition)).inc(r.skipped);
+        this.log.warn(
+          { topic: r.topic, partition: r.partition, firstOffset: r.firstOffset, expectedOffset: r.expectedOffset, skipped: r.skipped },
+          'Kafka client went back to offsets it had already delivered: skipped them (their first delivery is being processed)',
+        );
+      },
       onRevoke: (parts) => this.onRevoke(parts),
       onAssign: (parts) => this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions assigned'),
       onError: (err) => this.log.error({ err: err.message }, 'kafka error'),

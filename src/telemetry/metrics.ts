@@ -30,6 +30,12 @@ export class Metrics {
     labelNames: ['topic', 'partition'],
     registers: [this.registry],
   });
+  readonly redelivered = new Counter({
+    name: 'tracefold_kafka_redelivered_skipped_total',
+    help: 'Records the Kafka client delivered again within one assignment (its fetch position went back), skipped',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
   readonly commits = new Counter({
     name: 'tracefold_commits_total',
     help: 'Offset commits sent',

@@ -28,6 +28,12 @@ export interface SourceHandlers {
   onRevoke(partitions: TopicPartition[]): Promise<void>;
   onAssign(partitions: TopicPartition[]): void;
   onError(err: Error): void;
+  /**
+   * The client handed over records of a partition it had already delivered in this assignment (a
+   * fetch position that went back: seen with librdkafka after pause/resume around an assignment).
+   * They were skipped: their first delivery is already being processed and committed.
+   */
+  onRedelivered(info: TopicPartition & { firstOffset: number; expectedOffset: number; skipped: number }): void;
 }
 
 export interface SourceOptions {
@@ -52,6 +58,8 @@ export class KafkaSource {
   private revoking = false;
   private readonly paused = new Set<string>();
   private readonly owned = new Set<string>();
+  /** Per owned partition, the offset after the last record delivered in this assignment. */
+  private readonly nextOffset = new Map<string, number>();
 
   constructor(
     private readonly opts: SourceOptions,
@@ -98,14 +106,20 @@ export class KafkaSource {
     const parts = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       consumer.assign(assignment);
-      for (const p of parts) this.owned.add(key(p.topic, p.partition));
+      for (const p of parts) {
+        this.owned.add(key(p.topic, p.partition));
+        this.nextOffset.delete(key(p.topic, p.partition));
+      }
       this.handlers.onAssign(parts);
       return;
     }
     if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
       // librdkafka waits for unassign(): finish and commit the revoked partitions' work first.
       this.revoking = true;
-      for (const p of parts) this.owned.delete(key(p.topic, p.partition));
+      for (const p of parts) {
+        this.owned.delete(key(p.topic, p.partition));
+        this.nextOffset.delete(key(p.topic, p.partition));
+      }
       this.handlers
         .onRevoke(parts)
         .catch((e: unknown) => this.handlers.onError(e instanceof Error ? e : new Error(String(e))))
@@ -138,7 +152,12 @@ export class KafkaSource {
         if (err.code !== Kafka.CODES.ERRORS.ERR__TIMED_OUT)
           this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `consume failed: ${err.message}`, {}));
       } else if (messages.length > 0) {
-        this.emitBatches(messages);
+        try {
+          this.emitBatches(messages);
+        } catch (e) {
+          // Never let an exception escape into the client's callback: it would kill the process.
+          this.handlers.onError(e instanceof Error ? e : new Error(String(e)));
+        }
       }
       if (this.running) setImmediate(() => this.loop());
     });
@@ -147,16 +166,37 @@ export class KafkaSource {
   private emitBatches(messages: Kafka.Message[]): void {
     // Group by partition keeping offset order; one copy of each value into a transferable buffer.
     const groups = new Map<string, Kafka.Message[]>();
+    let rewound: Map<string, { m: Kafka.Message; expected: number; skipped: number }> | undefined;
     for (const m of messages) {
       const k = key(m.topic, m.partition);
       // Records of a partition revoked meanwhile are redelivered to its new owner: skip them.
       if (!this.owned.has(k)) continue;
+      const expected = this.nextOffset.get(k);
+      if (expected !== undefined && m.offset < expected) {
+        rewound ??= new Map();
+        const r = rewound.get(k);
+        if (r === undefined) rewound.set(k, { m, expected, skipped: 1 });
+        else r.skipped++;
+        continue;
+      }
+      this.nextOffset.set(k, m.offset + 1);
       let g = groups.get(k);
       if (g === undefined) {
         g = [];
         groups.set(k, g);
       }
       g.push(m);
+    }
+    if (rewound !== undefined) {
+      for (const r of rewound.values()) {
+        this.handlers.onRedelivered({
+          topic: r.m.topic,
+          partition: r.m.partition,
+          firstOffset: r.m.offset,
+          expectedOffset: r.expected,
+          skipped: r.skipped,
+        });
+      }
     }
     for (const g of groups.values()) {
       let total = 0;

@@ -1,0 +1,122 @@
+/**
+ * KafkaSource's batching of what the client hands over, without a broker: the rebalance callback
+ * and the consume callback's messages are driven directly.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import Kafka from 'node-rdkafka';
+import { KafkaSource, type RawBatch, type SourceHandlers, type TopicPartition } from '../../../../../src/source/kafka/consumer.js';
+
+type Redelivered = Parameters<SourceHandlers['onRedelivered']>[0];
+
+/** The private entry points the client calls, reached the way node-rdkafka reaches them. */
+interface Internals {
+  onRebalance(
+    consumer: { assign(a: unknown): void; unassign(): void },
+    err: { code: number; message: string },
+    assignment: TopicPartition[],
+  ): void;
+  emitBatches(messages: Kafka.Message[]): void;
+}
+
+function source() {
+  const batches: RawBatch[] = [];
+  const redelivered: Redelivered[] = [];
+  const errors: Error[] = [];
+  const src = new KafkaSource(
+    {
+      bootstrapServers: '127.0.0.1:1',
+      groupId: 'g',
+      clientId: 'c',
+      topics: ['t'],
+      autoOffsetReset: 'earliest',
+      batchMaxMessages: 100,
+      fetchWaitMs: 10,
+      extra: {},
+    },
+    {
+      onBatch: (b) => batches.push(b),
+      onRevoke: async () => undefined,
+      onAssign: () => undefined,
+      onError: (e) => errors.push(e),
+      onRedelivered: (r) => redelivered.push(r),
+    },
+  );
+  const internals = src as unknown as Internals;
+  const consumer = { assign: () => undefined, unassign: () => undefined };
+  const assign = (parts: TopicPartition[]): void =>
+    internals.onRebalance(consumer, { code: Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS, message: 'assign' }, parts);
+  return { src, internals, assign, batches, redelivered, errors };
+}
+
+function messages(partition: number, from: number, to: number): Kafka.Message[] {
+  const out: Kafka.Message[] = [];
+  for (let offset = from; offset <= to; offset++) {
+    out.push({ topic: 't', partition, offset, value: Buffer.from(`m${offset}`), size: 0, key: undefined, timestamp: 0 } as Kafka.Message);
+  }
+  return out;
+}
+
+const offsetsOf = (b: RawBatch | undefined): number[] => [...(b?.offsets ?? [])];
+
+describe('KafkaSource: batches', () => {
+  it('groups records per partition in offset order, values back to back', () => {
+    const s = source();
+    s.assign([
+      { topic: 't', partition: 0 },
+      { topic: 't', partition: 1 },
+    ]);
+    s.internals.emitBatches([...messages(0, 0, 1), ...messages(1, 5, 5), ...messages(0, 2, 2)]);
+    assert.equal(s.batches.length, 2);
+    assert.deepEqual(offsetsOf(s.batches[0]), [0, 1, 2]);
+    assert.equal(Buffer.from(s.batches[0]?.data as ArrayBuffer).toString(), 'm0m1m2');
+    assert.deepEqual(offsetsOf(s.batches[1]), [5]);
+  });
+
+  it('skips records the client delivers again after going back, and says so once per partition', () => {
+    const s = source();
+    s.assign([{ topic: 't', partition: 4 }]);
+    s.internals.emitBatches(messages(4, 0, 450));
+    // The fetch position went back to 0 (seen after pause/resume): 0..450 again, then new records.
+    s.internals.emitBatches([...messages(4, 0, 38)]);
+    s.internals.emitBatches([...messages(4, 39, 460)]);
+    assert.deepEqual(
+      s.batches.map((b) => [b.firstOffset, b.lastOffset]),
+      [
+        [0, 450],
+        [451, 460],
+      ],
+    );
+    assert.deepEqual(
+      s.redelivered.map((r) => [r.partition, r.firstOffset, r.expectedOffset, r.skipped]),
+      [
+        [4, 0, 451, 39],
+        [4, 39, 451, 412],
+      ],
+    );
+    assert.deepEqual(s.errors, []);
+  });
+
+  it('starts afresh when a partition is assigned again (a new owner may resume earlier, from the committed offset)', () => {
+    const s = source();
+    s.assign([{ topic: 't', partition: 0 }]);
+    s.internals.emitBatches(messages(0, 0, 9));
+    s.assign([{ topic: 't', partition: 0 }]);
+    s.internals.emitBatches(messages(0, 5, 9));
+    assert.deepEqual(
+      s.batches.map((b) => [b.firstOffset, b.lastOffset]),
+      [
+        [0, 9],
+        [5, 9],
+      ],
+    );
+    assert.deepEqual(s.redelivered, []);
+  });
+
+  it('ignores records of partitions it does not own', () => {
+    const s = source();
+    s.assign([{ topic: 't', partition: 0 }]);
+    s.internals.emitBatches(messages(3, 0, 2));
+    assert.deepEqual(s.batches, []);
+  });
+});
