@@ -76,6 +76,8 @@ export interface IngestTarget {
 
 export interface RunOptions {
   workers: number;
+  /** JVM heap of the Zipkin side (-Xms/-Xmx). */
+  zipkinHeap: string;
   stallMs: number;
   progress: (line: string) => void;
   logDir: string;
@@ -485,12 +487,12 @@ function deathReason(file: string): string {
 }
 
 /** Starts Zipkin in the background (its JVM start-up is part of what is timed) and returns at once. */
-async function startZipkinSide(topic: string, index: string, label: string): Promise<SideProcess> {
+async function startZipkinSide(topic: string, index: string, label: string, heap: string): Promise<SideProcess> {
   const name = index.replace('bench-zk-', 'bench-zipkin-');
   const port = await freePort([9420, 9499]);
   let failed: string | undefined;
   liveZipkins.add(name);
-  const handle = startZipkin({ name, port, esIndex: index, kafkaTopic: topic, kafkaGroupId: index }, { dependencies: false }).catch(
+  const handle = startZipkin({ name, port, esIndex: index, kafkaTopic: topic, kafkaGroupId: index, heap }, { dependencies: false }).catch(
     (err: Error) => {
       failed = `Zipkin did not start: ${err.message}`;
       return undefined;
@@ -527,7 +529,7 @@ async function startZipkinSide(topic: string, index: string, label: string): Pro
 }
 
 function startSide(side: Side, topic: string, index: string, label: string, opts: RunOptions): Promise<SideProcess> {
-  return side === 'tracefold' ? startTracefoldSide(topic, index, label, opts) : startZipkinSide(topic, index, label);
+  return side === 'tracefold' ? startTracefoldSide(topic, index, label, opts) : startZipkinSide(topic, index, label, opts.zipkinHeap);
 }
 
 function indexFor(side: Side | 'replay', tag: string): string {

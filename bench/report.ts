@@ -81,6 +81,8 @@ export interface BacklogResult {
 export interface E2eResult {
   topic: { partitions: number; encoding: Encoding; spansPerMessage: number };
   workers: number;
+  /** JVM heap of the Zipkin peer (absent in results from before it was an option: 512m). */
+  zipkinHeap?: string;
   cli: string;
   /** What ran over the pre-loaded topics (absent in results from before replay was measured). */
   sides?: readonly ('tracefold' | 'zipkin' | 'replay')[];
@@ -376,7 +378,8 @@ export function replayNote(workers: number): string {
 export function e2eSection(e: E2eResult): string {
   return [
     `tracefold: \`tracefold ingest --workers ${e.workers}\` (${e.cli}), defaults otherwise (window quiet 5 s); Zipkin: the stock server as ` +
-      'infra/ runs it (512 MB heap), Kafka collector (KAFKA_STREAMS=1). Both: a fresh process, consumer group and index prefix per run, ' +
+      `infra/ runs it (${e.zipkinHeap ?? '512m'} heap, \`--zipkin-heap\`), Kafka collector (KAFKA_STREAMS=1). Both: a fresh process, ` +
+      'consumer group and index prefix per run, ' +
       '1 shard, 0 replicas, the same OpenSearch (shared; its CPU is not counted on either side). A run ends when every document is ' +
       'searchable, or after 20 s without progress, or when the process dies; what is missing then is reported as lost.',
     '',

@@ -49,6 +49,8 @@ export interface BenchOptions {
   spansPerMessage: number;
   runs?: number;
   workersMax: number;
+  /** JVM heap the Zipkin peer runs with. */
+  zipkinHeap: string;
   outDir: string;
   updateReadme: boolean;
   command: string;
@@ -183,6 +185,7 @@ async function e2ePhase(
   }
   const runOpts = {
     workers: o.workersMax,
+    zipkinHeap: o.zipkinHeap,
     stallMs: p.stallMs,
     progress: say,
     logDir: join(repoRoot(), '.tracefold', 'bench-logs'),
@@ -276,6 +279,7 @@ async function e2ePhase(
   return {
     topic: { partitions: p.partitions, encoding: o.encoding, spansPerMessage: o.spansPerMessage },
     workers: o.workersMax,
+    zipkinHeap: o.zipkinHeap,
     cli: cliCommand().label,
     sides: selected,
     backlogs,

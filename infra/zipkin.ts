@@ -19,6 +19,8 @@ export interface ZipkinOptions {
   kafkaBootstrap?: string;
   /** Further Zipkin environment settings (QUERY_LOOKBACK, ES_DATE_SEPARATOR, ...). */
   env?: Record<string, string>;
+  /** JVM heap (-Xms and -Xmx), e.g. '2g'. [512m] */
+  heap?: string;
 }
 
 /** Only these are inherited: a stray KAFKA_* or ES_* in the caller's shell must not reconfigure Zipkin. */
@@ -50,6 +52,7 @@ export function zipkinSpec(opts: ZipkinOptions): ServerSpec {
   const name = opts.name ?? 'zipkin';
   const port = opts.port ?? ZIPKIN_PORT;
   const zenv = zipkinEnv(opts);
+  const heap = opts.heap ?? '512m';
   return {
     name,
     kind: 'zipkin',
@@ -57,7 +60,7 @@ export function zipkinSpec(opts: ZipkinOptions): ServerSpec {
     port,
     ports: [port],
     url: `http://${HOST}:${port}`,
-    fingerprint: JSON.stringify({ v: VERSIONS.zipkin, port, env: zenv }),
+    fingerprint: JSON.stringify({ v: VERSIONS.zipkin, port, env: zenv, heap }),
     startTimeoutMs: 120_000,
     stopTimeoutMs: 20_000,
     healthy: () => zipkinHealthy(port),
@@ -75,7 +78,7 @@ export function zipkinSpec(opts: ZipkinOptions): ServerSpec {
       const env: NodeJS.ProcessEnv = {};
       for (const key of INHERITED_ENV) if (process.env[key] !== undefined) env[key] = process.env[key];
       return {
-        jvmArgs: ['-Xms512m', '-Xmx512m', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'],
+        jvmArgs: [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'],
         mainArgs: [
           '-jar',
           join(lib, `zipkin-server-${VERSIONS.zipkin}-exec.jar`),

@@ -47,6 +47,7 @@ Options:
       --runs K                runs per figure (default: micro 5, pipeline 3, e2e/zipkin/replay 3;
                               quick 3/3/2)
       --workers-max N         pipeline runs 1…N workers; e2e uses N (default: cores, ${availableParallelism()} here)
+      --zipkin-heap SIZE      JVM heap of the Zipkin peer, e.g. 2g (default 512m, as infra/ runs it)
       --out DIR               results folder (default bench/results)
       --update-readme         replace the README's "Benchmarks" section with this run's tables
   -h, --help                  show this help
@@ -79,6 +80,7 @@ export const command: Command = {
           'spans-per-message': { type: 'string', default: '10' },
           runs: { type: 'string' },
           'workers-max': { type: 'string' },
+          'zipkin-heap': { type: 'string', default: '512m' },
           out: { type: 'string' },
           'update-readme': { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
@@ -109,6 +111,8 @@ export const command: Command = {
       const runs = positiveInt('runs', values.runs, errors);
       const workersMax = positiveInt('workers-max', values['workers-max'], errors);
       if (workersMax !== undefined && workersMax > 64) errors.push('--workers-max must be at most 64');
+      const zipkinHeap = values['zipkin-heap'] ?? '512m';
+      if (!/^[1-9]\d*[mg]$/.test(zipkinHeap)) errors.push(`--zipkin-heap must look like 512m or 2g, got ${JSON.stringify(zipkinHeap)}`);
       if (errors.length > 0) {
         for (const e of errors) process.stderr.write(`tracefold bench: ${e}\n`);
         process.stderr.write('(see `tracefold bench --help`)\n');
@@ -124,6 +128,7 @@ export const command: Command = {
         spansPerMessage: spansPerMessage ?? 10,
         ...(runs !== undefined ? { runs } : {}),
         workersMax: workersMax ?? availableParallelism(),
+        zipkinHeap,
         outDir: resolve(values.out ?? resolve(repoRoot(), 'bench', 'results')),
         updateReadme: values['update-readme'] === true,
         command: ['tracefold bench', ...argv].join(' '),
