@@ -84,7 +84,12 @@ async function os(method: string, path: string, body?: unknown, timeoutMs = 30_0
 export async function countDocs(pattern: string, refresh = false): Promise<number> {
   if (refresh) await os('POST', `/${pattern}/_refresh?${IGNORE}`);
   const res = await os('GET', `/${pattern}/_count?${IGNORE}`, undefined, 10_000);
-  return (res.json as { count?: number }).count ?? 0;
+  const count = (res.json as { count?: unknown } | null)?.count;
+  // An overloaded engine answers 429/5xx: that is "unknown", not zero documents (callers keep the last count).
+  if (res.status !== 200 || typeof count !== 'number') {
+    throw new Error(`_count on ${pattern} answered ${res.status}: ${JSON.stringify(res.json).slice(0, 200)}`);
+  }
+  return count;
 }
 
 export async function openSearchVersion(): Promise<string> {
