@@ -313,14 +313,17 @@ export class IngestNode {
     if (!pool || this.replayFlushing) return;
     // Repeated until idle: a span forwarded between workers can land after a worker's flush.
     this.replayFlushing = true;
-    const requestId = ++this.drainSeq;
-    this.drainWaiters.set(requestId, {
-      left: pool.size,
-      resolve: () => {
-        this.replayFlushing = false;
-      },
+    void this.requestDrain(pool).drained.then(() => {
+      this.replayFlushing = false;
     });
+  }
+
+  /** Asks every worker to flush its windows and wait for its writes; settles when all have answered. */
+  private requestDrain(pool: WorkerPool): { requestId: number; drained: Promise<void> } {
+    const requestId = ++this.drainSeq;
+    const drained = new Promise<void>((resolve) => this.drainWaiters.set(requestId, { left: pool.size, resolve }));
     pool.broadcast({ type: 'drain', requestId });
+    return { requestId, drained };
   }
 
   private applyBackpressure(): void {
@@ -397,9 +400,7 @@ export class IngestNode {
     // Forwarded spans can cross a drain between workers: repeat until the watermark says all is done.
     while (!idle()) {
       if (Date.now() >= deadline || this.fatal) return false;
-      const requestId = ++this.drainSeq;
-      const drained = new Promise<void>((resolve) => this.drainWaiters.set(requestId, { left: pool.size, resolve }));
-      pool.broadcast({ type: 'drain', requestId });
+      const { requestId, drained } = this.requestDrain(pool);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
       clearTimeout(timer);

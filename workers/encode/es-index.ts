@@ -72,7 +72,7 @@ export function spanActionPrefix(index: string, supportsTypes: boolean): string 
     cachedPrefix = {
       index,
       supportsTypes,
-      prefix: '{"index":{"_index":' + quote(index) + (supportsTypes ? ',"_type":"span"' : '') + ',"_id":"',
+      prefix: actionHead(index, supportsTypes ? 'span' : undefined) + '"',
     };
   }
   return cachedPrefix.prefix;
@@ -80,5 +80,10 @@ export function spanActionPrefix(index: string, supportsTypes: boolean): string 
 
 /** The bulk action line (no newline). `_type` only when the engine still has mapping types. */
 export function actionLine(index: string, type: IndexType | undefined, id: string): string {
-  return '{"index":{"_index":' + quote(index) + (type === undefined ? '' : ',"_type":"' + type + '"') + ',"_id":' + quote(id) + '}}';
+  return actionHead(index, type) + quote(id) + '}}';
+}
+
+/** `{"index":{"_index":I[,"_type":T],"_id":` — an action line up to its `_id` value. */
+function actionHead(index: string, type: IndexType | undefined): string {
+  return '{"index":{"_index":' + quote(index) + (type === undefined ? '' : ',"_type":"' + type + '"') + ',"_id":';
 }
