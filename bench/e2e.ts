@@ -104,22 +104,20 @@ async function observe(
   pattern: string,
   expected: number,
   t0: number,
-  pid: () => number | undefined,
-  metrics: MetricsProbe,
-  stallMs: number,
-  abort: () => string | undefined,
-  progress: (line: string) => void,
+  proc: Pick<SideProcess, 'pid' | 'metrics' | 'abort'>,
+  opts: Pick<RunOptions, 'stallMs' | 'progress'>,
   label: string,
 ): Promise<{ samples: Sample[]; complete: boolean; reason?: string }> {
+  const { stallMs, progress } = opts;
   const samples: Sample[] = [];
   let lastChange = performance.now();
   let last = -1;
   let lastReport = 0;
   for (;;) {
-    const why = abort();
+    const why = proc.abort();
     if (why !== undefined) return { samples, complete: false, reason: why };
-    const p = pid();
-    const [count, m] = await Promise.all([countDocs(pattern).catch(() => last), metrics()]);
+    const p = proc.pid();
+    const [count, m] = await Promise.all([countDocs(pattern).catch(() => last), proc.metrics()]);
     const t = performance.now();
     samples.push({
       t: (t - t0) / 1000,
@@ -546,17 +544,7 @@ export async function throughputRun(side: Side, run: number, target: IngestTarge
   const t0 = performance.now();
   const proc = await startSide(side, target.topic, index, label, opts);
   try {
-    const obs = await observe(
-      `${index}-span-*`,
-      target.expectedDocs,
-      t0,
-      () => proc.pid(),
-      proc.metrics,
-      opts.stallMs,
-      () => proc.abort(),
-      opts.progress,
-      label,
-    );
+    const obs = await observe(`${index}-span-*`, target.expectedDocs, t0, proc, opts, label);
     // A process that died is only noticed on the next poll: say so even if the stall was seen first.
     const result = summarizeRun(side, run, obs.samples, target.expectedDocs, obs.complete, proc.abort() ?? obs.reason);
     const p = proc.pid();
@@ -664,17 +652,7 @@ export async function latencyRun(side: Side, plan: LatencyPlan, warmup: MessageG
       await producer.close();
     }
     const warmDocs = warmup.gen.expectedDocs - docs0;
-    const obs = await observe(
-      `${index}-span-*`,
-      warmDocs,
-      t0,
-      () => proc.pid(),
-      proc.metrics,
-      opts.stallMs,
-      () => proc.abort(),
-      opts.progress,
-      `${label} warm-up`,
-    );
+    const obs = await observe(`${index}-span-*`, warmDocs, t0, proc, opts, `${label} warm-up`);
     if (!obs.complete) throw new Error(`${label}: warm-up documents not searchable (${obs.reason ?? 'incomplete'})`);
     return await measureLatency(`${index}-span-*`, plan, opts, () => proc.abort(), label);
   } finally {

@@ -41,7 +41,7 @@ export interface MicroOptions {
 
 export interface MicroRow {
   name: string;
-  group: 'decode' | 'reference' | 'stage' | 'what-if';
+  group: 'decode' | 'reference' | 'stage';
   /** What one unit is: spans, trace IDs, … */
   unit: string;
   perSec: Summary;
