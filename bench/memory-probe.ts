@@ -16,9 +16,10 @@
  *
  * Usage: node --expose-gc [--import tsx] bench/memory-probe.ts '{"spans":200000,"mix":"shared","mode":"pipeline","spansPerMessage":10}'
  */
-import type { Span } from '../src/model/span.js';
+
+import { decodeMessage } from '../core/codec/decode/index.js';
+import type { Span } from '../core/model/span.js';
 import { TraceWindows } from '../workers/assemble/windows.js';
-import { decodeMessage } from '../workers/decode/index.js';
 import { type DocumentSettings, documentOf } from '../workers/encode/es-document.js';
 import { Pipeline } from '../workers/pipeline.js';
 import type { StatsMessage, WorkerToCoordinator } from '../workers/protocol.js';

@@ -6,16 +6,16 @@
  * and ratios are taken within a round (same machine state) before the median over rounds.
  */
 import { Bench } from 'tinybench';
-import { ENCODERS } from '../src/cli/formats.js';
-import { normalizeSpan, type RawSpan } from '../src/model/normalize.js';
-import type { DecodeResult, Encoding, Span } from '../src/model/span.js';
+import { decodeMessage } from '../core/codec/decode/index.js';
+import { decodeJsonV1 } from '../core/codec/decode/json-v1.js';
+import { decodeJsonV2 } from '../core/codec/decode/json-v2.js';
+import { decodeProto3 } from '../core/codec/decode/proto3.js';
+import { decodeThriftList } from '../core/codec/decode/thrift.js';
+import { ENCODERS } from '../core/codec/formats.js';
+import { normalizeSpan, type RawSpan } from '../core/model/normalize.js';
+import type { DecodeResult, Encoding, Span } from '../core/model/span.js';
 import { shardOf, traceHash } from '../workers/assemble/shard.js';
 import { TraceWindows } from '../workers/assemble/windows.js';
-import { decodeMessage } from '../workers/decode/index.js';
-import { decodeJsonV1 } from '../workers/decode/json-v1.js';
-import { decodeJsonV2 } from '../workers/decode/json-v2.js';
-import { decodeProto3 } from '../workers/decode/proto3.js';
-import { decodeThriftList } from '../workers/decode/thrift.js';
 import {
   bulkLines,
   type DocumentSettings,

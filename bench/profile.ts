@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Encoding } from '../src/model/span.js';
+import type { Encoding } from '../core/model/span.js';
 import { defaultWorkerSettings, pipelineRun } from './pipeline.js';
 import { loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
 

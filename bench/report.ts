@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Encoding } from '../src/model/span.js';
+import type { Encoding } from '../core/model/span.js';
 import { barChart, COLORS } from './chart.js';
 import type { LatencyResult, SideRun } from './e2e.js';
 import type { MachineInfo } from './machine.js';

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Encoding } from '../src/model/span.js';
+import type { Encoding } from '../core/model/span.js';
 import {
   abandonAll,
   cliCommand,

@@ -11,11 +11,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENCODERS } from '../src/cli/formats.js';
-import type { Encoding, Span } from '../src/model/span.js';
+import { decodeJsonV2 } from '../core/codec/decode/json-v2.js';
+import { ENCODERS } from '../core/codec/formats.js';
+import type { Encoding, Span } from '../core/model/span.js';
 import { createPrng, type Prng } from '../test/helpers/prng.js';
 import { copyTrace } from '../test/helpers/traffic.js';
-import { decodeJsonV2 } from '../workers/decode/json-v2.js';
 import { documentId, spanDocument } from '../workers/encode/es-document.js';
 
 /** The repository root, from source (bench/) or compiled (dist/bench/). */

@@ -4,10 +4,10 @@
  * forwards in, ticks for time, drain for shutdown. Emits protocol messages through `post`.
  */
 import { Packr } from 'msgpackr';
-import type { Span } from '../src/model/span.js';
+import { decodeMessage } from '../core/codec/decode/index.js';
+import type { Span } from '../core/model/span.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
-import { decodeMessage } from './decode/index.js';
 import {
   type AutocompleteDoc,
   AutocompleteTracker,

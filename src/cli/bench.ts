@@ -4,8 +4,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import type { Encoding } from '../model/span.js';
-import { ENCODERS, isEncoding } from './formats.js';
+import { ENCODERS, isEncoding } from '../../core/codec/formats.js';
+import type { Encoding } from '../../core/model/span.js';
 import { parseCommandArgs, runCli } from './io.js';
 import type { Command } from './main.js';
 

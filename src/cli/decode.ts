@@ -1,5 +1,5 @@
-import { decodeMessage } from '../../workers/decode/index.js';
-import { encodeJsonV2 } from '../../workers/encode/json-v2.js';
+import { decodeMessage } from '../../core/codec/decode/index.js';
+import { encodeJsonV2 } from '../../core/codec/encode/json-v2.js';
 import { parseCommandArgs, readInput, runCli } from './io.js';
 import type { Command } from './main.js';
 

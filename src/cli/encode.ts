@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { decodeJsonV2 } from '../../workers/decode/json-v2.js';
-import { ENCODERS, isEncoding } from './formats.js';
+import { decodeJsonV2 } from '../../core/codec/decode/json-v2.js';
+import { ENCODERS, isEncoding } from '../../core/codec/formats.js';
 import { parseCommandArgs, readInput, runCli } from './io.js';
 import type { Command } from './main.js';
 

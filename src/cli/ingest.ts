@@ -1,4 +1,4 @@
-import { formatError } from '../errors.js';
+import { formatError } from '../../core/errors.js';
 import { IngestNode } from '../ingest/node.js';
 import type { Command } from './main.js';
 import { loadOrExit, nodeOptions, preflight, SignalTrap } from './pipeline-setup.js';

@@ -1,7 +1,7 @@
 /** Small CLI plumbing shared by subcommands: whole-input reads and argument parsing with clear errors. */
 import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { TracefoldError } from '../errors.js';
+import { TracefoldError } from '../../core/errors.js';
 
 /** Reads FILE, or standard input for `-` / no argument. */
 export async function readInput(path: string | undefined): Promise<Buffer> {
@@ -33,7 +33,7 @@ export async function runCli(body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (err) {
-    const { formatError } = await import('../errors.js');
+    const { formatError } = await import('../../core/errors.js');
     process.stderr.write(`${formatError(err)}\n`);
     return 2;
   }

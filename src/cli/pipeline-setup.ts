@@ -4,8 +4,8 @@
  * verified before the first write).
  */
 
+import { createSearchClient, detectVersion } from '../../core/elasticsearch/client.js';
 import type { WorkerSettings } from '../../workers/protocol.js';
-import { createSearchClient, detectVersion } from '../../workers/sink/elasticsearch/client.js';
 import { loadConfig } from '../config/load.js';
 import type { Command as ConfigCommand, ConfigFor } from '../config/schema.js';
 import { toWorkerSettings } from '../config/worker-settings.js';

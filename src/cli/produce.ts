@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { decodeJsonV2 } from '../../workers/decode/json-v2.js';
+import { decodeJsonV2 } from '../../core/codec/decode/json-v2.js';
+import { ENCODERS, isEncoding } from '../../core/codec/formats.js';
+import type { Span } from '../../core/model/span.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { KafkaProducer } from '../kafka/producer.js';
-import type { Span } from '../model/span.js';
-import { ENCODERS, isEncoding } from './formats.js';
 import { parseCommandArgs, runCli } from './io.js';
 import type { Command } from './main.js';
 

@@ -1,4 +1,4 @@
-import { formatError } from '../errors.js';
+import { formatError } from '../../core/errors.js';
 import { IngestNode } from '../ingest/node.js';
 import { planReplay } from '../replay/plan.js';
 import { ReplayProgress } from '../replay/progress.js';

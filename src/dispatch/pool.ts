@@ -5,8 +5,8 @@
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { TracefoldError } from '../../core/errors.js';
 import type { BatchMessage, CoordinatorToWorker, WorkerSettings, WorkerTask, WorkerToCoordinator } from '../../workers/protocol.js';
-import { TracefoldError } from '../errors.js';
 
 export interface PoolHandlers {
   onMessage(worker: number, msg: WorkerToCoordinator): void;

@@ -4,10 +4,10 @@
  * consumption pauses under backpressure, revocation and shutdown finish work before letting go.
  */
 import type { Server } from 'node:http';
+import { TracefoldError } from '../../core/errors.js';
 import type { DecodedMessage, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
 import { startAdminServer } from '../admin/server.js';
 import { WorkerPool } from '../dispatch/pool.js';
-import { TracefoldError } from '../errors.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { KafkaProducer } from '../kafka/producer.js';
 import type { PartitionRange } from '../replay/plan.js';

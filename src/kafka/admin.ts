@@ -1,6 +1,6 @@
 /** Topic administration through node-rdkafka's AdminClient (no Kafka CLI tools needed). */
 import Kafka from 'node-rdkafka';
-import { TracefoldError } from '../errors.js';
+import { TracefoldError } from '../../core/errors.js';
 
 export interface TopicSpec {
   topic: string;

@@ -3,7 +3,7 @@
  * (delivery report), which is what the dead-letter sink needs before it may resolve a unit.
  */
 import Kafka from 'node-rdkafka';
-import { TracefoldError } from '../errors.js';
+import { TracefoldError } from '../../core/errors.js';
 
 export interface OutgoingRecord {
   topic: string;

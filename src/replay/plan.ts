@@ -4,8 +4,8 @@
  * terminates even while producers keep writing.
  */
 import Kafka from 'node-rdkafka';
+import { TracefoldError } from '../../core/errors.js';
 import type { Position } from '../config/parse.js';
-import { TracefoldError } from '../errors.js';
 
 export interface PartitionRange {
   topic: string;

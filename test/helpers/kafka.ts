@@ -1,7 +1,7 @@
 /** Kafka reads for assertions, through a plain node-rdkafka consumer (independent of the code under test). */
 import Kafka from 'node-rdkafka';
+import type { Span } from '../../core/model/span.js';
 import { KafkaProducer } from '../../src/kafka/producer.js';
-import type { Span } from '../../src/model/span.js';
 import { KAFKA } from './servers.js';
 
 /** Sum over the topic's partitions of the group's committed offsets (what a restart would skip). */

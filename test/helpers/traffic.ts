@@ -1,8 +1,8 @@
 /** Test and benchmark traffic: the shared real traces, and copies of them with fresh IDs. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Span } from '../../src/model/span.js';
-import { decodeJsonV2 } from '../../workers/decode/json-v2.js';
+import { decodeJsonV2 } from '../../core/codec/decode/json-v2.js';
+import type { Span } from '../../core/model/span.js';
 import { createPrng, type Prng } from './prng.js';
 
 export const SHARED_TRACES_DIR = resolve(process.env.TRACEFOLD_SAMPLES ?? join(import.meta.dirname, '../../../shared/testdata/zipkin-v2'));

@@ -9,7 +9,7 @@
  * Zipkin keys its limiter by the span's exact millisecond; we key by day, which is what the
  * document's identity (index + `_id`) actually is, so repeats are suppressed far more often.
  */
-import type { Span } from '../../src/model/span.js';
+import type { Span } from '../../core/model/span.js';
 import { actionLine, indexDay, indexName } from './es-index.js';
 import { quote } from './json-string.js';
 

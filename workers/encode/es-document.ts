@@ -20,8 +20,8 @@
  * through `quote`, which reproduces Jackson's escaping.
  */
 import { hash } from 'node:crypto';
-import { normalizeAnnotations } from '../../src/model/normalize.js';
-import type { Annotation, Endpoint, Span } from '../../src/model/span.js';
+import { normalizeAnnotations } from '../../core/model/normalize.js';
+import type { Annotation, Endpoint, Span } from '../../core/model/span.js';
 import { indexDay, indexName, spanActionPrefix } from './es-index.js';
 import { quote } from './json-string.js';
 

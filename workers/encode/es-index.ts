@@ -2,7 +2,7 @@
  * Where a document goes: Zipkin's day-index naming (`IndexNameFormatter`, zipkin-formats.md B.2)
  * and the bulk action line (`BulkCallBuilder.writeIndexMetadata`, B.6).
  */
-import type { Span } from '../../src/model/span.js';
+import type { Span } from '../../core/model/span.js';
 import { quote } from './json-string.js';
 
 export type IndexType = 'span' | 'dependency' | 'autocomplete';

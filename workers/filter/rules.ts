@@ -2,7 +2,7 @@
  * The filter stage: drop spans by service, span name or tag, as configured. Stateless; every
  * drop is counted by the caller under the rule that matched.
  */
-import type { Span } from '../../src/model/span.js';
+import type { Span } from '../../core/model/span.js';
 import type { WorkerSettings } from '../protocol.js';
 
 export type FilterReason = 'service' | 'span_name' | 'tag';

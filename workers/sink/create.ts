@@ -1,7 +1,8 @@
 /** Picks the sink named by `SinkSettings.kind`; the rest of the pipeline only sees `Sink`. */
+
+import { createSearchClient } from '../../core/elasticsearch/client.js';
 import type { SinkSettings } from '../protocol.js';
 import { BulkWriter } from './elasticsearch/bulk.js';
-import { createSearchClient } from './elasticsearch/client.js';
 import { FileSink } from './file.js';
 import { NullSink } from './null.js';
 import type { Clock, Sink, SinkEvents } from './sink.js';

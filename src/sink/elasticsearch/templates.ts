@@ -19,9 +19,9 @@
  * already exists with a mapping that breaks the UI (openzipkin/zipkin#2388).
  */
 import type { Client } from '@elastic/elasticsearch';
+import type { SearchVersion } from '../../../core/elasticsearch/client.js';
+import { TracefoldError } from '../../../core/errors.js';
 import { formatDay } from '../../../workers/encode/es-index.js';
-import type { SearchVersion } from '../../../workers/sink/elasticsearch/client.js';
-import { TracefoldError } from '../../errors.js';
 import {
   checkAutocompleteMappings,
   checkDependencyMappings,

@@ -4,7 +4,7 @@
  * Offsets are committed only by the caller (the commit watermark), never automatically.
  */
 import Kafka from 'node-rdkafka';
-import { TracefoldError } from '../../errors.js';
+import { TracefoldError } from '../../../core/errors.js';
 
 export interface TopicPartition {
   topic: string;

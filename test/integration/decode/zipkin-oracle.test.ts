@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { decodeMessage } from '../../../core/codec/decode/index.js';
+import { encodeJsonV2 } from '../../../core/codec/encode/json-v2.js';
+import { ENCODERS } from '../../../core/codec/formats.js';
+import type { Encoding, Span } from '../../../core/model/span.js';
 import { type ServerHandle, startZipkin } from '../../../infra/index.js';
-import { ENCODERS } from '../../../src/cli/formats.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
-import type { Encoding, Span } from '../../../src/model/span.js';
-import { decodeMessage } from '../../../workers/decode/index.js';
-import { encodeJsonV2 } from '../../../workers/encode/json-v2.js';
 import { createPrng } from '../../helpers/prng.js';
 import { deleteIndices } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';

@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { ENCODERS } from '../../../core/codec/formats.js';
+import type { Encoding } from '../../../core/model/span.js';
 import { type ServerHandle, startZipkin } from '../../../infra/index.js';
-import { ENCODERS } from '../../../src/cli/formats.js';
 import { shiftToNow } from '../../../src/cli/produce.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
-import type { Encoding } from '../../../src/model/span.js';
 import { deleteIndices } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';

@@ -12,14 +12,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@elastic/elasticsearch';
-import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../../src/model/normalize.js';
-import type { Span } from '../../../src/model/span.js';
+import { createSearchClient, detectVersion, type SearchVersion } from '../../../core/elasticsearch/client.js';
+import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../../core/model/normalize.js';
+import type { Span } from '../../../core/model/span.js';
 import { checkSpanMappings } from '../../../src/sink/elasticsearch/mapping-check.js';
 import { ensureTemplates, TEMPLATE_TYPES, type TemplateOptions, templateRequest } from '../../../src/sink/elasticsearch/templates.js';
 import { type AutocompleteDoc, AutocompleteTracker, bulkLines, formatDay } from '../../../workers/encode/es-document.js';
 import type { SinkSettings } from '../../../workers/protocol.js';
 import { BulkWriter } from '../../../workers/sink/elasticsearch/bulk.js';
-import { createSearchClient, detectVersion, type SearchVersion } from '../../../workers/sink/elasticsearch/client.js';
 import type { SinkEntry, SinkEvents } from '../../../workers/sink/sink.js';
 import { OPENSEARCH } from '../../helpers/servers.js';
 

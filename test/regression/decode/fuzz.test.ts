@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ENCODERS } from '../../../src/cli/formats.js';
-import type { Encoding } from '../../../src/model/span.js';
-import { decodeMessage } from '../../../workers/decode/index.js';
+import { decodeMessage } from '../../../core/codec/decode/index.js';
+import { ENCODERS } from '../../../core/codec/formats.js';
+import type { Encoding } from '../../../core/model/span.js';
 import { createPrng, type Prng } from '../../helpers/prng.js';
 import { sharedTraces } from '../../helpers/traffic.js';
 

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../../../src/model/normalize.js';
-import type { Span } from '../../../../src/model/span.js';
+import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../../../core/model/normalize.js';
+import type { Span } from '../../../../core/model/span.js';
 import {
   type AutocompleteDoc,
   AutocompleteTracker,

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { createSearchClient, parseVersion, type SearchVersion } from '../../../../../core/elasticsearch/client.js';
 import { checkAutocompleteMappings, checkSpanMappings, patternMatches } from '../../../../../src/sink/elasticsearch/mapping-check.js';
 import { ensureTemplates, type TemplateOptions, templateBody, templateRequest } from '../../../../../src/sink/elasticsearch/templates.js';
-import { createSearchClient, parseVersion, type SearchVersion } from '../../../../../workers/sink/elasticsearch/client.js';
 
 const v = (distribution: 'elasticsearch' | 'opensearch', number: string): SearchVersion =>
   parseVersion({ version: { number, ...(distribution === 'opensearch' ? { distribution } : {}) } });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
+import { createSearchClient } from '../../../../../core/elasticsearch/client.js';
 import { backoffCeiling, backoffMs } from '../../../../../workers/sink/backoff.js';
 import { BULK_FILTER_PATH, type BulkSettings, BulkWriter } from '../../../../../workers/sink/elasticsearch/bulk.js';
-import { createSearchClient } from '../../../../../workers/sink/elasticsearch/client.js';
 import { classifyItemStatus } from '../../../../../workers/sink/elasticsearch/retry.js';
 import type { Clock, SinkEntry, SinkEvents } from '../../../../../workers/sink/sink.js';
 
