@@ -4,13 +4,12 @@
  * verified before the first write).
  */
 
-import { createSearchClient, detectVersion } from '../../core/elasticsearch/client.js';
 import type { WorkerSettings } from '../../workers/protocol.js';
 import { loadConfig } from '../config/load.js';
 import type { Command as ConfigCommand, ConfigFor } from '../config/schema.js';
 import { toWorkerSettings } from '../config/worker-settings.js';
 import type { IngestNode, NodeOptions } from '../ingest/node.js';
-import { ensureTemplates } from '../sink/elasticsearch/templates.js';
+import { prepareSearchEngine } from '../sink/elasticsearch/setup.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 
 export type Loaded<C extends ConfigCommand> = { config: ConfigFor<C>; log: Logger } | { exit: number };
@@ -35,32 +34,7 @@ export function loadOrExit<C extends 'ingest' | 'replay'>(command: C, argv: stri
 /** Detects the engine, installs/verifies templates, and derives the worker settings. */
 export async function preflight(config: ConfigFor<'ingest'>, log: Logger): Promise<WorkerSettings> {
   if (config.sink.kind !== 'elasticsearch') return toWorkerSettings(config, { supportsTypes: false, delimiter: '-' });
-  const { es } = config;
-  const client = createSearchClient({
-    hosts: [...es.hosts],
-    timeoutMs: es.timeoutMs,
-    ...(es.username !== undefined ? { username: es.username } : {}),
-    ...(es.password !== undefined ? { password: es.password } : {}),
-  });
-  try {
-    const version = await detectVersion(client);
-    log.info({ distribution: version.distribution, version: version.number }, 'search engine detected');
-    if (es.ensureTemplates) {
-      const result = await ensureTemplates(client, version, {
-        index: es.index,
-        shards: es.indexShards,
-        replicas: es.indexReplicas,
-        searchEnabled: es.searchEnabled,
-        strictTraceId: es.strictTraceId,
-        dateSeparator: es.dateSeparator,
-        ...(es.templatePriority !== undefined ? { priority: es.templatePriority } : {}),
-      });
-      for (const w of result.warnings) log.warn(w);
-    }
-    return toWorkerSettings(config, { supportsTypes: version.supportsTypes, delimiter: version.delimiter });
-  } finally {
-    await client.close();
-  }
+  return toWorkerSettings(config, await prepareSearchEngine(config.es, log));
 }
 
 /** The node options both commands derive from the config; replay overrides the source and commits. */

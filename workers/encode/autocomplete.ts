@@ -9,8 +9,10 @@
  * Zipkin keys its limiter by the span's exact millisecond; we key by day, which is what the
  * document's identity (index + `_id`) actually is, so repeats are suppressed far more often.
  */
+
+import { indexName } from '../../core/elasticsearch/index-name.js';
 import type { Span } from '../../core/model/span.js';
-import { actionLine, indexDay, indexName } from './es-index.js';
+import { actionLine, indexDay } from './es-index.js';
 import { quote } from './json-string.js';
 
 const SHORT_STRING_LENGTH = 256;

@@ -20,13 +20,15 @@
  * through `quote`, which reproduces Jackson's escaping.
  */
 import { hash } from 'node:crypto';
+import { indexName } from '../../core/elasticsearch/index-name.js';
 import { normalizeAnnotations } from '../../core/model/normalize.js';
 import type { Annotation, Endpoint, Span } from '../../core/model/span.js';
-import { indexDay, indexName, spanActionPrefix } from './es-index.js';
+import { indexDay, spanActionPrefix } from './es-index.js';
 import { quote } from './json-string.js';
 
+export { formatDay, type IndexType, indexName } from '../../core/elasticsearch/index-name.js';
 export { type AutocompleteDoc, type AutocompleteSettings, AutocompleteTracker } from './autocomplete.js';
-export { actionLine, formatDay, type IndexType, indexDay, indexName } from './es-index.js';
+export { actionLine, indexDay } from './es-index.js';
 
 /** Zipkin's `SHORT_STRING_LENGTH`: longest `_q` term / autocomplete pair, in UTF-16 units. */
 export const SHORT_STRING_LENGTH = 256;

@@ -1,35 +1,11 @@
 /**
- * Where a document goes: Zipkin's day-index naming (`IndexNameFormatter`, zipkin-formats.md B.2)
- * and the bulk action line (`BulkCallBuilder.writeIndexMetadata`, B.6).
+ * Where a document goes: the span's day index (names from core/elasticsearch/index-name.ts) and the
+ * bulk action line (`BulkCallBuilder.writeIndexMetadata`, zipkin-formats.md B.6).
  */
+
+import { formatDay, type IndexType } from '../../core/elasticsearch/index-name.js';
 import type { Span } from '../../core/model/span.js';
 import { quote } from './json-string.js';
-
-export type IndexType = 'span' | 'dependency' | 'autocomplete';
-
-const DAY_MS = 86_400_000;
-let cachedDayNumber = Number.NaN;
-let cachedSeparator = '';
-let cachedDay = '';
-
-function pad2(n: number): string {
-  return n < 10 ? '0' + n : String(n);
-}
-
-/** UTC `yyyy<sep>MM<sep>dd`, or `yyyyMMdd` when the separator is empty or char 0 (Zipkin's `ES_DATE_SEPARATOR`). */
-export function formatDay(epochMillis: number, separator: string): string {
-  const dayNumber = Math.floor(epochMillis / DAY_MS);
-  // Spans cluster on one day: remember the last answer instead of formatting a Date per span.
-  if (dayNumber === cachedDayNumber && separator === cachedSeparator) return cachedDay;
-  const d = new Date(dayNumber * DAY_MS);
-  const sep = separator === '\0' ? '' : separator;
-  const year = d.getUTCFullYear();
-  const yyyy = year >= 0 && year < 10000 ? String(year).padStart(4, '0') : String(year);
-  cachedDay = yyyy + sep + pad2(d.getUTCMonth() + 1) + sep + pad2(d.getUTCDate());
-  cachedDayNumber = dayNumber;
-  cachedSeparator = separator;
-  return cachedDay;
-}
 
 /**
  * The day index a span goes to (`ElasticsearchSpanConsumer.indexSpans`): its timestamp, else its
@@ -49,18 +25,6 @@ export function indexDay(span: Span, separator: string, nowMs: number = Date.now
   return formatDay(millis, separator);
 }
 
-/** `{prefix}{delimiter}{type}-{day}`, e.g. `zipkin-span-2016-08-02` (ES ≥ 7, OpenSearch) or `zipkin:span-2016-08-02` (ES < 7). */
-export function indexName(prefix: string, delimiter: string, type: IndexType, day: string): string {
-  // Spans cluster on one day: hand back the same string instead of a new one per span.
-  if (day === cachedIndex.day && prefix === cachedIndex.prefix && delimiter === cachedIndex.delimiter && type === cachedIndex.type) {
-    return cachedIndex.name;
-  }
-  const name = prefix + delimiter + type + '-' + day;
-  cachedIndex = { prefix, delimiter, type, day, name };
-  return name;
-}
-
-let cachedIndex = { prefix: '', delimiter: '', type: '', day: '', name: '' };
 let cachedPrefix = { index: '', supportsTypes: false, prefix: '' };
 
 /**

@@ -20,8 +20,8 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { SearchVersion } from '../../../core/elasticsearch/client.js';
+import { formatDay } from '../../../core/elasticsearch/index-name.js';
 import { TracefoldError } from '../../../core/errors.js';
-import { formatDay } from '../../../workers/encode/es-index.js';
 import {
   checkAutocompleteMappings,
   checkDependencyMappings,

@@ -1,0 +1,43 @@
+/**
+ * The coordinator's part of the Elasticsearch/OpenSearch sink: before any worker writes, detect the
+ * engine (its version decides `_type` and the index delimiter) and install and verify Zipkin's
+ * templates. The writing itself is the workers' (workers/encode, workers/sink/elasticsearch).
+ */
+import { createSearchClient, detectVersion } from '../../../core/elasticsearch/client.js';
+import type { ConfigFor } from '../../config/schema.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { ensureTemplates } from './templates.js';
+
+/** What the workers need to know of the engine to write documents it accepts. */
+export interface EngineTraits {
+  supportsTypes: boolean;
+  delimiter: string;
+}
+
+export async function prepareSearchEngine(es: ConfigFor<'ingest'>['es'], log: Logger): Promise<EngineTraits> {
+  const client = createSearchClient({
+    hosts: [...es.hosts],
+    timeoutMs: es.timeoutMs,
+    ...(es.username !== undefined ? { username: es.username } : {}),
+    ...(es.password !== undefined ? { password: es.password } : {}),
+  });
+  try {
+    const version = await detectVersion(client);
+    log.info({ distribution: version.distribution, version: version.number }, 'search engine detected');
+    if (es.ensureTemplates) {
+      const result = await ensureTemplates(client, version, {
+        index: es.index,
+        shards: es.indexShards,
+        replicas: es.indexReplicas,
+        searchEnabled: es.searchEnabled,
+        strictTraceId: es.strictTraceId,
+        dateSeparator: es.dateSeparator,
+        ...(es.templatePriority !== undefined ? { priority: es.templatePriority } : {}),
+      });
+      for (const w of result.warnings) log.warn(w);
+    }
+    return { supportsTypes: version.supportsTypes, delimiter: version.delimiter };
+  } finally {
+    await client.close();
+  }
+}
