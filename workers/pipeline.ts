@@ -1,13 +1,23 @@
 /**
- * One worker's pipeline: decode → (check: the decoders' normalisation and salvage) → filter →
- * shard → assemble (windows) → sample → sink. Stateful; driven only by messages: batches and
- * forwards in, ticks for time, drain for shutdown. Emits protocol messages through `post`.
+ * One worker's pipeline, glue only: decode → check → filter → (shard) → assemble → trace checks →
+ * sample → encode → sink. Stateful; driven only by messages: batches and forwards in, ticks for
+ * time, drain for shutdown. Emits protocol messages through `post`.
+ *
+ * Two ways a span reaches the sink:
+ *  - write-through (no trace-level stage configured: keep-all sampling, no trace-level rule): the
+ *    decoding worker writes the document at once, and only the span's facts travel on to the
+ *    trace's window (for trace-level analytics), so nothing waits for the quiet window;
+ *  - whole trace (a sampling policy or trace-level rule): the document (or, for a span a trace rule
+ *    may still rewrite, the span) waits in its trace's window with its facts, and is written or
+ *    dropped by the trace's decision at flush.
  */
 import { Packr } from 'msgpackr';
-import { decodeMessage } from '../core/codec/decode/index.js';
-import type { Span } from '../core/model/span.js';
+import type { Kind, Span } from '../core/model/span.js';
+import { factsOf, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
+import { TraceChecker, type TraceVerdict } from './check/trace.js';
+import { decodeRecord } from './decode/record.js';
 import {
   type AutocompleteDoc,
   AutocompleteTracker,
@@ -15,9 +25,11 @@ import {
   documentOf,
   spanBulkItem,
   spanJsonFromBulkLines,
+  spanJsonFromDocument,
 } from './encode/es-document.js';
 import { SpanFilter } from './filter/rules.js';
 import type { BatchMessage, DeadLetterRecord, DecodedMessage, WorkerSettings, WorkerToCoordinator } from './protocol.js';
+import { KEEP_ALL_DECISION, Sampler } from './sample/index.js';
 import { createSink } from './sink/create.js';
 import type { Sink, SinkEntry } from './sink/sink.js';
 import { StatsCounters } from './stats.js';
@@ -33,19 +45,51 @@ export interface Provenance {
 type Ref = Provenance | string;
 type Entry = SinkEntry<Ref>;
 
-/** A span waiting in its trace window: its document, not yet a bulk item (see `spanBulkItem`). */
+/**
+ * A span in its trace window. `doc` is its Elasticsearch document when it waits for the trace's
+ * decision; `span` instead when a trace-level rule may still rewrite it; neither when it was
+ * written through (then it holds no unit of its batch: the sink resolves that).
+ */
 interface Buffered {
-  doc: string;
+  doc: string | null;
+  span: Span | null;
   index: string;
   batchId: number;
   prov: Provenance;
+  facts: SpanFacts;
 }
 
-/** Sampling arrives in a later milestone; until then every trace is kept, under this policy name. */
-const KEEP_ALL: TraceDecision = { keep: true, policy: 'keep_all' };
+/** What a buffered span costs besides its document: the facts object and its slot (bench memory). */
+const FACTS_BYTES = 120;
 
-/** Forwarded item: [traceId, document, index, batchId, topic, partition, offset]. */
-type ForwardTuple = [string, string, string, number, string, number, number];
+/**
+ * Stands for the policy name in `tracefold.sampled` until the trace is decided: documents are encoded
+ * once, when the span arrives, and the policy is only known at flush. Plain ASCII, so it appears
+ * verbatim in the document (tags and `_q`) and is replaced there.
+ */
+const POLICY_MARK = '~tracefold-policy~';
+export const SAMPLED_TAG = 'tracefold.sampled';
+
+/** Forwarded span: document fields, provenance, facts, and the span when its encoding is deferred. */
+type ForwardTuple = [
+  doc: string | null,
+  index: string,
+  batchId: number,
+  topic: string,
+  partition: number,
+  offset: number,
+  traceId: string,
+  id: string,
+  parentId: string,
+  kind: Kind | '',
+  service: string,
+  remoteService: string,
+  name: string,
+  timestamp: number,
+  duration: number,
+  flags: number,
+  span: Span | null,
+];
 
 const STATS_INTERVAL_MS = 1000;
 
@@ -59,12 +103,19 @@ export class Pipeline {
   private readonly windows: TraceWindows<Buffered>;
   private readonly sink: Sink<Ref>;
   private readonly filter: SpanFilter;
+  private readonly traceChecker: TraceChecker;
+  private readonly sampler: Sampler;
+  /** Documents wait for their trace: some trace-level stage decides what is written. */
+  private readonly wholeTrace: boolean;
   private readonly autocomplete: AutocompleteTracker;
   private readonly doc: DocumentSettings;
+  private readonly interner = new Interner();
   private readonly stats = new StatsCounters();
   private readonly packr = new Packr({ useRecords: false });
   private readonly forwards: ForwardTuple[][];
   private readonly acScratch: AutocompleteDoc[] = [];
+  /** Units resolved without a write (sampled out, dropped by a trace rule), posted in one message. */
+  private readonly dropped = new Map<number, number>();
   private now = Date.now();
   private lastStats = 0;
   private bulkLatencies: number[] = [];
@@ -92,6 +143,9 @@ export class Pipeline {
       autocompleteCardinality: s.autocompleteCardinality,
     });
     this.filter = new SpanFilter(settings.filter);
+    this.traceChecker = new TraceChecker(settings.traceCheck);
+    this.sampler = new Sampler(settings.sample);
+    this.wholeTrace = this.sampler.wholeTrace || this.traceChecker.active;
     this.forwards = Array.from({ length: workers }, () => []);
     this.windows = new TraceWindows<Buffered>((t) => this.onFlush(t), {
       quietMs: settings.window.quietMs,
@@ -130,6 +184,7 @@ export class Pipeline {
       start = end;
     }
     this.flushForwards();
+    this.postDropped();
     const decoded: DecodedMessage = { type: 'decoded', batchId: b.batchId, units, spans: tally.spans, errors: tally.errors };
     if (tally.firstError !== undefined) decoded.firstError = tally.firstError;
     this.post(decoded);
@@ -137,23 +192,15 @@ export class Pipeline {
 
   /** Decodes one record; returns the units it created for its batch. */
   private onRecord(value: Uint8Array, batchId: number, prov: Provenance, tally: DecodeTally): number {
-    if (value.length > this.settings.maxMessageBytes) {
-      tally.errors++;
-      tally.firstError ??= `record of ${value.length} bytes exceeds maxMessageBytes`;
-      this.stats.inc('decode_errors', 'encoding=unknown,reason=too_large');
-      this.deadLetter(value, batchId, prov, 'too_large', `record of ${value.length} bytes exceeds maxMessageBytes`, 'unknown');
-      return 1;
-    }
-    const result = decodeMessage(value);
+    const result = decodeRecord(value, this.settings.maxMessageBytes);
     let units = 0;
-    if (result.errors.length > 0) {
+    if (result.problem !== undefined) {
+      const p = result.problem;
       for (const e of result.errors) this.stats.inc('decode_errors', `encoding=${e.encoding},reason=${e.code}`);
-      const first = result.errors[0] as (typeof result.errors)[number];
-      const reason = result.errors.length === 1 ? first.reason : `${result.errors.length} errors; first: ${first.reason}`;
       tally.errors += result.errors.length;
-      tally.firstError ??= `${first.code}: ${first.reason}`;
+      tally.firstError ??= p.code === 'too_large' ? p.reason : `${p.code}: ${p.firstReason}`;
       // The whole record goes to the dead-letter topic; its good spans are still written here.
-      this.deadLetter(value, batchId, prov, first.code, reason, result.encoding);
+      this.deadLetter(value, batchId, prov, p.code, p.reason, p.encoding);
       units++;
     } else if (value.length === 0) {
       this.stats.inc('messages_empty', '');
@@ -174,19 +221,56 @@ export class Pipeline {
   }
 
   private route(span: Span, batchId: number, prov: Provenance): void {
-    const { doc, index } = documentOf(span, this.doc, this.now);
-    // The document is a rope of ConsString pieces; reading a char makes V8 flatten it in place, so
-    // a buffered span costs one flat string (~30 % less heap, see bench memory). The result is kept
-    // in a field so the optimiser cannot drop the read.
-    this.flattened ^= doc.charCodeAt(doc.length >> 1);
+    const facts = factsOf(span, this.interner);
+    let doc: string | null = null;
+    let index = '';
+    let deferred: Span | null = null;
+    if (this.wholeTrace && this.traceChecker.defersEncoding(span.traceId)) {
+      deferred = span;
+    } else {
+      if (this.sampler.tagKept) (span.tags ??= {})[SAMPLED_TAG] = POLICY_MARK;
+      const d = documentOf(span, this.doc, this.now);
+      // The document is a rope of ConsString pieces; reading a char makes V8 flatten it in place, so
+      // a buffered span costs one flat string (~30 % less heap, see bench memory). The result is kept
+      // in a field so the optimiser cannot drop the read.
+      this.flattened ^= d.doc.charCodeAt(d.doc.length >> 1);
+      if (this.wholeTrace) {
+        doc = d.doc;
+        index = d.index;
+      } else {
+        this.sink.write({ lines: spanBulkItem(d.index, this.doc.supportsTypes, span.traceId, d.doc), batchId, units: 1, ref: prov });
+      }
+    }
     const ac = this.acScratch;
     if (this.autocomplete.collect(span, ac, this.now) > 0) {
       for (const d of ac) this.sink.write({ lines: d.lines, batchId, units: 0, ref: d.key });
       ac.length = 0;
     }
     const owner = this.workers === 1 ? this.worker : shardOf(span.traceId, this.workers);
-    if (owner === this.worker) this.assemble(span.traceId, { doc, index, batchId, prov });
-    else (this.forwards[owner] as ForwardTuple[]).push([span.traceId, doc, index, batchId, prov.topic, prov.partition, prov.offset]);
+    const b: Buffered = { doc, span: deferred, index, batchId, prov, facts };
+    if (owner === this.worker) this.assemble(b);
+    else {
+      const f = facts;
+      (this.forwards[owner] as ForwardTuple[]).push([
+        doc,
+        index,
+        batchId,
+        prov.topic,
+        prov.partition,
+        prov.offset,
+        f.traceId,
+        f.id,
+        f.parentId,
+        f.kind,
+        f.service,
+        f.remoteService,
+        f.name,
+        f.timestamp,
+        f.duration,
+        f.flags,
+        deferred,
+      ]);
+    }
   }
 
   private flushForwards(): void {
@@ -204,40 +288,141 @@ export class Pipeline {
 
   onForward(data: ArrayBuffer): void {
     const list = this.packr.unpack(new Uint8Array(data)) as ForwardTuple[];
-    for (const [traceId, doc, index, batchId, topic, partition, offset] of list) {
-      this.assemble(traceId, { doc, index, batchId, prov: { topic, partition, offset } });
+    const interner = this.interner;
+    for (const t of list) {
+      const facts: SpanFacts = {
+        traceId: t[6],
+        id: t[7],
+        parentId: t[8],
+        kind: t[9],
+        service: interner.intern(t[10]),
+        remoteService: interner.intern(t[11]),
+        name: interner.intern(t[12]),
+        timestamp: t[13],
+        duration: t[14],
+        flags: t[15],
+      };
+      this.assemble({
+        doc: t[0],
+        span: t[16] ?? null,
+        index: t[1],
+        batchId: t[2],
+        prov: { topic: t[3], partition: t[4], offset: t[5] },
+        facts,
+      });
     }
+    this.postDropped();
   }
 
-  private assemble(traceId: string, b: Buffered): void {
-    const late = this.windows.add(traceId, b, b.doc.length, b.batchId, this.now);
+  /** Whether the entry still holds its batch unit (it was not written through). */
+  private static holdsUnit(b: Buffered): boolean {
+    return b.doc !== null || b.span !== null;
+  }
+
+  private assemble(b: Buffered): void {
+    const bytes = (b.doc === null ? 0 : b.doc.length) + FACTS_BYTES;
+    const late = this.windows.add(traceKey(b.facts.traceId), b, bytes, b.batchId, this.now);
     if (late === 'buffered') return;
     this.stats.inc('spans_late', `reason=${late.keep ? 'kept' : 'dropped'}`);
-    if (late.keep) this.write(traceId, b);
-    else this.post({ type: 'resolved', batchIds: [b.batchId], counts: [1] });
+    if (!Pipeline.holdsUnit(b)) return;
+    if (late.keep) this.write(b, late, undefined);
+    else this.resolveDropped(b.batchId);
   }
 
   private onFlush(t: FlushedTrace<Buffered>): void {
     this.stats.inc('traces_flushed', `reason=${t.reason}`);
     this.stats.inc('spans_flushed', `reason=${t.reason}`, t.spanCount);
-    const decision = KEEP_ALL;
+    const entries = t.entries;
+    if (!this.wholeTrace) {
+      this.windows.recordDecision(t.traceId, KEEP_ALL_DECISION, this.now);
+      return;
+    }
+    const facts = entries.map((e) => e.facts);
+    const verdicts = this.traceChecker.active ? this.traceChecker.check(facts) : null;
+    const decision = this.sampler.decide(summarize(t.traceId, facts), this.now);
     this.windows.recordDecision(t.traceId, decision, this.now);
-    for (const b of t.entries) this.write(t.traceId, b);
+    this.stats.inc('traces_sampled', `policy=${decision.policy},decision=${decision.keep ? 'kept' : 'dropped'}`);
+    this.stats.inc('spans_sampled', `policy=${decision.policy},decision=${decision.keep ? 'kept' : 'dropped'}`, entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const b = entries[i] as Buffered;
+      if (!Pipeline.holdsUnit(b)) continue;
+      const v = verdicts?.[i];
+      if (v !== undefined && v.action !== 'fix') {
+        this.stats.inc('trace_check', `rule=${v.rule},action=${v.action}`);
+        if (v.action === 'quarantine') this.quarantine(b, v);
+        else this.resolveDropped(b.batchId);
+      } else if (decision.keep) this.write(b, decision, v);
+      else this.resolveDropped(b.batchId);
+    }
+    this.postDropped();
   }
 
-  private write(traceId: string, b: Buffered): void {
-    const lines = spanBulkItem(b.index, this.doc.supportsTypes, traceId, b.doc);
-    this.sink.write({ lines, batchId: b.batchId, units: 1, ref: b.prov });
+  private write(b: Buffered, decision: TraceDecision, fix: TraceVerdict | undefined): void {
+    let doc = b.doc;
+    let index = b.index;
+    let traceId = b.facts.traceId;
+    if (b.span !== null) {
+      const span = b.span;
+      if (fix?.traceId !== undefined) {
+        this.stats.inc('trace_check', `rule=${fix.rule},action=fix`);
+        span.traceId = fix.traceId;
+        const tags = (span.tags ??= {});
+        const fixed = tags['tracefold.fixed'];
+        tags['tracefold.fixed'] = fixed === undefined ? fix.rule : `${fixed},${fix.rule}`;
+      }
+      if (this.sampler.tagKept) (span.tags ??= {})[SAMPLED_TAG] = POLICY_MARK;
+      const d = documentOf(span, this.doc, this.now);
+      doc = d.doc;
+      index = d.index;
+      traceId = span.traceId;
+    }
+    if (doc === null) return;
+    if (this.sampler.tagKept) doc = doc.replaceAll(POLICY_MARK, decision.policy);
+    this.sink.write({ lines: spanBulkItem(index, this.doc.supportsTypes, traceId, doc), batchId: b.batchId, units: 1, ref: b.prov });
+  }
+
+  private quarantine(b: Buffered, v: TraceVerdict): void {
+    const json = b.span !== null ? JSON.stringify(b.span) : spanJsonFromDocument(b.doc as string, SAMPLED_TAG);
+    const reason = v.rule === 'mixed_trace_id' ? 'trace mixes 64-bit and 128-bit trace IDs' : 'another span of the trace has this span ID';
+    this.post({
+      type: 'dead-letter',
+      records: [
+        {
+          batchId: b.batchId,
+          value: Buffer.from(`[${json}]`),
+          reason,
+          code: v.rule,
+          encoding: 'json-v2',
+          sourceTopic: b.prov.topic,
+          partition: b.prov.partition,
+          offset: b.prov.offset,
+        },
+      ],
+    });
+  }
+
+  private resolveDropped(batchId: number): void {
+    this.dropped.set(batchId, (this.dropped.get(batchId) ?? 0) + 1);
+  }
+
+  private postDropped(): void {
+    if (this.dropped.size === 0) return;
+    const batchIds = [...this.dropped.keys()];
+    const counts = [...this.dropped.values()];
+    this.dropped.clear();
+    this.post({ type: 'resolved', batchIds, counts });
   }
 
   onTick(now: number): void {
     this.now = now;
     this.windows.tick(now);
+    this.postDropped();
     if (now - this.lastStats >= STATS_INTERVAL_MS) this.reportStats(now);
   }
 
   async drain(): Promise<void> {
     this.windows.flushAll();
+    this.postDropped();
     await this.sink.drain();
     this.reportStats(this.now);
   }

@@ -24,6 +24,8 @@ export interface BatchMessage {
   ends: Uint32Array;
   /** Kafka offsets of the records. Transferred. */
   offsets: Float64Array;
+  /** Record timestamps, epoch ms (0: none); absent when the source has none (receipt time is used). */
+  times?: Float64Array;
 }
 
 /** Time reaches stateful stages as an explicit tick, so windows never depend on worker timers. */
@@ -153,7 +155,11 @@ export interface WorkerSettings {
     dropSpanNames: string[];
     /** tag key → value; a span carrying it is dropped ("*" matches any value). */
     dropTags: Record<string, string>;
+    /** Include and exclude rules (workers/filter/rules.ts), after the three lists above. */
+    rules: FilterRuleSettings[];
   };
+  traceCheck: TraceCheckSettings;
+  sample: SampleSettings;
   sink: SinkSettings;
   maxMessageBytes: number;
 }
@@ -182,4 +188,73 @@ export interface SinkSettings {
   timeoutMs: number;
   /** For kind 'file'. */
   filePath?: string;
+}
+
+/**
+ * Ingest-time sampling of assembled traces (workers/sample/). Policies are evaluated in order; the
+ * first that keeps a trace names the decision. No policy (the default) keeps every trace and lets
+ * spans be written as they arrive.
+ */
+export interface SampleSettings {
+  policies: SamplePolicySettings[];
+  /** Tag kept spans with `tracefold.sampled=<policy>`. */
+  tagKept: boolean;
+}
+
+export type SamplePolicySettings =
+  | { type: 'keep_all'; name: string }
+  | { type: 'error'; name: string }
+  | { type: 'debug'; name: string }
+  | {
+      type: 'slow';
+      name: string;
+      /** Fixed threshold on the trace's duration; when absent the threshold is learned. */
+      thresholdMs?: number;
+      /** Learned threshold: this quantile of durations per (root service, root span name)… */
+      quantile: number;
+      /** …over a sliding interval of about this long… */
+      intervalMs: number;
+      /** …once at least this many traces of that root were seen (until then nothing is "slow"). */
+      minSamples: number;
+    }
+  | { type: 'shape'; name: string; perInterval: number; intervalMs: number }
+  | { type: 'probabilistic'; name: string; rate: number }
+  | { type: 'rate_limit'; name: string; perSecond: number; service?: string };
+
+/** How one string field is matched: exactly, by prefix, by a regular expression, or by presence. */
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  /** A JavaScript regular expression source, validated by the config loader. */
+  regex?: string;
+  /** Only for tags: the key is present (any value). */
+  present?: boolean;
+}
+
+/**
+ * One filter rule: every field given must match (AND). `include` rules, when any exist, admit only
+ * spans matching at least one of them; `exclude` rules drop what they match. Names are metric labels.
+ */
+export interface FilterRuleSettings {
+  name: string;
+  action: 'include' | 'exclude';
+  service?: StringMatch;
+  remoteService?: StringMatch;
+  spanName?: StringMatch;
+  kind?: Array<'CLIENT' | 'SERVER' | 'PRODUCER' | 'CONSUMER' | 'NONE'>;
+  tag?: StringMatch & { key: string };
+  annotation?: StringMatch;
+  minDurationMs?: number;
+  maxDurationMs?: number;
+}
+
+/**
+ * The two data-quality rules that need the whole trace (workers/check/trace.ts); the span-level
+ * rules are `CheckSettings`. `off` by default: Zipkin stores such traces as they are.
+ */
+export interface TraceCheckSettings {
+  /** Spans of one trace sharing an ID (and kind and service) with different content: keep the first. */
+  duplicateSpanId: 'off' | 'drop' | 'quarantine';
+  /** 64-bit trace IDs beside the 128-bit form of the same trace: `fix` gives them the 128-bit ID. */
+  mixedTraceId: 'off' | 'fix' | 'drop' | 'quarantine';
 }

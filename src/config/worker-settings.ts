@@ -52,7 +52,10 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
       dropServices: [...filter.dropServices],
       dropSpanNames: [...filter.dropSpanNames],
       dropTags: { ...filter.dropTags },
+      rules: [],
     },
+    traceCheck: { duplicateSpanId: 'off', mixedTraceId: 'off' },
+    sample: { policies: [], tagKept: true },
     sink: sinkSettings,
     maxMessageBytes: config.maxMessageBytes,
   };

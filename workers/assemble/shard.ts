@@ -13,7 +13,7 @@
  */
 
 /** murmur3 fmix32: a bijection on uint32 where every input bit flips each output bit with p≈½. */
-function fmix32(h: number): number {
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

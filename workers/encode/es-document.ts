@@ -203,8 +203,18 @@ export function bulkLines(span: Span, settings: DocumentSettings, nowMs?: number
 export function spanJsonFromBulkLines(lines: string): string {
   const start = lines.indexOf('\n') + 1;
   const end = lines.indexOf('\n', start);
-  const doc = JSON.parse(lines.slice(start, end < 0 ? undefined : end)) as Record<string, unknown>;
+  return spanJsonFromDocument(lines.slice(start, end < 0 ? undefined : end));
+}
+
+/** A span document back to plain Zipkin JSON v2 (see above), leaving out tag `dropTag` if given. */
+export function spanJsonFromDocument(document: string, dropTag?: string): string {
+  const doc = JSON.parse(document) as Record<string, unknown>;
   delete doc.timestamp_millis;
   delete doc._q;
+  const tags = doc.tags as Record<string, string> | undefined;
+  if (dropTag !== undefined && tags !== undefined) {
+    delete tags[dropTag];
+    if (Object.keys(tags).length === 0) delete doc.tags;
+  }
   return JSON.stringify(doc);
 }

@@ -32,7 +32,7 @@ describe('toWorkerSettings', () => {
       lateDecisionTtlMs: 60_000,
       lateDecisionCacheSize: 100_000,
     });
-    assert.deepEqual(s.filter, { dropServices: ['noise'], dropSpanNames: [], dropTags: { k: '*' } });
+    assert.deepEqual(s.filter, { dropServices: ['noise'], dropSpanNames: [], dropTags: { k: '*' }, rules: [] });
     assert.deepEqual(s.sink, {
       kind: 'elasticsearch',
       hosts: ['http://es1:9200'],
