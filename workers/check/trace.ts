@@ -55,7 +55,7 @@ export class TraceChecker {
       if (long !== undefined && hasShort && !ambiguous) {
         const verdict: TraceVerdict =
           mixed === 'fix' ? { rule: 'mixed_trace_id', action: 'fix', traceId: long } : { rule: 'mixed_trace_id', action: mixed };
-        out = new Array(spans.length);
+        out = new Array<TraceVerdict | undefined>(spans.length).fill(undefined);
         for (let i = 0; i < spans.length; i++) if ((spans[i] as SpanFacts).traceId.length === 16) out[i] = verdict;
       }
     }
@@ -69,7 +69,7 @@ export class TraceChecker {
         const seen = first.get(key);
         if (seen === undefined) first.set(key, f);
         else if (!sameContent(seen, f) && out?.[i]?.action !== 'drop' && out?.[i]?.action !== 'quarantine') {
-          out ??= new Array(spans.length);
+          out ??= new Array<TraceVerdict | undefined>(spans.length).fill(undefined);
           out[i] = verdict;
         }
       }

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FACT_DEBUG, FACT_ERROR, type SpanFacts, summarize, type TraceSummary } from '../../../../workers/assemble/facts.js';
+import { KEEP_ALL_DECISION, SAMPLED_OUT, Sampler } from '../../../../workers/sample/index.js';
+import { traceFraction } from '../../../../workers/sample/policies/probabilistic.js';
+import { shapeOf } from '../../../../workers/sample/policies/shape.js';
+import { SlidingQuantile } from '../../../../workers/sample/quantile.js';
+import { createPrng } from '../../../helpers/prng.js';
+
+const facts = (over: Partial<SpanFacts>): SpanFacts => ({
+  traceId: '0000000000000001',
+  id: 'a',
+  parentId: '',
+  kind: 'SERVER',
+  service: 'front',
+  remoteService: '',
+  name: 'get /',
+  timestamp: 1_000_000,
+  duration: 1000,
+  flags: 0,
+  ...over,
+});
+
+const hex16 = (n: number): string => n.toString(16).padStart(16, '0');
+
+/** A two-span trace: root `front get /` calling `svc name`. */
+function trace(key: string, over: { child?: Partial<SpanFacts>; root?: Partial<SpanFacts> } = {}): TraceSummary {
+  return summarize(key, [
+    facts({ traceId: key, id: 'a', duration: 10, ...over.root }),
+    facts({
+      traceId: key,
+      id: 'b',
+      parentId: 'a',
+      service: 'back',
+      name: 'query',
+      kind: 'CLIENT',
+      timestamp: 1_000_100,
+      duration: 500,
+      ...over.child,
+    }),
+  ]);
+}
+
+describe('Sampler', () => {
+  it('with no policy keeps everything and does not need whole traces', () => {
+    const s = new Sampler({ policies: [], tagKept: true });
+    assert.equal(s.wholeTrace, false);
+    assert.equal(s.tagKept, false);
+    assert.equal(s.decide(trace('1'), 0), KEEP_ALL_DECISION);
+  });
+
+  it('asks policies in order; the first that keeps names the decision; none keeping drops', () => {
+    const s = new Sampler({
+      policies: [
+        { type: 'error', name: 'errors' },
+        { type: 'debug', name: 'debug' },
+      ],
+      tagKept: true,
+    });
+    assert.equal(s.wholeTrace, true);
+    assert.deepEqual(s.decide(trace('1', { child: { flags: FACT_ERROR | FACT_DEBUG } }), 0), { keep: true, policy: 'errors' });
+    assert.deepEqual(s.decide(trace('2', { child: { flags: FACT_DEBUG } }), 0), { keep: true, policy: 'debug' });
+    assert.equal(s.decide(trace('3'), 0), SAMPLED_OUT);
+  });
+
+  it('probabilistic: the same trace gets the same answer everywhere, and the rate holds', () => {
+    const a = new Sampler({ policies: [{ type: 'probabilistic', name: 'base', rate: 0.1 }], tagKept: false });
+    const b = new Sampler({ policies: [{ type: 'probabilistic', name: 'base', rate: 0.1 }], tagKept: false });
+    const prng = createPrng(7);
+    let kept = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const key = hex16(Math.floor(prng.next() * 2 ** 52));
+      const da = a.decide(trace(key), i);
+      assert.equal(da.keep, b.decide(trace(key), 1e9 - i).keep);
+      if (da.keep) kept++;
+    }
+    assert.ok(Math.abs(kept / n - 0.1) < 0.01, `kept ${kept} of ${n}`);
+    // The 64-bit and 128-bit forms of one trace share their key (the lower 64 bits).
+    assert.equal(traceFraction('48485a3953bb6124'), traceFraction('48485a3953bb6124'));
+  });
+
+  it('rare shapes: the first K traces of each shape per interval are kept, a new shape always', () => {
+    const s = new Sampler({ policies: [{ type: 'shape', name: 'shape', perInterval: 2, intervalMs: 60_000 }], tagKept: false });
+    const decisions = [1, 2, 3, 4].map((i) => s.decide(trace(hex16(i)), 1000).keep);
+    assert.deepEqual(decisions, [true, true, false, false]);
+    assert.equal(s.decide(trace(hex16(5), { child: { name: 'other' } }), 1000).keep, true);
+    // Timings and IDs are not part of a shape; the next interval starts over.
+    assert.equal(s.decide(trace(hex16(6), { child: { duration: 99999, id: 'zz' } }), 2000).keep, false);
+    assert.equal(s.decide(trace(hex16(7)), 61_000).keep, true);
+  });
+
+  it('shape signature ignores order, timing and IDs but not services, names or edges', () => {
+    const t1 = [facts({ id: 'a' }), facts({ id: 'b', parentId: 'a', service: 'x', name: 'q' })];
+    const t2 = [facts({ id: 'q', parentId: 'p', service: 'x', name: 'q', timestamp: 5 }), facts({ id: 'p', duration: 7 })];
+    assert.equal(shapeOf(t1), shapeOf(t2));
+    const flat = [facts({ id: 'a' }), facts({ id: 'b', service: 'x', name: 'q' })];
+    assert.notEqual(shapeOf(t1), shapeOf(flat));
+  });
+
+  it('slow with a fixed threshold keeps traces longer than it', () => {
+    const s = new Sampler({
+      policies: [{ type: 'slow', name: 'slow', thresholdMs: 1, quantile: 0.99, intervalMs: 60_000, minSamples: 1 }],
+      tagKept: false,
+    });
+    assert.equal(s.decide(trace('1'), 0).keep, false);
+    assert.equal(s.decide(trace('2', { child: { duration: 5000 } }), 0).keep, true);
+  });
+
+  it('slow with a learned threshold: nothing before minSamples, then the outliers of each root', () => {
+    const s = new Sampler({
+      policies: [{ type: 'slow', name: 'slow', quantile: 0.95, intervalMs: 60_000, minSamples: 100 }],
+      tagKept: false,
+    });
+    const prng = createPrng(3);
+    const kept: boolean[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const d = 400 + Math.floor(prng.next() * 200);
+      kept.push(s.decide(trace(hex16(i), { child: { duration: d } }), i).keep);
+    }
+    assert.ok(
+      kept.slice(0, 100).every((k) => !k),
+      'nothing is slow before minSamples',
+    );
+    const rate = kept.slice(100).filter(Boolean).length / 900;
+    assert.ok(rate > 0.01 && rate < 0.1, `about 5 % of ordinary traces are above the 0.95 quantile, got ${rate}`);
+    assert.equal(s.decide(trace('outlier', { child: { duration: 50_000 } }), 1000).keep, true);
+    // Another root has its own threshold, still unlearned.
+    assert.equal(s.decide(trace('other', { root: { name: 'post /' }, child: { duration: 50_000 } }), 1000).keep, false);
+  });
+
+  it('rate limit keeps at most perSecond traces per root service per second', () => {
+    const s = new Sampler({ policies: [{ type: 'rate_limit', name: 'rate', perSecond: 3 }], tagKept: false });
+    const at0 = Array.from({ length: 5 }, (_, i) => s.decide(trace(hex16(i)), 0).keep);
+    assert.deepEqual(at0, [true, true, true, false, false]);
+    assert.equal(s.decide(trace('x', { root: { service: 'other' } }), 0).keep, true);
+    assert.equal(s.decide(trace(hex16(9)), 400).keep, true, 'refilled 1.2 tokens after 400 ms');
+    assert.equal(s.decide(trace(hex16(10)), 400).keep, false);
+    const only = new Sampler({ policies: [{ type: 'rate_limit', name: 'rate', perSecond: 3, service: 'front' }], tagKept: false });
+    assert.equal(only.decide(trace('y', { root: { service: 'other' } }), 0).keep, false);
+  });
+});
+
+describe('SlidingQuantile', () => {
+  it('estimates within its bucket width and forgets intervals older than the previous one', () => {
+    const q = new SlidingQuantile(1000, 0);
+    for (let i = 1; i <= 1000; i++) q.add(i * 1000, 10);
+    const p90 = q.quantile(0.9, 10);
+    assert.ok(p90 >= 900_000 && p90 <= 900_000 * 1.05, `p90 ${p90}`);
+    assert.equal(q.count(1500), 1000, 'the previous interval still counts');
+    assert.equal(q.count(2500), 0, 'two intervals later it is gone');
+    assert.ok(Number.isNaN(q.quantile(0.5, 2500)));
+  });
+});
