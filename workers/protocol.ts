@@ -214,7 +214,7 @@ export type SamplePolicySettings =
       quantile: number;
       /** …over a sliding interval of about this long… */
       intervalMs: number;
-      /** …once at least this many traces of that root were seen (until then nothing is "slow"). */
+      /** …once at least this many traces of that root were seen (until then every trace of it is kept). */
       minSamples: number;
     }
   | { type: 'shape'; name: string; perInterval: number; intervalMs: number }

@@ -2,7 +2,9 @@
  * Slow traces: a trace whose duration (first span start to last span end) is above the threshold of
  * its root (service, span name) — fixed, or learned online as a quantile of that root's recent
  * durations. A learned threshold is consulted before the trace is added, so an outlier is judged
- * against what came before it; until a root has `minSamples` traces, none of its traces is slow.
+ * against what came before it. Until a root has `minSamples` traces its threshold is unknown, and
+ * its traces are kept (a sampler that must not lose slow traces cannot call one ordinary before it
+ * knows what ordinary is): the cost is at most `minSamples` traces per root and interval.
  */
 import type { TraceSummary } from '../../assemble/facts.js';
 import type { SamplePolicy } from '../policy.js';
@@ -36,7 +38,7 @@ export class SlowTraces implements SamplePolicy {
       q = new SlidingQuantile(this.opts.intervalMs, now);
       this.roots.set(key, q);
     }
-    const slow = q.count(now) >= this.opts.minSamples && trace.duration > q.quantile(this.opts.quantile, now);
+    const slow = q.count(now) < this.opts.minSamples || trace.duration > q.quantile(this.opts.quantile, now);
     q.add(trace.duration, now);
     return slow;
   }
