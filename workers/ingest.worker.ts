@@ -35,6 +35,9 @@ export default async function run(task: WorkerTask): Promise<void> {
           case 'tick':
             pipeline.onTick(msg.now);
             break;
+          case 'reconfigure':
+            pipeline.reconfigure(msg.stages);
+            break;
           case 'drain':
             pipeline.drain().then(
               () => post({ type: 'drained', requestId: msg.requestId, worker }),

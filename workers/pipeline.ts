@@ -28,7 +28,7 @@ import {
   spanJsonFromDocument,
 } from './encode/es-document.js';
 import { SpanFilter } from './filter/rules.js';
-import type { BatchMessage, DeadLetterRecord, DecodedMessage, WorkerSettings, WorkerToCoordinator } from './protocol.js';
+import type { BatchMessage, DeadLetterRecord, DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from './protocol.js';
 import { KEEP_ALL_DECISION, Sampler } from './sample/index.js';
 import { createSink } from './sink/create.js';
 import type { Sink, SinkEntry } from './sink/sink.js';
@@ -102,11 +102,11 @@ interface DecodeTally {
 export class Pipeline {
   private readonly windows: TraceWindows<Buffered>;
   private readonly sink: Sink<Ref>;
-  private readonly filter: SpanFilter;
-  private readonly traceChecker: TraceChecker;
-  private readonly sampler: Sampler;
+  private filter!: SpanFilter;
+  private traceChecker!: TraceChecker;
+  private sampler!: Sampler;
   /** Documents wait for their trace: some trace-level stage decides what is written. */
-  private readonly wholeTrace: boolean;
+  private wholeTrace = false;
   private readonly autocomplete: AutocompleteTracker;
   private readonly doc: DocumentSettings;
   private readonly interner = new Interner();
@@ -142,10 +142,7 @@ export class Pipeline {
       autocompleteTtlMs: s.autocompleteTtlMs,
       autocompleteCardinality: s.autocompleteCardinality,
     });
-    this.filter = new SpanFilter(settings.filter);
-    this.traceChecker = new TraceChecker(settings.traceCheck);
-    this.sampler = new Sampler(settings.sample);
-    this.wholeTrace = this.sampler.wholeTrace || this.traceChecker.active;
+    this.reconfigure(settings);
     this.forwards = Array.from({ length: workers }, () => []);
     this.windows = new TraceWindows<Buffered>((t) => this.onFlush(t), {
       quietMs: settings.window.quietMs,
@@ -169,6 +166,18 @@ export class Pipeline {
       onLatency: (seconds) => this.bulkLatencies.push(seconds),
       onRetry: (code, n) => this.stats.inc('bulk_retries', `reason=${code}`, n),
     });
+  }
+
+  /**
+   * Builds the rule-driven stages from settings (at start and on a config reload). Learned sampling
+   * state starts over; spans in the windows keep what they carry (a document, a span, or nothing
+   * when written through) and are handled by what they carry.
+   */
+  reconfigure(stages: StageSettings): void {
+    this.filter = new SpanFilter(stages.filter);
+    this.traceChecker = new TraceChecker(stages.traceCheck);
+    this.sampler = new Sampler(stages.sample);
+    this.wholeTrace = this.sampler.wholeTrace || this.traceChecker.active;
   }
 
   onBatch(b: BatchMessage): void {
@@ -335,6 +344,8 @@ export class Pipeline {
     const entries = t.entries;
     if (!this.wholeTrace) {
       this.windows.recordDecision(t.traceId, KEEP_ALL_DECISION, this.now);
+      // Only documents buffered before a reload switched to write-through are still here.
+      for (const b of entries) if (Pipeline.holdsUnit(b)) this.write(b, KEEP_ALL_DECISION, undefined);
       return;
     }
     const facts = entries.map((e) => e.facts);
@@ -377,7 +388,9 @@ export class Pipeline {
       traceId = span.traceId;
     }
     if (doc === null) return;
-    if (this.sampler.tagKept) doc = doc.replaceAll(POLICY_MARK, decision.policy);
+    // Whether the document carries the mark depends on the settings when it was encoded (a reload may
+    // have changed them since), so look rather than assume.
+    if (doc.includes(POLICY_MARK)) doc = doc.replaceAll(POLICY_MARK, decision.policy);
     this.sink.write({ lines: spanBulkItem(index, this.doc.supportsTypes, traceId, doc), batchId: b.batchId, units: 1, ref: b.prov });
   }
 

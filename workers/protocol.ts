@@ -45,7 +45,16 @@ export interface StopMessage {
   type: 'stop';
 }
 
-export type CoordinatorToWorker = BatchMessage | TickMessage | DrainMessage | StopMessage;
+/**
+ * New trace-level rules from a reloaded config (SIGHUP or the file changed), applied between two
+ * messages, so each worker switches atomically; spans already buffered keep what they carry.
+ */
+export interface ReconfigureMessage {
+  type: 'reconfigure';
+  stages: StageSettings;
+}
+
+export type CoordinatorToWorker = BatchMessage | TickMessage | DrainMessage | StopMessage | ReconfigureMessage;
 
 export interface DecodedMessage {
   type: 'decoded';
@@ -140,6 +149,9 @@ export interface WorkerTask {
   /** Plain-data settings (the worker part of the validated config). */
   settings: WorkerSettings;
 }
+
+/** The part of `WorkerSettings` a config reload may change without a restart. */
+export type StageSettings = Pick<WorkerSettings, 'filter' | 'traceCheck' | 'sample'>;
 
 export interface WorkerSettings {
   window: {

@@ -227,3 +227,37 @@ describe('pipeline: trace-level stages', () => {
     assert.equal(r.resolvedUnits + r.deadLetters.length, r.decodedUnits);
   });
 });
+
+describe('pipeline: reconfigure', () => {
+  it('switching from a policy to keep-all writes what waited, with the mark filled, and writes new spans through', async () => {
+    const r = await run([{ type: 'error', name: 'error' }], [[trace(20)]], undefined, async (p, _posted) => {
+      p.reconfigure({
+        filter: { dropServices: [], dropSpanNames: [], dropTags: {}, rules: [] },
+        traceCheck: { duplicateSpanId: 'off', mixedTraceId: 'off' },
+        sample: { policies: [], tagKept: true },
+      });
+      p.onBatch(batch([trace(21)]));
+    });
+    assert.equal(r.docs.length, 4);
+    assert.ok(!JSON.stringify(r.docs).includes('~tracefold-policy~'));
+    const tags = r.docs.map((d) => `${d.traceId}:${tagsOf(d)['tracefold.sampled'] ?? '-'}`).sort();
+    assert.deepEqual(tags, ['0000000000000014:keep_all', '0000000000000014:keep_all', '0000000000000015:-', '0000000000000015:-']);
+    assert.equal(r.resolvedUnits, r.decodedUnits);
+  });
+
+  it('a new filter applies to the next batch', async () => {
+    const r = await run([], [[trace(30)]], undefined, async (p) => {
+      p.reconfigure({
+        filter: { dropServices: ['back'], dropSpanNames: [], dropTags: {}, rules: [] },
+        traceCheck: { duplicateSpanId: 'off', mixedTraceId: 'off' },
+        sample: { policies: [], tagKept: true },
+      });
+      p.onBatch(batch([trace(31)]));
+    });
+    assert.deepEqual(r.docs.map((d) => `${d.traceId}/${(d.localEndpoint as { serviceName: string }).serviceName}`).sort(), [
+      '000000000000001e/back',
+      '000000000000001e/front',
+      '000000000000001f/front',
+    ]);
+  });
+});
