@@ -13,7 +13,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Kind, Span } from '../core/model/span.js';
-import { factsOf, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
+import { factFlags, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
 import { TraceChecker, type TraceVerdict } from './check/trace.js';
@@ -26,6 +26,8 @@ import {
   spanBulkItem,
   spanJsonFromBulkLines,
   spanJsonFromDocument,
+  traceIdOfDocument,
+  withTag,
 } from './encode/es-document.js';
 import { SpanFilter } from './filter/rules.js';
 import type { BatchMessage, DeadLetterRecord, DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from './protocol.js';
@@ -50,24 +52,17 @@ type Entry = SinkEntry<Ref>;
  * decision; `span` instead when a trace-level rule may still rewrite it; neither when it was
  * written through (then it holds no unit of its batch: the sink resolves that).
  */
-interface Buffered {
+interface Buffered extends SpanFacts {
   doc: string | null;
   span: Span | null;
   index: string;
   batchId: number;
   prov: Provenance;
-  facts: SpanFacts;
 }
 
-/** What a buffered span costs besides its document: the facts object and its slot (bench memory). */
-const FACTS_BYTES = 120;
+/** What a buffered span costs besides its document: the entry's fields and two ID strings (bench memory). */
+const ENTRY_BYTES = 200;
 
-/**
- * Stands for the policy name in `tracefold.sampled` until the trace is decided: documents are encoded
- * once, when the span arrives, and the policy is only known at flush. Plain ASCII, so it appears
- * verbatim in the document (tags and `_q`) and is replaced there.
- */
-const POLICY_MARK = '~tracefold-policy~';
 export const SAMPLED_TAG = 'tracefold.sampled';
 
 /** Forwarded span: document fields, provenance, facts, and the span when its encoding is deferred. */
@@ -97,6 +92,12 @@ interface DecodeTally {
   spans: number;
   errors: number;
   firstError: string | undefined;
+}
+
+/** A buffered span's full trace ID: from its span, else its document. */
+function traceIdOf(b: Buffered): string {
+  if (b.span !== null) return b.span.traceId;
+  return traceIdOfDocument(b.doc as string);
 }
 
 export class Pipeline {
@@ -230,14 +231,12 @@ export class Pipeline {
   }
 
   private route(span: Span, batchId: number, prov: Provenance): void {
-    const facts = factsOf(span, this.interner);
     let doc: string | null = null;
     let index = '';
     let deferred: Span | null = null;
     if (this.wholeTrace && this.traceChecker.defersEncoding(span.traceId)) {
       deferred = span;
     } else {
-      if (this.sampler.tagKept) (span.tags ??= {})[SAMPLED_TAG] = POLICY_MARK;
       const d = documentOf(span, this.doc, this.now);
       // The document is a rope of ConsString pieces; reading a char makes V8 flatten it in place, so
       // a buffered span costs one flat string (~30 % less heap, see bench memory). The result is kept
@@ -256,29 +255,55 @@ export class Pipeline {
       ac.length = 0;
     }
     const owner = this.workers === 1 ? this.worker : shardOf(span.traceId, this.workers);
-    const b: Buffered = { doc, span: deferred, index, batchId, prov, facts };
-    if (owner === this.worker) this.assemble(b);
-    else {
-      const f = facts;
-      (this.forwards[owner] as ForwardTuple[]).push([
+    const interner = this.interner;
+    const service = interner.intern(span.localEndpoint?.serviceName);
+    const remoteService = interner.intern(span.remoteEndpoint?.serviceName);
+    const name = interner.intern(span.name);
+    const parentId = span.parentId ?? '';
+    const kind = span.kind ?? '';
+    const timestamp = span.timestamp ?? 0;
+    const duration = span.duration ?? 0;
+    const flags = factFlags(span);
+    if (owner === this.worker) {
+      // One object literal, always in this field order: one hidden class for every buffered span.
+      const b: Buffered = {
+        doc,
+        span: deferred,
+        index,
+        batchId,
+        prov,
+        id: span.id,
+        parentId,
+        kind,
+        service,
+        remoteService,
+        name,
+        timestamp,
+        duration,
+        flags,
+      };
+      this.assemble(traceKey(span.traceId), b);
+    } else {
+      const tuple: ForwardTuple = [
         doc,
         index,
         batchId,
         prov.topic,
         prov.partition,
         prov.offset,
-        f.traceId,
-        f.id,
-        f.parentId,
-        f.kind,
-        f.service,
-        f.remoteService,
-        f.name,
-        f.timestamp,
-        f.duration,
-        f.flags,
+        span.traceId,
+        span.id,
+        parentId,
+        kind,
+        service,
+        remoteService,
+        name,
+        timestamp,
+        duration,
+        flags,
         deferred,
-      ]);
+      ];
+      (this.forwards[owner] as ForwardTuple[]).push(tuple);
     }
   }
 
@@ -299,8 +324,12 @@ export class Pipeline {
     const list = this.packr.unpack(new Uint8Array(data)) as ForwardTuple[];
     const interner = this.interner;
     for (const t of list) {
-      const facts: SpanFacts = {
-        traceId: t[6],
+      const b: Buffered = {
+        doc: t[0],
+        span: t[16] ?? null,
+        index: t[1],
+        batchId: t[2],
+        prov: { topic: t[3], partition: t[4], offset: t[5] },
         id: t[7],
         parentId: t[8],
         kind: t[9],
@@ -311,14 +340,7 @@ export class Pipeline {
         duration: t[14],
         flags: t[15],
       };
-      this.assemble({
-        doc: t[0],
-        span: t[16] ?? null,
-        index: t[1],
-        batchId: t[2],
-        prov: { topic: t[3], partition: t[4], offset: t[5] },
-        facts,
-      });
+      this.assemble(traceKey(t[6]), b);
     }
     this.postDropped();
   }
@@ -328,9 +350,9 @@ export class Pipeline {
     return b.doc !== null || b.span !== null;
   }
 
-  private assemble(b: Buffered): void {
-    const bytes = (b.doc === null ? 0 : b.doc.length) + FACTS_BYTES;
-    const late = this.windows.add(traceKey(b.facts.traceId), b, bytes, b.batchId, this.now);
+  private assemble(key: string, b: Buffered): void {
+    const bytes = (b.doc === null ? 0 : b.doc.length) + ENTRY_BYTES;
+    const late = this.windows.add(key, b, bytes, b.batchId, this.now);
     if (late === 'buffered') return;
     this.stats.inc('spans_late', `reason=${late.keep ? 'kept' : 'dropped'}`);
     if (!Pipeline.holdsUnit(b)) return;
@@ -348,9 +370,8 @@ export class Pipeline {
       for (const b of entries) if (Pipeline.holdsUnit(b)) this.write(b, KEEP_ALL_DECISION, undefined);
       return;
     }
-    const facts = entries.map((e) => e.facts);
-    const verdicts = this.traceChecker.active ? this.traceChecker.check(facts) : null;
-    const decision = this.sampler.decide(summarize(t.traceId, facts), this.now);
+    const verdicts = this.traceChecker.active ? this.traceChecker.check(entries, (i) => traceIdOf(entries[i] as Buffered)) : null;
+    const decision = this.sampler.decide(summarize(t.traceId, entries), this.now);
     this.windows.recordDecision(t.traceId, decision, this.now);
     this.stats.inc('traces_sampled', `policy=${decision.policy},decision=${decision.keep ? 'kept' : 'dropped'}`);
     this.stats.inc('spans_sampled', `policy=${decision.policy},decision=${decision.keep ? 'kept' : 'dropped'}`, entries.length);
@@ -371,7 +392,7 @@ export class Pipeline {
   private write(b: Buffered, decision: TraceDecision, fix: TraceVerdict | undefined): void {
     let doc = b.doc;
     let index = b.index;
-    let traceId = b.facts.traceId;
+    let traceId: string;
     if (b.span !== null) {
       const span = b.span;
       if (fix?.traceId !== undefined) {
@@ -381,21 +402,23 @@ export class Pipeline {
         const fixed = tags['tracefold.fixed'];
         tags['tracefold.fixed'] = fixed === undefined ? fix.rule : `${fixed},${fix.rule}`;
       }
-      if (this.sampler.tagKept) (span.tags ??= {})[SAMPLED_TAG] = POLICY_MARK;
+      if (this.sampler.tagKept) (span.tags ??= {})[SAMPLED_TAG] = decision.policy;
       const d = documentOf(span, this.doc, this.now);
       doc = d.doc;
       index = d.index;
       traceId = span.traceId;
+    } else {
+      if (doc === null) return;
+      traceId = traceIdOfDocument(doc);
+      // The policy is known only now; the few kept documents are encoded again with it (cheaper than
+      // carrying a placeholder in every buffered document).
+      if (this.sampler.tagKept) doc = withTag(doc, SAMPLED_TAG, decision.policy, this.doc.searchEnabled);
     }
-    if (doc === null) return;
-    // Whether the document carries the mark depends on the settings when it was encoded (a reload may
-    // have changed them since), so look rather than assume.
-    if (doc.includes(POLICY_MARK)) doc = doc.replaceAll(POLICY_MARK, decision.policy);
     this.sink.write({ lines: spanBulkItem(index, this.doc.supportsTypes, traceId, doc), batchId: b.batchId, units: 1, ref: b.prov });
   }
 
   private quarantine(b: Buffered, v: TraceVerdict): void {
-    const json = b.span !== null ? JSON.stringify(b.span) : spanJsonFromDocument(b.doc as string, SAMPLED_TAG);
+    const json = b.span !== null ? JSON.stringify(b.span) : spanJsonFromDocument(b.doc as string);
     const reason = v.rule === 'mixed_trace_id' ? 'trace mixes 64-bit and 128-bit trace IDs' : 'another span of the trace has this span ID';
     this.post({
       type: 'dead-letter',

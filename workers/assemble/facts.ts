@@ -13,10 +13,15 @@ import type { Kind, Span } from '../../core/model/span.js';
 export const FACT_ERROR = 1;
 export const FACT_DEBUG = 2;
 export const FACT_SHARED = 4;
+/** The span's trace ID has 128 bits (else 64). */
+export const FACT_LONG_ID = 8;
 
+/**
+ * The trace ID is not among the facts: a window holds one trace, keyed by its lower 64 bits, and
+ * whether the span's ID had 128 bits is a flag (FACT_LONG_ID); the rare rule that needs the full ID
+ * reads it from the span's document.
+ */
 export interface SpanFacts {
-  /** Full trace ID as the span carries it (16 or 32 hex). */
-  traceId: string;
   id: string;
   /** '' when the span is a root. */
   parentId: string;
@@ -71,13 +76,18 @@ export function isErrorSpan(tags: Record<string, string> | undefined): boolean {
   return false;
 }
 
-export function factsOf(span: Span, interner: Interner): SpanFacts {
+export function factFlags(span: Span): number {
   let flags = 0;
   if (isErrorSpan(span.tags)) flags |= FACT_ERROR;
   if (span.debug === true) flags |= FACT_DEBUG;
   if (span.shared === true) flags |= FACT_SHARED;
+  if (span.traceId.length > 16) flags |= FACT_LONG_ID;
+  return flags;
+}
+
+/** The facts of a span as a separate object (tests, tools); the pipeline stores them in its window entry. */
+export function factsOf(span: Span, interner: Interner): SpanFacts {
   return {
-    traceId: span.traceId,
     id: span.id,
     parentId: span.parentId ?? '',
     kind: span.kind ?? '',
@@ -86,7 +96,7 @@ export function factsOf(span: Span, interner: Interner): SpanFacts {
     name: interner.intern(span.name),
     timestamp: span.timestamp ?? 0,
     duration: span.duration ?? 0,
-    flags,
+    flags: factFlags(span),
   };
 }
 

@@ -12,7 +12,7 @@
  *    nothing says which is right and the spans are left as they are.
  * Each returns, per span index, what happens to it; most traces need no array at all.
  */
-import type { SpanFacts } from '../assemble/facts.js';
+import { FACT_LONG_ID, type SpanFacts } from '../assemble/facts.js';
 import type { TraceCheckSettings } from '../protocol.js';
 
 export const TRACE_CHECK_DEFAULTS: TraceCheckSettings = { duplicateSpanId: 'off', mixedTraceId: 'off' };
@@ -38,25 +38,30 @@ export class TraceChecker {
     return this.settings.mixedTraceId === 'fix' && traceId.length === 16;
   }
 
-  /** Verdicts by span index, or null when every span passes. */
-  check(spans: readonly SpanFacts[]): (TraceVerdict | undefined)[] | null {
+  /**
+   * Verdicts by span index, or null when every span passes. `traceIdOf(i)` gives span i's full trace
+   * ID; it is asked only for 128-bit spans of a trace that also has 64-bit ones (rare).
+   */
+  check(spans: readonly SpanFacts[], traceIdOf: (i: number) => string): (TraceVerdict | undefined)[] | null {
     let out: (TraceVerdict | undefined)[] | null = null;
     const mixed = this.settings.mixedTraceId;
     if (mixed !== 'off') {
+      let longs = 0;
+      for (const f of spans) if ((f.flags & FACT_LONG_ID) !== 0) longs++;
       let long: string | undefined;
       let ambiguous = false;
-      let hasShort = false;
-      for (const f of spans) {
-        if (f.traceId.length === 32) {
-          if (long === undefined) long = f.traceId;
-          else if (long !== f.traceId) ambiguous = true;
-        } else hasShort = true;
+      const hasShort = longs > 0 && longs < spans.length;
+      for (let i = 0; hasShort && i < spans.length; i++) {
+        if (((spans[i] as SpanFacts).flags & FACT_LONG_ID) === 0) continue;
+        const id = traceIdOf(i);
+        if (long === undefined) long = id;
+        else if (long !== id) ambiguous = true;
       }
       if (long !== undefined && hasShort && !ambiguous) {
         const verdict: TraceVerdict =
           mixed === 'fix' ? { rule: 'mixed_trace_id', action: 'fix', traceId: long } : { rule: 'mixed_trace_id', action: mixed };
         out = new Array<TraceVerdict | undefined>(spans.length).fill(undefined);
-        for (let i = 0; i < spans.length; i++) if ((spans[i] as SpanFacts).traceId.length === 16) out[i] = verdict;
+        for (let i = 0; i < spans.length; i++) if (((spans[i] as SpanFacts).flags & FACT_LONG_ID) === 0) out[i] = verdict;
       }
     }
     const dup = this.settings.duplicateSpanId;
@@ -85,7 +90,6 @@ function sameContent(a: SpanFacts, b: SpanFacts): boolean {
     a.name === b.name &&
     a.parentId === b.parentId &&
     a.remoteService === b.remoteService &&
-    a.flags === b.flags &&
-    a.traceId === b.traceId
+    a.flags === b.flags
   );
 }

@@ -206,15 +206,33 @@ export function spanJsonFromBulkLines(lines: string): string {
   return spanJsonFromDocument(lines.slice(start, end < 0 ? undefined : end));
 }
 
-/** A span document back to plain Zipkin JSON v2 (see above), leaving out tag `dropTag` if given. */
-export function spanJsonFromDocument(document: string, dropTag?: string): string {
+/** A span document back to plain Zipkin JSON v2 (see above). */
+export function spanJsonFromDocument(document: string): string {
   const doc = JSON.parse(document) as Record<string, unknown>;
   delete doc.timestamp_millis;
   delete doc._q;
-  const tags = doc.tags as Record<string, string> | undefined;
-  if (dropTag !== undefined && tags !== undefined) {
-    delete tags[dropTag];
-    if (Object.keys(tags).length === 0) delete doc.tags;
-  }
   return JSON.stringify(doc);
+}
+
+const TRACE_ID_KEY = '"traceId":"';
+
+/**
+ * The trace ID of a span document, without parsing it: the key can only occur once unescaped, since
+ * every quote inside a string value (`_q` terms come first) is written as `\"`.
+ */
+export function traceIdOfDocument(document: string): string {
+  const at = document.indexOf(TRACE_ID_KEY) + TRACE_ID_KEY.length;
+  return document.slice(at, document.indexOf('"', at));
+}
+
+/**
+ * The document of the same span with tag `key` set to `value`, byte for byte what `spanDocument`
+ * makes of the span carrying that tag (`_q` included). Cold path: kept spans of sampled traces.
+ */
+export function withTag(document: string, key: string, value: string, searchEnabled: boolean): string {
+  const span = JSON.parse(document) as Span & { timestamp_millis?: number; _q?: string[] };
+  delete span.timestamp_millis;
+  delete span._q;
+  span.tags = { ...span.tags, [key]: value };
+  return spanDocument(span, searchEnabled);
 }

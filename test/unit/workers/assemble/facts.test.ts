@@ -4,6 +4,7 @@ import type { Span } from '../../../../core/model/span.js';
 import {
   FACT_DEBUG,
   FACT_ERROR,
+  FACT_LONG_ID,
   FACT_SHARED,
   factsOf,
   Interner,
@@ -33,7 +34,6 @@ describe('span facts', () => {
       new Interner(),
     );
     assert.deepEqual(f, {
-      traceId: '0000000000000001',
       id: '0000000000000001',
       parentId: 'a',
       kind: 'CLIENT',
@@ -44,6 +44,7 @@ describe('span facts', () => {
       duration: 5,
       flags: FACT_ERROR | FACT_DEBUG | FACT_SHARED,
     });
+    assert.equal(factsOf(span({ traceId: '463ac35c9f6413ad48485a3953bb6124' }), new Interner()).flags, FACT_LONG_ID);
     const bare = factsOf(span({}), new Interner());
     assert.equal(bare.parentId, '');
     assert.equal(bare.kind, '');
@@ -80,7 +81,6 @@ describe('span facts', () => {
 });
 
 const facts = (over: Partial<SpanFacts>): SpanFacts => ({
-  traceId: 't',
   id: 'x',
   parentId: '',
   kind: '',

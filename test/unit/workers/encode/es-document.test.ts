@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { decodeJsonV2 } from '../../../../core/codec/decode/json-v2.js';
 import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../../../core/model/normalize.js';
 import type { Span } from '../../../../core/model/span.js';
 import {
@@ -17,6 +18,8 @@ import {
   indexName,
   spanDocument,
   spanJsonFromBulkLines,
+  traceIdOfDocument,
+  withTag,
 } from '../../../../workers/encode/es-document.js';
 import { quote } from '../../../../workers/encode/json-string.js';
 
@@ -416,5 +419,25 @@ describe('AutocompleteTracker', () => {
     assert.equal(collect(t, span({ env: 'prod' })).length, 0);
     t.release(doc.key);
     assert.equal(collect(t, span({ env: 'prod' })).length, 1);
+  });
+});
+
+describe('document rewrites at flush', () => {
+  it('withTag makes exactly the document of the span carrying the tag, on every shared span', () => {
+    let n = 0;
+    for (const name of readdirSync(TESTDATA).filter((f) => f.endsWith('.json'))) {
+      let bytes = readFileSync(join(TESTDATA, name));
+      if (bytes.toString('utf8').trimStart().startsWith('{')) bytes = Buffer.concat([Buffer.from('['), bytes, Buffer.from(']')]);
+      for (const span of decodeJsonV2(bytes).spans) {
+        for (const searchEnabled of [true, false]) {
+          const doc = spanDocument(span, searchEnabled);
+          const expected = spanDocument({ ...span, tags: { ...span.tags, 'tracefold.sampled': 'error' } }, searchEnabled);
+          assert.equal(withTag(doc, 'tracefold.sampled', 'error', searchEnabled), expected);
+          assert.equal(traceIdOfDocument(doc), span.traceId);
+          n++;
+        }
+      }
+    }
+    assert.ok(n > 1000);
   });
 });

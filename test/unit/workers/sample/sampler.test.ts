@@ -8,7 +8,6 @@ import { SlidingQuantile } from '../../../../workers/sample/quantile.js';
 import { createPrng } from '../../../helpers/prng.js';
 
 const facts = (over: Partial<SpanFacts>): SpanFacts => ({
-  traceId: '0000000000000001',
   id: 'a',
   parentId: '',
   kind: 'SERVER',
@@ -26,9 +25,8 @@ const hex16 = (n: number): string => n.toString(16).padStart(16, '0');
 /** A two-span trace: root `front get /` calling `svc name`. */
 function trace(key: string, over: { child?: Partial<SpanFacts>; root?: Partial<SpanFacts> } = {}): TraceSummary {
   return summarize(key, [
-    facts({ traceId: key, id: 'a', duration: 10, ...over.root }),
+    facts({ id: 'a', duration: 10, ...over.root }),
     facts({
-      traceId: key,
       id: 'b',
       parentId: 'a',
       service: 'back',
