@@ -43,6 +43,17 @@ export interface PipelineResult {
   quietMs: number;
   runs: PipelineRun[];
   byWorkers: PipelineByWorkers[];
+  /** One worker on the sampling workload: keep-all against the example sampling config, paired per round. */
+  sampling?: PipelineSampling;
+}
+
+export interface PipelineSampling {
+  traces: number;
+  spans: number;
+  keepAllCpuMicrosPerSpan: Summary;
+  exampleCpuMicrosPerSpan: Summary;
+  /** Example / keep-all CPU per input span, paired per round. */
+  cpuRatio: Summary;
 }
 
 export interface SideSummary {
@@ -218,7 +229,16 @@ export function pipelineSection(p: PipelineResult, cores = 0): string {
       rows,
     ),
     ...(cores > 0 && ceilingNote(p, cores) !== '' ? ['', ceilingNote(p, cores)] : []),
+    ...(p.sampling ? ['', samplingCpuNote(p.sampling)] : []),
   ].join('\n');
+}
+
+function samplingCpuNote(s: PipelineSampling): string {
+  return (
+    `Sampling cost: one worker on the sampling workload (${s.traces} traces, ${s.spans} spans: common shapes, 2 % errors, 1 % slow, rare shapes; ` +
+    `bench/workload.ts), null sink: CPU per input span ${fmt(s.keepAllCpuMicrosPerSpan, us)} with keep-all (written through) and ` +
+    `${fmt(s.exampleCpuMicrosPerSpan, us)} with the example sampling config (documents wait for the decision); ratio ${fmt(s.cpuRatio, ratio)}, paired per round.`
+  );
 }
 
 function sideCells(s: SideSummary | undefined, pick: (s: SideSummary) => string): string {

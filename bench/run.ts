@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Encoding } from '../core/model/span.js';
+import type { WorkerSettings } from '../workers/protocol.js';
 import {
   abandonAll,
   cliCommand,
@@ -32,6 +33,7 @@ import {
   type Phase,
   type PipelineByWorkers,
   type PipelineResult,
+  type PipelineSampling,
   type SideSummary,
   updateReadme,
   writeResults,
@@ -39,6 +41,7 @@ import {
 import { createTopic, dropTopic, openSearchVersion, preload, Resources, uniqueId } from './servers.js';
 import { pairedRatios, pairedSummary, si, summarize } from './stats.js';
 import { type BaseTrace, loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
+import { EXAMPLE_SAMPLING, samplingWorkload, workloadMessages } from './workload.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -84,6 +87,37 @@ const say = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
 };
 
+/** CPU per input span with the example sampling config against keep-all, one worker, paired per round. */
+async function samplingCpu(o: BenchOptions, p: ReturnType<typeof plan>['pipeline']): Promise<PipelineSampling> {
+  const traces = o.quick ? 10_000 : 40_000;
+  say(`pipeline: sampling cost on ${traces} workload traces`);
+  const workload = samplingWorkload({ traces, seed: 9 });
+  const warm = toBatches(workloadMessages(samplingWorkload({ traces: Math.floor(traces / 5), seed: 10 }), o.spansPerMessage), 6, []);
+  const messages = workloadMessages(workload, o.spansPerMessage);
+  const timed = toBatches(messages, 6, []);
+  const keepAll = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs)]);
+  const example: WorkerSettings = { ...keepAll, sample: structuredClone(EXAMPLE_SAMPLING) };
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let round = 0; round < p.runs; round++) {
+    const first = round % 2 === 0;
+    for (const which of first ? ['keep', 'example'] : ['example', 'keep']) {
+      const r = await pipelineRun(1, which === 'keep' ? keepAll : example, warm, timed);
+      (which === 'keep' ? a : b).push(r.cpuMicrosPerSpan);
+      say(
+        `pipeline: sampling round ${round + 1}/${p.runs}, ${which === 'keep' ? 'keep-all' : 'example config'}: ${r.cpuMicrosPerSpan.toFixed(1)} µs CPU/span`,
+      );
+    }
+  }
+  return {
+    traces,
+    spans: messages.spans,
+    keepAllCpuMicrosPerSpan: summarize(a),
+    exampleCpuMicrosPerSpan: summarize(b),
+    cpuRatio: summarize(pairedRatios(b, a)),
+  };
+}
+
 async function pipelinePhase(bases: BaseTrace[], o: BenchOptions, p: ReturnType<typeof plan>['pipeline']): Promise<PipelineResult> {
   say(`pipeline: generating ${p.warmupSpans} + ${p.spans} spans (${o.encoding}, ${o.spansPerMessage}/message)`);
   const nowMicros = Date.now() * 1000;
@@ -105,6 +139,7 @@ async function pipelinePhase(bases: BaseTrace[], o: BenchOptions, p: ReturnType<
       runs.push(r);
     }
   }
+  const sampling = await samplingCpu(o, p);
   const byRound = (w: number): PipelineRun[] => runs.filter((r) => r.workers === w);
   const one = byRound(1).map((r) => r.spansPerSec);
   const byWorkers: PipelineByWorkers[] = counts.map((w) => {
@@ -140,6 +175,7 @@ async function pipelinePhase(bases: BaseTrace[], o: BenchOptions, p: ReturnType<
     quietMs: p.quietMs,
     runs,
     byWorkers,
+    sampling,
   };
 }
 
@@ -284,7 +320,7 @@ async function e2ePhase(
     sides: selected,
     backlogs,
     latency,
-    sampling: 'not measured: sampling is not built yet (every trace is kept, policy keep_all)',
+    sampling: 'see the pipeline phase (CPU) and the sampling phase (what is stored)',
   };
 }
 
@@ -311,6 +347,14 @@ function evaluateGoals(r: BenchResults): Goal[] {
         : 'not measured (needs --workers-max ≥ 2)',
       met: two?.speedup ? two.speedup.median >= 1.8 : null,
     });
+    const sm = r.pipeline.sampling;
+    if (sm) {
+      goals.push({
+        goal: 'CPU per input span with the example sampling config ≤ 1.15 × keep-all',
+        measured: `${sm.cpuRatio.median.toFixed(2)}× (${sm.cpuRatio.min.toFixed(2)}–${sm.cpuRatio.max.toFixed(2)}); ${sm.exampleCpuMicrosPerSpan.median.toFixed(1)} vs ${sm.keepAllCpuMicrosPerSpan.median.toFixed(1)} µs`,
+        met: sm.cpuRatio.median <= 1.15,
+      });
+    }
   }
   if (r.e2e) {
     const bl = r.e2e.backlogs;

@@ -13,10 +13,12 @@
  * Each trace's root span name is prefixed with its shape (`<shape>:`), so the Zipkin API finds the
  * traces of one shape by span name.
  */
-import type { Span } from '../core/model/span.js';
+import { ENCODERS } from '../core/codec/formats.js';
+import type { Encoding, Span } from '../core/model/span.js';
 import { createPrng, type Prng } from '../test/helpers/prng.js';
 import { copyTrace } from '../test/helpers/traffic.js';
-import { type BaseTrace, loadBaseTraces } from './traffic.js';
+import type { SampleSettings } from '../workers/protocol.js';
+import { type BaseTrace, loadBaseTraces, type Messages } from './traffic.js';
 
 export type TraceClass = 'common' | 'error' | 'slow' | 'rare';
 
@@ -124,7 +126,7 @@ export function samplingWorkload(opts: WorkloadOptions): LabelledTrace[] {
 }
 
 /** The example sampling policies shipped in config/recommended.yaml, as workers receive them. */
-export const EXAMPLE_SAMPLING = {
+export const EXAMPLE_SAMPLING: SampleSettings = {
   policies: [
     { type: 'error', name: 'error' },
     { type: 'debug', name: 'debug' },
@@ -133,4 +135,24 @@ export const EXAMPLE_SAMPLING = {
     { type: 'probabilistic', name: 'base', rate: 0.01 },
   ],
   tagKept: true,
-} as const;
+};
+
+/** The workload as Kafka record values of up to `spansPerMessage` spans (a trace's spans in order). */
+export function workloadMessages(workload: readonly LabelledTrace[], spansPerMessage: number, encoding: Encoding = 'json-v2'): Messages {
+  const encode = ENCODERS[encoding];
+  const values: Uint8Array[] = [];
+  const counts: number[] = [];
+  let spans = 0;
+  let bytes = 0;
+  for (const t of workload) {
+    for (let i = 0; i < t.spans.length; i += spansPerMessage) {
+      const chunk = t.spans.slice(i, i + spansPerMessage);
+      const v = encode(chunk);
+      values.push(v);
+      counts.push(chunk.length);
+      spans += chunk.length;
+      bytes += v.length;
+    }
+  }
+  return { values, counts, spans, bytes };
+}

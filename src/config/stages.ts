@@ -1,0 +1,356 @@
+/**
+ * The structured part of the configuration: trace-level sampling policies, filter rules and the
+ * trace-level data-quality rules. They are lists and nested mappings, so they come from the YAML
+ * file (or a JSON string in an environment variable or flag) rather than from one flag each, and
+ * they are what a reload may change without a restart.
+ *
+ * Validation reports every problem with its path (`sample.policies[2].rate: …`) so the loader can
+ * list them all at once, and rejects unknown keys like the rest of the configuration.
+ *
+ *   sample:
+ *     tagKept: true              # kept spans carry tracefold.sampled=<policy>
+ *     policies:                  # asked in order; the first that keeps a trace names the decision
+ *       - type: error            # error tag, HTTP 5xx, gRPC non-OK
+ *       - type: debug
+ *       - type: slow             # above a fixed threshold, or a learned quantile per root
+ *         quantile: 0.95
+ *         interval: 5m
+ *         minSamples: 50
+ *       - type: shape            # the first K traces of each shape per interval
+ *         perInterval: 1
+ *         interval: 1m
+ *       - type: probabilistic    # by trace ID: the same answer on every node and replay
+ *         rate: 0.01
+ *       - type: rate_limit       # up to N traces/s per root service (or one service)
+ *         perSecond: 10
+ *   filter:
+ *     rules:
+ *       - name: health
+ *         action: exclude
+ *         spanName: { prefix: "get /health" }
+ */
+import type { FilterRuleSettings, SamplePolicySettings, SampleSettings, StringMatch, TraceCheckSettings } from '../../workers/protocol.js';
+
+export interface Checked<T> {
+  value: T;
+  errors: string[];
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `250ms`, `5s`, `1m`, `2h`, or a number of milliseconds. */
+export function parseDurationMs(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  if (typeof v !== 'string') return null;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) return null;
+  return Number(m[1]) * (DURATION_UNITS[m[2] ?? 'ms'] as number);
+}
+
+class Reader {
+  readonly errors: string[] = [];
+
+  constructor(readonly path: string) {}
+
+  /** `key` is a dotted sub-path (`policies[2].rate`) or an index (`[2].action`). */
+  at(key: string): string {
+    if (key === '') return this.path;
+    return key.startsWith('[') ? `${this.path}${key}` : `${this.path}.${key}`;
+  }
+
+  error(key: string, msg: string): void {
+    this.errors.push(`${this.at(key)}: ${msg}`);
+  }
+
+  /** Reports keys of `o` not in `known`. */
+  only(o: Obj, known: readonly string[]): void {
+    for (const k of Object.keys(o)) if (!known.includes(k)) this.error(k, `unknown key (known: ${known.join(', ')})`);
+  }
+
+  number(o: Obj, key: string, min: number, max: number, required: boolean): number | undefined {
+    const v = o[key];
+    if (v === undefined) {
+      if (required) this.error(key, 'required');
+      return undefined;
+    }
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
+      this.error(key, `must be a number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+      return undefined;
+    }
+    return n;
+  }
+
+  duration(o: Obj, key: string, fallback: number): number {
+    const v = o[key];
+    if (v === undefined) return fallback;
+    const ms = parseDurationMs(v);
+    if (ms === null || ms <= 0) {
+      this.error(key, `must be a positive duration such as 500ms, 30s or 5m, got ${JSON.stringify(v)}`);
+      return fallback;
+    }
+    return ms;
+  }
+
+  string(o: Obj, key: string, required: boolean): string | undefined {
+    const v = o[key];
+    if (v === undefined) {
+      if (required) this.error(key, 'required');
+      return undefined;
+    }
+    if (typeof v !== 'string' || v === '') {
+      this.error(key, `must be a non-empty string, got ${JSON.stringify(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  bool(o: Obj, key: string, fallback: boolean): boolean {
+    const v = o[key];
+    if (v === undefined) return fallback;
+    if (typeof v === 'boolean') return v;
+    if (v === 'true' || v === 'false') return v === 'true';
+    this.error(key, `must be true or false, got ${JSON.stringify(v)}`);
+    return fallback;
+  }
+}
+
+/** Policy names become metric labels and tag values: keep them plain. */
+const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+
+const POLICY_KEYS: Record<SamplePolicySettings['type'], readonly string[]> = {
+  keep_all: ['type', 'name'],
+  error: ['type', 'name'],
+  debug: ['type', 'name'],
+  slow: ['type', 'name', 'thresholdMs', 'quantile', 'interval', 'minSamples'],
+  shape: ['type', 'name', 'perInterval', 'interval'],
+  probabilistic: ['type', 'name', 'rate'],
+  rate_limit: ['type', 'name', 'perSecond', 'service'],
+};
+
+function policy(raw: unknown, r: Reader, at: string): SamplePolicySettings | undefined {
+  if (!isObj(raw)) {
+    r.error(at, 'must be a mapping with a `type`');
+    return undefined;
+  }
+  const sub = new Reader(r.at(at));
+  const type = raw.type;
+  if (typeof type !== 'string' || !Object.hasOwn(POLICY_KEYS, type)) {
+    sub.error('type', `must be one of ${Object.keys(POLICY_KEYS).join(', ')}, got ${JSON.stringify(type)}`);
+    r.errors.push(...sub.errors);
+    return undefined;
+  }
+  const t = type as SamplePolicySettings['type'];
+  sub.only(raw, POLICY_KEYS[t]);
+  const name = sub.string(raw, 'name', false) ?? t;
+  if (!NAME.test(name)) sub.error('name', `must be lower-case letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
+  let out: SamplePolicySettings | undefined;
+  switch (t) {
+    case 'keep_all':
+    case 'error':
+    case 'debug':
+      out = { type: t, name };
+      break;
+    case 'slow': {
+      const thresholdMs = sub.number(raw, 'thresholdMs', 0, Number.MAX_SAFE_INTEGER, false);
+      out = {
+        type: t,
+        name,
+        quantile: sub.number(raw, 'quantile', 0.5, 0.9999, false) ?? 0.99,
+        intervalMs: sub.duration(raw, 'interval', 300_000),
+        minSamples: sub.number(raw, 'minSamples', 1, 1_000_000, false) ?? 100,
+        ...(thresholdMs !== undefined ? { thresholdMs } : {}),
+      };
+      break;
+    }
+    case 'shape':
+      out = {
+        type: t,
+        name,
+        perInterval: sub.number(raw, 'perInterval', 1, 1_000_000, false) ?? 1,
+        intervalMs: sub.duration(raw, 'interval', 60_000),
+      };
+      break;
+    case 'probabilistic':
+      out = { type: t, name, rate: sub.number(raw, 'rate', 0, 1, true) ?? 0 };
+      break;
+    case 'rate_limit': {
+      const service = sub.string(raw, 'service', false);
+      out = {
+        type: t,
+        name,
+        perSecond: sub.number(raw, 'perSecond', 0.001, 1_000_000, true) ?? 1,
+        ...(service !== undefined ? { service: service.toLowerCase() } : {}),
+      };
+      break;
+    }
+  }
+  r.errors.push(...sub.errors);
+  return out;
+}
+
+export const SAMPLE_DEFAULTS: SampleSettings = { policies: [], tagKept: true };
+
+/** The `sample` section. Absent: keep every trace (and write spans as they arrive). */
+export function checkSample(raw: unknown, path = 'sample'): Checked<SampleSettings> {
+  const r = new Reader(path);
+  if (raw === undefined || raw === null) return { value: SAMPLE_DEFAULTS, errors: [] };
+  if (!isObj(raw)) return { value: SAMPLE_DEFAULTS, errors: [`${path}: must be a mapping with \`policies\``] };
+  r.only(raw, ['policies', 'tagKept']);
+  const policies: SamplePolicySettings[] = [];
+  const list = raw.policies ?? [];
+  if (!Array.isArray(list)) r.error('policies', 'must be a list of policies');
+  else {
+    const names = new Set<string>();
+    list.forEach((p, i) => {
+      const got = policy(p, r, `policies[${i}]`);
+      if (got === undefined) return;
+      if (names.has(got.name)) r.error(`policies[${i}].name`, `"${got.name}" is used by an earlier policy; give each a distinct name`);
+      names.add(got.name);
+      policies.push(got);
+    });
+  }
+  return { value: { policies, tagKept: r.bool(raw, 'tagKept', true) }, errors: r.errors };
+}
+
+const MATCH_KEYS = ['exact', 'prefix', 'regex'] as const;
+
+function stringMatch(raw: unknown, r: Reader, at: string, allowPresent: boolean, extra: readonly string[] = []): StringMatch | undefined {
+  if (typeof raw === 'string') return { exact: raw };
+  if (!isObj(raw)) {
+    r.error(at, 'must be a string (exact match) or a mapping with one of exact, prefix, regex');
+    return undefined;
+  }
+  const known = [...MATCH_KEYS, ...(allowPresent ? ['present'] : []), ...extra];
+  for (const k of Object.keys(raw)) if (!known.includes(k)) r.error(`${at}.${k}`, `unknown key (known: ${known.join(', ')})`);
+  const given = MATCH_KEYS.filter((k) => raw[k] !== undefined);
+  if (given.length > 1) r.error(at, `give one of exact, prefix, regex, not ${given.join(' and ')}`);
+  const out: StringMatch = {};
+  for (const k of given) {
+    const v = raw[k];
+    if (typeof v !== 'string') {
+      r.error(`${at}.${k}`, 'must be a string');
+      continue;
+    }
+    if (k === 'regex') {
+      try {
+        new RegExp(v);
+      } catch (e) {
+        r.error(`${at}.regex`, `is not a valid regular expression: ${(e as Error).message}`);
+        continue;
+      }
+    }
+    out[k] = v;
+  }
+  if (allowPresent && raw.present !== undefined) {
+    if (raw.present !== true) r.error(`${at}.present`, 'can only be true');
+    else out.present = true;
+  }
+  if (given.length === 0 && out.present === undefined)
+    r.error(at, allowPresent ? 'give one of exact, prefix, regex, present' : 'give one of exact, prefix, regex');
+  return out;
+}
+
+const RULE_KEYS = ['name', 'action', 'service', 'remoteService', 'spanName', 'kind', 'tag', 'annotation', 'minDuration', 'maxDuration'];
+const KINDS = ['CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER', 'NONE'] as const;
+
+function filterRule(raw: unknown, r: Reader, at: string, index: number): FilterRuleSettings | undefined {
+  if (!isObj(raw)) {
+    r.error(at, 'must be a mapping');
+    return undefined;
+  }
+  for (const k of Object.keys(raw)) if (!RULE_KEYS.includes(k)) r.error(`${at}.${k}`, `unknown key (known: ${RULE_KEYS.join(', ')})`);
+  const action = raw.action;
+  if (action !== 'include' && action !== 'exclude') r.error(`${at}.action`, `must be include or exclude, got ${JSON.stringify(action)}`);
+  const name = typeof raw.name === 'string' && raw.name !== '' ? raw.name : `rule_${index}`;
+  if (!NAME.test(name)) r.error(`${at}.name`, `must be lower-case letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
+  const rule: FilterRuleSettings = { name, action: action === 'include' ? 'include' : 'exclude' };
+  let fields = 0;
+  for (const key of ['service', 'remoteService', 'spanName', 'annotation'] as const) {
+    if (raw[key] === undefined) continue;
+    const m = stringMatch(raw[key], r, `${at}.${key}`, false);
+    if (m) rule[key] = m;
+    fields++;
+  }
+  if (raw.tag !== undefined) {
+    fields++;
+    if (!isObj(raw.tag) || typeof raw.tag.key !== 'string' || raw.tag.key === '') r.error(`${at}.tag.key`, 'required: the tag key');
+    else {
+      const m = stringMatch(raw.tag, r, `${at}.tag`, true, ['key']);
+      if (m) rule.tag = { ...m, key: raw.tag.key };
+    }
+  }
+  if (raw.kind !== undefined) {
+    fields++;
+    const list = Array.isArray(raw.kind) ? raw.kind : [raw.kind];
+    const kinds: FilterRuleSettings['kind'] = [];
+    for (const k of list) {
+      const up = typeof k === 'string' ? k.toUpperCase() : '';
+      if ((KINDS as readonly string[]).includes(up)) kinds.push(up as (typeof KINDS)[number]);
+      else r.error(`${at}.kind`, `must be among ${KINDS.join(', ')}, got ${JSON.stringify(k)}`);
+    }
+    rule.kind = kinds;
+  }
+  for (const [key, field] of [
+    ['minDuration', 'minDurationMs'],
+    ['maxDuration', 'maxDurationMs'],
+  ] as const) {
+    if (raw[key] === undefined) continue;
+    fields++;
+    const ms = parseDurationMs(raw[key]);
+    if (ms === null) r.error(`${at}.${key}`, `must be a duration such as 250ms or 2s, got ${JSON.stringify(raw[key])}`);
+    else rule[field] = ms;
+  }
+  if (fields === 0)
+    r.error(at, 'matches nothing: give at least one of service, remoteService, spanName, kind, tag, annotation, minDuration, maxDuration');
+  return rule;
+}
+
+/** `filter.rules`. */
+export function checkFilterRules(raw: unknown, path = 'filter.rules'): Checked<FilterRuleSettings[]> {
+  const r = new Reader(path);
+  if (raw === undefined || raw === null) return { value: [], errors: [] };
+  if (!Array.isArray(raw)) return { value: [], errors: [`${path}: must be a list of rules`] };
+  const out: FilterRuleSettings[] = [];
+  const names = new Set<string>();
+  raw.forEach((x, i) => {
+    const rule = filterRule(x, r, `[${i}]`, i);
+    if (!rule) return;
+    if (names.has(rule.name)) r.error(`[${i}].name`, `"${rule.name}" is used by an earlier rule`);
+    names.add(rule.name);
+    out.push(rule);
+  });
+  return { value: out, errors: r.errors };
+}
+
+export const TRACE_CHECK_DEFAULTS: TraceCheckSettings = { duplicateSpanId: 'off', mixedTraceId: 'off' };
+
+/** The trace-level rules of the `check` section: `check.rules.duplicate_span_id.action`, `…mixed_trace_id.action`. */
+export function checkTraceRules(rules: unknown, path = 'check.rules'): Checked<TraceCheckSettings> {
+  const r = new Reader(path);
+  const out: TraceCheckSettings = { ...TRACE_CHECK_DEFAULTS };
+  if (!isObj(rules)) return { value: out, errors: [] };
+  const read = (key: string, allowed: readonly string[]): string | undefined => {
+    const rule = rules[key];
+    if (rule === undefined) return undefined;
+    if (!isObj(rule)) {
+      r.error(key, 'must be a mapping with `action`');
+      return undefined;
+    }
+    const action = rule.action;
+    if (typeof action !== 'string' || !allowed.includes(action)) {
+      r.error(`${key}.action`, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(action)}`);
+      return undefined;
+    }
+    return action;
+  };
+  const dup = read('duplicate_span_id', ['off', 'drop', 'quarantine']);
+  if (dup !== undefined) out.duplicateSpanId = dup as TraceCheckSettings['duplicateSpanId'];
+  const mixed = read('mixed_trace_id', ['off', 'fix', 'drop', 'quarantine']);
+  if (mixed !== undefined) out.mixedTraceId = mixed as TraceCheckSettings['mixedTraceId'];
+  return { value: out, errors: r.errors };
+}
