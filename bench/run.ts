@@ -41,7 +41,7 @@ import {
 import { createTopic, dropTopic, openSearchVersion, preload, Resources, uniqueId } from './servers.js';
 import { pairedRatios, pairedSummary, si, summarize } from './stats.js';
 import { type BaseTrace, loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
-import { EXAMPLE_SAMPLING, samplingWorkload, workloadMessages } from './workload.js';
+import { exampleSampling, samplingWorkload, workloadMessages } from './workload.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -96,7 +96,7 @@ async function samplingCpu(o: BenchOptions, p: ReturnType<typeof plan>['pipeline
   const messages = workloadMessages(workload, o.spansPerMessage);
   const timed = toBatches(messages, 6, []);
   const keepAll = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs)]);
-  const example: WorkerSettings = { ...keepAll, sample: structuredClone(EXAMPLE_SAMPLING) };
+  const example: WorkerSettings = { ...keepAll, sample: exampleSampling() };
   const a: number[] = [];
   const b: number[] = [];
   for (let round = 0; round < p.runs; round++) {

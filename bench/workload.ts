@@ -13,12 +13,16 @@
  * Each trace's root span name is prefixed with its shape (`<shape>:`), so the Zipkin API finds the
  * traces of one shape by span name.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { ENCODERS } from '../core/codec/formats.js';
 import type { Encoding, Span } from '../core/model/span.js';
+import { checkSample } from '../src/config/stages.js';
 import { createPrng, type Prng } from '../test/helpers/prng.js';
 import { copyTrace } from '../test/helpers/traffic.js';
 import type { SampleSettings } from '../workers/protocol.js';
-import { type BaseTrace, loadBaseTraces, type Messages } from './traffic.js';
+import { type BaseTrace, loadBaseTraces, type Messages, repoRoot } from './traffic.js';
 
 export type TraceClass = 'common' | 'error' | 'slow' | 'rare';
 
@@ -126,16 +130,13 @@ export function samplingWorkload(opts: WorkloadOptions): LabelledTrace[] {
 }
 
 /** The example sampling policies shipped in config/recommended.yaml, as workers receive them. */
-export const EXAMPLE_SAMPLING: SampleSettings = {
-  policies: [
-    { type: 'error', name: 'error' },
-    { type: 'debug', name: 'debug' },
-    { type: 'slow', name: 'slow', quantile: 0.95, intervalMs: 300_000, minSamples: 50 },
-    { type: 'shape', name: 'shape', perInterval: 1, intervalMs: 60_000 },
-    { type: 'probabilistic', name: 'base', rate: 0.01 },
-  ],
-  tagKept: true,
-};
+export function exampleSampling(): SampleSettings {
+  const file = join(repoRoot(), 'config', 'recommended.yaml');
+  const { value, errors } = checkSample((parseYaml(readFileSync(file, 'utf8')) as { sample?: unknown }).sample);
+  if (errors.length > 0) throw new Error(`${file}: ${errors.join('; ')}`);
+  if (value.policies.length === 0) throw new Error(`${file}: no sampling policy`);
+  return value;
+}
 
 /** The workload as Kafka record values of up to `spansPerMessage` spans (a trace's spans in order). */
 export function workloadMessages(workload: readonly LabelledTrace[], spansPerMessage: number, encoding: Encoding = 'json-v2'): Messages {
