@@ -104,16 +104,16 @@ export class Pipeline {
     this.sink = createSink<Ref>(s, {
       onResolved: (batchIds, counts) => this.post({ type: 'resolved', batchIds, counts }),
       onDeadLetter: (entry, code, reason) => {
-        this.stats.inc('spans_rejected', `reason=${code}`);
+        this.stats.inc('spans_rejected', { reason: code });
         this.post({ type: 'dead-letter', records: [this.sinkDeadLetter(entry, code, reason)] });
       },
       onDropped: (entry, code) => {
-        this.stats.inc('autocomplete_dropped', `reason=${code}`);
+        this.stats.inc('autocomplete_dropped', { reason: code });
         // Not written: let the next span carrying this tag value write it again.
         if (typeof entry.ref === 'string') this.autocomplete.release(entry.ref);
       },
       onLatency: (seconds) => this.bulkLatencies.push(seconds),
-      onRetry: (code, n) => this.stats.inc('bulk_retries', `reason=${code}`, n),
+      onRetry: (code, n) => this.stats.inc('bulk_retries', { reason: code }, n),
     });
   }
 
@@ -140,14 +140,14 @@ export class Pipeline {
     if (value.length > this.settings.maxMessageBytes) {
       tally.errors++;
       tally.firstError ??= `record of ${value.length} bytes exceeds maxMessageBytes`;
-      this.stats.inc('decode_errors', 'encoding=unknown,reason=too_large');
+      this.stats.inc('decode_errors', { encoding: 'unknown', reason: 'too_large' });
       this.deadLetter(value, batchId, prov, 'too_large', `record of ${value.length} bytes exceeds maxMessageBytes`, 'unknown');
       return 1;
     }
     const result = decodeMessage(value);
     let units = 0;
     if (result.errors.length > 0) {
-      for (const e of result.errors) this.stats.inc('decode_errors', `encoding=${e.encoding},reason=${e.code}`);
+      for (const e of result.errors) this.stats.inc('decode_errors', { encoding: e.encoding, reason: e.code });
       const first = result.errors[0] as (typeof result.errors)[number];
       const reason = result.errors.length === 1 ? first.reason : `${result.errors.length} errors; first: ${first.reason}`;
       tally.errors += result.errors.length;
@@ -156,15 +156,15 @@ export class Pipeline {
       this.deadLetter(value, batchId, prov, first.code, reason, result.encoding);
       units++;
     } else if (value.length === 0) {
-      this.stats.inc('messages_empty', '');
+      this.stats.inc('messages_empty', {});
     }
     const spans = result.spans;
     tally.spans += spans.length;
-    if (spans.length > 0) this.stats.inc('spans_decoded', `encoding=${result.encoding}`, spans.length);
+    if (spans.length > 0) this.stats.inc('spans_decoded', { encoding: result.encoding }, spans.length);
     for (const span of spans) {
       const dropped = this.filter.match(span);
       if (dropped !== null) {
-        this.stats.inc('spans_filtered', `reason=${dropped}`);
+        this.stats.inc('spans_filtered', { reason: dropped });
         continue;
       }
       units++;
@@ -197,7 +197,7 @@ export class Pipeline {
       // msgpackr may return a view of a shared pool: copy into an owned buffer we can transfer.
       const ab = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer;
       this.forward(peer, ab);
-      this.stats.inc('spans_forwarded', '', list.length);
+      this.stats.inc('spans_forwarded', {}, list.length);
       list.length = 0;
     }
   }
@@ -212,14 +212,14 @@ export class Pipeline {
   private assemble(traceId: string, b: Buffered): void {
     const late = this.windows.add(traceId, b, b.doc.length, b.batchId, this.now);
     if (late === 'buffered') return;
-    this.stats.inc('spans_late', `reason=${late.keep ? 'kept' : 'dropped'}`);
+    this.stats.inc('spans_late', { reason: late.keep ? 'kept' : 'dropped' });
     if (late.keep) this.write(traceId, b);
     else this.post({ type: 'resolved', batchIds: [b.batchId], counts: [1] });
   }
 
   private onFlush(t: FlushedTrace<Buffered>): void {
-    this.stats.inc('traces_flushed', `reason=${t.reason}`);
-    this.stats.inc('spans_flushed', `reason=${t.reason}`, t.spanCount);
+    this.stats.inc('traces_flushed', { reason: t.reason });
+    this.stats.inc('spans_flushed', { reason: t.reason }, t.spanCount);
     const decision = KEEP_ALL;
     this.windows.recordDecision(t.traceId, decision, this.now);
     for (const b of t.entries) this.write(t.traceId, b);
@@ -258,7 +258,6 @@ export class Pipeline {
         bufferedTraces: this.windows.bufferedTraces,
         bufferedBytes: this.windows.bufferedBytes,
         bulkInFlight: this.sink.inFlight,
-        inputQueue: 0,
         sinkFailingMs: failingSince === null ? 0 : Math.max(1, now - failingSince),
       },
       sinkFailure: this.sink.failure,

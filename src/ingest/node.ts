@@ -18,6 +18,7 @@ import { KafkaSource, type RawBatch, type SourceOptions, type TopicPartition } f
 import { CommitWatermark } from '../source/kafka/watermark.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
+import { PipelineTotals } from './pipeline-totals.js';
 
 export interface NodeOptions {
   source: SourceOptions;
@@ -96,8 +97,8 @@ export class IngestNode {
   private consumedUpTo = new Map<string, number>();
   private readonly endOffsets = new Map<string, number>();
   private resolvedByWorkers = 0;
-  /** Pipeline counters reported by workers, summed: `event|labels` → n (for summaries). */
-  readonly pipelineTotals = new Map<string, number>();
+  /** Pipeline counters reported by workers, summed (for summaries). */
+  readonly pipelineTotals = new PipelineTotals();
   private finished: (() => void) | undefined;
   private shutdownTimedOut = false;
   private readonly sinkFailing = new Map<number, { failingMs: number; failure: string | null; reported: boolean }>();
@@ -260,17 +261,11 @@ export class IngestNode {
       case 'stats': {
         const w = String(worker);
         this.metrics.addWorkerCounters(msg.counters);
-        for (const [event, byLabels] of Object.entries(msg.counters)) {
-          for (const [labels, n] of Object.entries(byLabels)) {
-            const k = labels ? `${event}|${labels}` : event;
-            this.pipelineTotals.set(k, (this.pipelineTotals.get(k) ?? 0) + n);
-          }
-        }
+        this.pipelineTotals.add(msg.counters);
         this.metrics.bufferedSpans.labels(w).set(msg.gauges.bufferedSpans);
         this.metrics.bufferedTraces.labels(w).set(msg.gauges.bufferedTraces);
         this.metrics.bufferedBytes.labels(w).set(msg.gauges.bufferedBytes);
         this.metrics.bulkInFlight.labels(w).set(msg.gauges.bulkInFlight);
-        this.metrics.workerQueue.labels(w).set(msg.gauges.inputQueue);
         this.metrics.sinkFailing.labels(w).set(msg.gauges.sinkFailingMs / 1000);
         this.onSinkState(worker, msg.gauges.sinkFailingMs, msg.sinkFailure);
         for (const s of msg.bulkLatencies) this.metrics.bulkLatency.observe(s);

@@ -3,6 +3,7 @@
  * partition/reason, never per span; workers send counter deltas up with their stats.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type CounterSample, labelValue } from '../../workers/protocol.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -122,21 +123,8 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'tracefold_' });
   }
 
-  /** Folds one worker stats report's counter deltas in. Keys are `event` and labels `a=b,c=d`. */
-  addWorkerCounters(counters: Record<string, Record<string, number>>): void {
-    for (const [event, byLabels] of Object.entries(counters)) {
-      for (const [labels, n] of Object.entries(byLabels)) {
-        let encoding = '';
-        let reason = '';
-        for (const kv of labels.split(',')) {
-          const eq = kv.indexOf('=');
-          if (eq < 0) continue;
-          const k = kv.slice(0, eq);
-          if (k === 'encoding') encoding = kv.slice(eq + 1);
-          else if (k === 'reason') reason = kv.slice(eq + 1);
-        }
-        this.workerCounters.labels(event, encoding, reason).inc(n);
-      }
-    }
+  /** Folds one worker stats report's counter deltas in. */
+  addWorkerCounters(counters: readonly CounterSample[]): void {
+    for (const c of counters) this.workerCounters.labels(c.name, labelValue(c, 'encoding'), labelValue(c, 'reason')).inc(c.value);
   }
 }
