@@ -96,7 +96,9 @@ class Harness {
 
   resolved(batchId: number): number {
     let n = 0;
-    for (const r of this.of('resolved')) r.batchIds.forEach((id, i) => id === batchId && (n += r.counts[i] as number));
+    for (const r of this.of('resolved')) {
+      for (let i = 0; i < r.batchIds.length; i++) if (r.batchIds[i] === batchId) n += r.counts[i] as number;
+    }
     return n;
   }
 
