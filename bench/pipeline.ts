@@ -95,8 +95,10 @@ class Driver {
           this.watermark.resolveMany(msg.batchIds, msg.counts);
           break;
         case 'stats':
-          for (const n of Object.values(msg.counters.spans_decoded ?? {})) this.counters.decoded += n;
-          for (const n of Object.values(msg.counters.spans_forwarded ?? {})) this.counters.forwarded += n;
+          for (const c of msg.counters) {
+            if (c.name === 'spans_decoded') this.counters.decoded += c.value;
+            else if (c.name === 'spans_forwarded') this.counters.forwarded += c.value;
+          }
           break;
         case 'drained': {
           const w = this.drainWaiter;

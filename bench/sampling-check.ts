@@ -68,7 +68,10 @@ export async function checkSampling(
       const name = s.name ?? '';
       if (name.startsWith(prefix)) {
         let set = rootNames.get(t.shape);
-        if (set === undefined) rootNames.set(t.shape, (set = new Set()));
+        if (set === undefined) {
+          set = new Set();
+          rootNames.set(t.shape, set);
+        }
         set.add(name);
       }
     }

@@ -14,8 +14,7 @@ export type ErrorCode =
   | 'TF_SEARCH_UNREACHABLE'
   | 'TF_SEARCH_TEMPLATE'
   | 'TF_WORKER_FAILED'
-  | 'TF_SHUTDOWN_TIMEOUT'
-  | 'TF_NOT_IMPLEMENTED';
+  | 'TF_SHUTDOWN_TIMEOUT';
 
 export interface ErrorContext {
   topic?: string;
@@ -24,19 +23,15 @@ export interface ErrorContext {
   [key: string]: string | number | boolean | undefined;
 }
 
-const RETRIABLE: ReadonlySet<ErrorCode> = new Set(['TF_KAFKA_UNREACHABLE', 'TF_SEARCH_UNREACHABLE', 'TF_KAFKA_PRODUCE', 'TF_KAFKA_COMMIT']);
-
 export class TracefoldError extends Error {
   readonly code: ErrorCode;
   readonly context: ErrorContext;
-  readonly retriable: boolean;
 
   constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TracefoldError';
     this.code = code;
     this.context = context;
-    this.retriable = RETRIABLE.has(code);
   }
 }
 

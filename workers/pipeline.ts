@@ -156,16 +156,16 @@ export class Pipeline {
     this.sink = createSink<Ref>(s, {
       onResolved: (batchIds, counts) => this.post({ type: 'resolved', batchIds, counts }),
       onDeadLetter: (entry, code, reason) => {
-        this.stats.inc('spans_rejected', `reason=${code}`);
+        this.stats.inc('spans_rejected', { reason: code });
         this.post({ type: 'dead-letter', records: [this.sinkDeadLetter(entry, code, reason)] });
       },
       onDropped: (entry, code) => {
-        this.stats.inc('autocomplete_dropped', `reason=${code}`);
+        this.stats.inc('autocomplete_dropped', { reason: code });
         // Not written: let the next span carrying this tag value write it again.
         if (typeof entry.ref === 'string') this.autocomplete.release(entry.ref);
       },
       onLatency: (seconds) => this.bulkLatencies.push(seconds),
-      onRetry: (code, n) => this.stats.inc('bulk_retries', `reason=${code}`, n),
+      onRetry: (code, n) => this.stats.inc('bulk_retries', { reason: code }, n),
     });
   }
 
@@ -206,22 +206,22 @@ export class Pipeline {
     let units = 0;
     if (result.problem !== undefined) {
       const p = result.problem;
-      for (const e of result.errors) this.stats.inc('decode_errors', `encoding=${e.encoding},reason=${e.code}`);
+      for (const e of result.errors) this.stats.inc('decode_errors', { encoding: e.encoding, reason: e.code });
       tally.errors += result.errors.length;
       tally.firstError ??= p.code === 'too_large' ? p.reason : `${p.code}: ${p.firstReason}`;
       // The whole record goes to the dead-letter topic; its good spans are still written here.
       this.deadLetter(value, batchId, prov, p.code, p.reason, p.encoding);
       units++;
     } else if (value.length === 0) {
-      this.stats.inc('messages_empty', '');
+      this.stats.inc('messages_empty', {});
     }
     const spans = result.spans;
     tally.spans += spans.length;
-    if (spans.length > 0) this.stats.inc('spans_decoded', `encoding=${result.encoding}`, spans.length);
+    if (spans.length > 0) this.stats.inc('spans_decoded', { encoding: result.encoding }, spans.length);
     for (const span of spans) {
       const dropped = this.filter.match(span);
       if (dropped !== null) {
-        this.stats.inc('spans_filtered', `reason=${dropped}`);
+        this.stats.inc('spans_filtered', { reason: dropped });
         continue;
       }
       units++;
@@ -315,7 +315,7 @@ export class Pipeline {
       // msgpackr may return a view of a shared pool: copy into an owned buffer we can transfer.
       const ab = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer;
       this.forward(peer, ab);
-      this.stats.inc('spans_forwarded', '', list.length);
+      this.stats.inc('spans_forwarded', {}, list.length);
       list.length = 0;
     }
   }
@@ -354,15 +354,15 @@ export class Pipeline {
     const bytes = (b.doc === null ? 0 : b.doc.length) + ENTRY_BYTES;
     const late = this.windows.add(key, b, bytes, b.batchId, this.now);
     if (late === 'buffered') return;
-    this.stats.inc('spans_late', `reason=${late.keep ? 'kept' : 'dropped'}`);
+    this.stats.inc('spans_late', { reason: late.keep ? 'kept' : 'dropped' });
     if (!Pipeline.holdsUnit(b)) return;
     if (late.keep) this.write(b, late, undefined);
     else this.resolveDropped(b.batchId);
   }
 
   private onFlush(t: FlushedTrace<Buffered>): void {
-    this.stats.inc('traces_flushed', `reason=${t.reason}`);
-    this.stats.inc('spans_flushed', `reason=${t.reason}`, t.spanCount);
+    this.stats.inc('traces_flushed', { reason: t.reason });
+    this.stats.inc('spans_flushed', { reason: t.reason }, t.spanCount);
     const entries = t.entries;
     if (!this.wholeTrace) {
       this.windows.recordDecision(t.traceId, KEEP_ALL_DECISION, this.now);
@@ -373,14 +373,14 @@ export class Pipeline {
     const verdicts = this.traceChecker.active ? this.traceChecker.check(entries, (i) => traceIdOf(entries[i] as Buffered)) : null;
     const decision = this.sampler.decide(summarize(t.traceId, entries), this.now);
     this.windows.recordDecision(t.traceId, decision, this.now);
-    this.stats.inc('traces_sampled', `policy=${decision.policy},decision=${decision.keep ? 'kept' : 'dropped'}`);
-    this.stats.inc('spans_sampled', `policy=${decision.policy},decision=${decision.keep ? 'kept' : 'dropped'}`, entries.length);
+    this.stats.inc('traces_sampled', { policy: decision.policy, decision: decision.keep ? 'kept' : 'dropped' });
+    this.stats.inc('spans_sampled', { policy: decision.policy, decision: decision.keep ? 'kept' : 'dropped' }, entries.length);
     for (let i = 0; i < entries.length; i++) {
       const b = entries[i] as Buffered;
       if (!Pipeline.holdsUnit(b)) continue;
       const v = verdicts?.[i];
       if (v !== undefined && v.action !== 'fix') {
-        this.stats.inc('trace_check', `rule=${v.rule},action=${v.action}`);
+        this.stats.inc('quality', { rule: v.rule, action: v.action, service: b.service });
         if (v.action === 'quarantine') this.quarantine(b, v);
         else this.resolveDropped(b.batchId);
       } else if (decision.keep) this.write(b, decision, v);
@@ -396,13 +396,12 @@ export class Pipeline {
     if (b.span !== null) {
       const span = b.span;
       if (fix?.traceId !== undefined) {
-        this.stats.inc('trace_check', `rule=${fix.rule},action=fix`);
+        this.stats.inc('quality', { rule: fix.rule, action: 'fix', service: b.service });
         span.traceId = fix.traceId;
-        const tags = (span.tags ??= {});
-        const fixed = tags['tracefold.fixed'];
-        tags['tracefold.fixed'] = fixed === undefined ? fix.rule : `${fixed},${fix.rule}`;
+        const fixed = span.tags?.['tracefold.fixed'];
+        span.tags = { ...span.tags, 'tracefold.fixed': fixed === undefined ? fix.rule : `${fixed},${fix.rule}` };
       }
-      if (this.sampler.tagKept) (span.tags ??= {})[SAMPLED_TAG] = decision.policy;
+      if (this.sampler.tagKept) span.tags = { ...span.tags, [SAMPLED_TAG]: decision.policy };
       const d = documentOf(span, this.doc, this.now);
       doc = d.doc;
       index = d.index;
@@ -479,7 +478,6 @@ export class Pipeline {
         bufferedTraces: this.windows.bufferedTraces,
         bufferedBytes: this.windows.bufferedBytes,
         bulkInFlight: this.sink.inFlight,
-        inputQueue: 0,
         sinkFailingMs: failingSince === null ? 0 : Math.max(1, now - failingSince),
       },
       sinkFailure: this.sink.failure,

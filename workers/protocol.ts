@@ -11,6 +11,9 @@
  * coordinator is the only place that decides, no snapshot across workers is ever needed.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { CounterSample } from './stats.js';
+
+export { type CounterSample, type LabelsOf, labelValue, PIPELINE_COUNTERS, type PipelineCounter, type PipelineLabel } from './stats.js';
 
 /** Raw Kafka records of one partition, moved (transferred), never cloned. */
 export interface BatchMessage {
@@ -97,15 +100,13 @@ export interface DeadLetterMessage {
 export interface StatsMessage {
   type: 'stats';
   worker: number;
-  /** metric name → label string (k=v,k=v) → increment */
-  counters: Record<string, Record<string, number>>;
+  /** Increments since the last report, one per counter and label set (catalogue: stats.ts). */
+  counters: CounterSample[];
   gauges: {
     bufferedSpans: number;
     bufferedTraces: number;
     bufferedBytes: number;
     bulkInFlight: number;
-    /** Batches received and not yet decoded. */
-    inputQueue: number;
     /** How long every write attempt of the sink has failed (0: the last one succeeded). */
     sinkFailingMs: number;
   };

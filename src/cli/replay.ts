@@ -2,7 +2,7 @@ import { formatError } from '../../core/errors.js';
 import { IngestNode } from '../ingest/node.js';
 import { planReplay } from '../replay/plan.js';
 import { ReplayProgress } from '../replay/progress.js';
-import { byReason, formatSummary, type ReplaySummary, sumEvent } from '../replay/summary.js';
+import { formatSummary, type ReplaySummary } from '../replay/summary.js';
 import type { Command } from './main.js';
 import { loadOrExit, nodeOptions, preflight, SignalTrap } from './pipeline-setup.js';
 
@@ -53,7 +53,7 @@ export const command: Command = {
       );
       const n = node;
       log.info({ ranges: ranges.map((x) => `${x.partition}:[${x.start},${x.end})`), group: r.group }, 'replay plan');
-      const progress = new ReplayProgress(() => ({ ranges: n.progress(), spans: sumEvent(n.pipelineTotals, 'spans_decoded') }));
+      const progress = new ReplayProgress(() => ({ ranges: n.progress(), spans: n.pipelineTotals.sum('spans_decoded') }));
       progress.start();
       try {
         await trap.run(n);
@@ -62,11 +62,11 @@ export const command: Command = {
       }
       const totals = n.pipelineTotals;
       const counts = n.counts;
-      const quarantined = byReason(totals, 'decode_errors');
-      const rejected = sumEvent(totals, 'spans_rejected');
+      const quarantined = totals.by('decode_errors', 'reason');
+      const rejected = totals.sum('spans_rejected');
       if (rejected > 0) quarantined.rejected = rejected;
       const durationSec = Math.max(0.001, (Date.now() - started) / 1000);
-      const spans = sumEvent(totals, 'spans_decoded');
+      const spans = totals.sum('spans_decoded');
       const summary: ReplaySummary = {
         topic,
         partitions: ranges.map((x) => x.partition),
@@ -80,9 +80,9 @@ export const command: Command = {
         messages: counts.messages,
         bytes: counts.bytes,
         spans,
-        traces: sumEvent(totals, 'traces_flushed'),
+        traces: totals.sum('traces_flushed'),
         quarantined,
-        filtered: byReason(totals, 'spans_filtered'),
+        filtered: totals.by('spans_filtered', 'reason'),
         sampledOut: {},
         written: counts.resolvedByWorkers,
         deadLettered: counts.deadLettered,

@@ -13,6 +13,11 @@ export interface PoolHandlers {
   onWorkerError(worker: number, err: Error): void;
 }
 
+export interface PoolOptions {
+  /** The worker module (default: workers/ingest.worker); tests substitute workers that misbehave. */
+  filename?: string;
+}
+
 function workerFile(): string {
   // Under tsx (tests, dev) this module is .ts and so is the worker; compiled, both are .js.
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
@@ -27,11 +32,11 @@ export class WorkerPool {
   private readonly queued: number[];
   private next = 0;
 
-  constructor(size: number, settings: WorkerSettings, handlers: PoolHandlers) {
+  constructor(size: number, settings: WorkerSettings, handlers: PoolHandlers, options: PoolOptions = {}) {
     this.size = size;
     this.queued = new Array<number>(size).fill(0);
     this.piscina = new Piscina({
-      filename: workerFile(),
+      filename: options.filename ?? workerFile(),
       minThreads: size,
       maxThreads: size,
       idleTimeout: Number.POSITIVE_INFINITY,

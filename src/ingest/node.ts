@@ -2,22 +2,31 @@
  * The coordinator: wires source → worker pool → (workers: decode … sink) and keeps the promises
  * users rely on: offsets are committed only behind fully resolved records (the watermark),
  * consumption pauses under backpressure, revocation and shutdown finish work before letting go.
+ * This class owns the lifecycle and routes messages; each job lives in its own module here.
  */
 import type { Server } from 'node:http';
 import { TracefoldError } from '../../core/errors.js';
 import type { DecodedMessage, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
-import { startAdminServer } from '../admin/server.js';
+import { type HealthReport, startAdminServer } from '../admin/server.js';
 import { WorkerPool } from '../dispatch/pool.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { KafkaProducer } from '../kafka/producer.js';
 import type { PartitionRange } from '../replay/plan.js';
 import { DeadLetterSink } from '../sink/dead-letter/producer.js';
 import { startIntake } from '../source/http/intake.js';
-import { Backpressure } from '../source/kafka/backpressure.js';
 import { KafkaSource, type RawBatch, type SourceOptions, type TopicPartition } from '../source/kafka/consumer.js';
 import { CommitWatermark } from '../source/kafka/watermark.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
+import { OffsetCommitter } from './committer.js';
+import { Drains } from './drain.js';
+import { FlowControl, type FlowLimits } from './flow-control.js';
+import { healthReport } from './health.js';
+import { HttpSubmissions } from './http-submissions.js';
+import type { PipelineTotals } from './pipeline-totals.js';
+import { ConsumePositions } from './positions.js';
+import { SinkHealth } from './sink-health.js';
+import { WorkerStats } from './worker-stats.js';
 
 export interface NodeOptions {
   source: SourceOptions;
@@ -25,7 +34,7 @@ export interface NodeOptions {
   workers: number;
   workerSettings: WorkerSettings;
   commitIntervalMs: number;
-  backpressure: { maxOutstandingBytes: number; maxOutstandingMessages: number; lowWaterRatio: number };
+  backpressure: FlowLimits;
   admin: { enabled: boolean; host: string; port: number };
   http: { enabled: boolean; host: string; port: number; maxBodyBytes: number };
   shutdownTimeoutMs: number;
@@ -49,41 +58,23 @@ export interface NodeSummary {
   unresolvedAtExit: number;
 }
 
-const tpKey = (t: string, p: number): string => `${t}\u0000${p}`;
-/** Pseudo-topic of HTTP intake bodies in the watermark and dead-letter headers. */
-const HTTP_TOPIC = '(http)';
-
-/** Keeps only the records of a batch below `end` (the views share the transferred buffers). */
-function trimBatch(b: RawBatch, end: number): RawBatch {
-  let n = 0;
-  while (n < b.offsets.length && (b.offsets[n] as number) < end) n++;
-  const ends = b.ends.subarray(0, n);
-  return {
-    ...b,
-    ends,
-    offsets: b.offsets.subarray(0, n),
-    lastOffset: b.offsets[n - 1] as number,
-    bytes: n > 0 ? (ends[n - 1] as number) : 0,
-  };
-}
-
 export class IngestNode {
   readonly metrics = new Metrics();
   private pool: WorkerPool | undefined;
+  private drains: Drains | undefined;
   private source: KafkaSource | undefined;
+  private committer: OffsetCommitter | undefined;
   private producer: KafkaProducer | undefined;
   private deadLetter: DeadLetterSink | undefined;
   private admin: Server | undefined;
   private intake: Server | undefined;
-  /** HTTP bodies are accounted like records of a pseudo-partition that is never committed. */
-  private httpOffset = 0;
-  private readonly decodedWaiters = new Map<number, (d: DecodedMessage) => void>();
   private readonly watermark = new CommitWatermark();
-  private readonly backpressure: Backpressure;
+  private readonly flow: FlowControl;
+  private readonly positions: ConsumePositions;
+  private readonly sinkHealth: SinkHealth;
+  private readonly workerStats: WorkerStats;
+  private readonly http: HttpSubmissions;
   private batchSeq = 0;
-  private commitAll = false;
-  private drainSeq = 0;
-  private readonly drainWaiters = new Map<number, { left: number; resolve: () => void }>();
   /** Replay: a window flush is on its way to the workers (one at a time). */
   private replayFlushing = false;
   private timers: NodeJS.Timeout[] = [];
@@ -93,34 +84,28 @@ export class IngestNode {
   private messages = 0;
   private bytes = 0;
   private deadLettered = 0;
-  private consumedUpTo = new Map<string, number>();
-  private readonly endOffsets = new Map<string, number>();
   private resolvedByWorkers = 0;
-  /** Pipeline counters reported by workers, summed: `event|labels` → n (for summaries). */
-  readonly pipelineTotals = new Map<string, number>();
   private finished: (() => void) | undefined;
   private shutdownTimedOut = false;
-  private readonly sinkFailing = new Map<number, { failingMs: number; failure: string | null; reported: boolean }>();
   readonly done: Promise<void>;
 
   constructor(
     private readonly opts: NodeOptions,
     private readonly log: Logger,
   ) {
-    const bp = opts.backpressure;
-    this.backpressure = new Backpressure({
-      highBytes: bp.maxOutstandingBytes,
-      lowBytes: Math.floor(bp.maxOutstandingBytes * bp.lowWaterRatio),
-      highMessages: bp.maxOutstandingMessages,
-      lowMessages: Math.floor(bp.maxOutstandingMessages * bp.lowWaterRatio),
-    });
+    this.flow = new FlowControl(opts.backpressure, this.watermark, this.metrics, log);
+    this.positions = new ConsumePositions(opts.ranges);
+    this.sinkHealth = new SinkHealth(opts.sinkDownAfterMs, log);
+    this.workerStats = new WorkerStats(this.metrics, this.sinkHealth);
+    this.http = new HttpSubmissions(this.watermark);
     this.done = new Promise((r) => {
       this.finished = r;
     });
-    for (const r of opts.ranges ?? []) {
-      this.endOffsets.set(tpKey(r.topic, r.partition), r.end);
-      this.consumedUpTo.set(tpKey(r.topic, r.partition), r.start);
-    }
+  }
+
+  /** Pipeline counters reported by workers, summed (for summaries). */
+  get pipelineTotals(): PipelineTotals {
+    return this.workerStats.totals;
   }
 
   async start(): Promise<void> {
@@ -139,6 +124,7 @@ export class IngestNode {
       onMessage: (w, msg) => this.onWorkerMessage(w, msg),
       onWorkerError: (w, err) => this.onFatal(new TracefoldError('TF_WORKER_FAILED', `worker ${w} failed: ${err.message}`, { worker: w })),
     });
+    this.drains = new Drains(this.pool);
     this.source = new KafkaSource(so, {
       onBatch: (b) => {
         try {
@@ -159,6 +145,7 @@ export class IngestNode {
       onAssign: (parts) => this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions assigned'),
       onError: (err) => this.log.error({ err: err.message }, 'kafka error'),
     });
+    this.committer = new OffsetCommitter(this.source, this.watermark, this.metrics, this.log);
     await this.source.connect();
     if (this.opts.admin.enabled) {
       this.admin = await startAdminServer(this.opts.admin.host, this.opts.admin.port, this.metrics, () => this.health());
@@ -185,25 +172,22 @@ export class IngestNode {
   private onDeadLettered(batchId: number, code: string): void {
     this.deadLettered++;
     this.metrics.deadLettered.labels(code).inc();
-    this.resolve(batchId, 1);
+    this.watermark.resolve(batchId, 1);
   }
 
-  private onBatch(b: RawBatch): void {
+  private onBatch(raw: RawBatch): void {
     if (this.stopping) return;
-    const end = this.endOffsets.get(tpKey(b.topic, b.partition));
-    if (end !== undefined) {
-      // Replay: records at or past the fixed end are not ours; stop fetching that partition.
-      if (b.lastOffset >= end - 1) this.source?.pause([{ topic: b.topic, partition: b.partition }]);
-      if (b.firstOffset >= end) return;
-      if (b.lastOffset >= end) b = trimBatch(b, end);
-    }
+    const { batch: b, reachedEnd } = this.positions.clip(raw);
+    // Replay: the partition's range is reached; stop fetching it.
+    if (reachedEnd) this.source?.pause([{ topic: raw.topic, partition: raw.partition }]);
+    if (b === undefined) return;
     const pool = this.pool as WorkerPool;
     const batchId = ++this.batchSeq;
     const n = b.ends.length;
     this.watermark.register(b.topic, b.partition, batchId, b.firstOffset, b.lastOffset, n, b.bytes);
     this.messages += n;
     this.bytes += b.bytes;
-    this.consumedUpTo.set(tpKey(b.topic, b.partition), b.lastOffset + 1);
+    this.positions.consumed(b.topic, b.partition, b.lastOffset + 1);
     this.metrics.consumedMessages.labels(b.topic, String(b.partition)).inc(n);
     this.metrics.consumedBytes.labels(b.topic, String(b.partition)).inc(b.bytes);
     pool.dispatch({ type: 'batch', batchId, topic: b.topic, partition: b.partition, data: b.data, ends: b.ends, offsets: b.offsets });
@@ -211,43 +195,20 @@ export class IngestNode {
   }
 
   private submitHttp(body: Buffer): Promise<DecodedMessage> {
-    if (this.stopping || !this.pool) return Promise.reject(new Error('shutting down: not accepting spans'));
-    const batchId = ++this.batchSeq;
-    const offset = this.httpOffset++;
-    this.watermark.register(HTTP_TOPIC, 0, batchId, offset, offset, 1, body.length);
-    const data = new ArrayBuffer(body.length);
-    new Uint8Array(data).set(body);
-    const done = new Promise<DecodedMessage>((resolve) => this.decodedWaiters.set(batchId, resolve));
-    this.pool.dispatch({
-      type: 'batch',
-      batchId,
-      topic: HTTP_TOPIC,
-      partition: 0,
-      data,
-      ends: Uint32Array.of(body.length),
-      offsets: Float64Array.of(offset),
-    });
-    return done;
-  }
-
-  private resolve(batchId: number, count: number): void {
-    this.watermark.resolve(batchId, count);
+    const pool = this.pool;
+    if (this.stopping || !pool) return Promise.reject(new Error('shutting down: not accepting spans'));
+    return this.http.submit(body, ++this.batchSeq, (batch) => pool.dispatch(batch));
   }
 
   private onWorkerMessage(worker: number, msg: WorkerToCoordinator): void {
     switch (msg.type) {
-      case 'decoded': {
+      case 'decoded':
         this.watermark.decoded(msg.batchId, msg.units);
-        const waiter = this.decodedWaiters.get(msg.batchId);
-        if (waiter) {
-          this.decodedWaiters.delete(msg.batchId);
-          waiter(msg);
-        }
+        this.http.onDecoded(msg);
         break;
-      }
       case 'resolved':
         for (let i = 0; i < msg.batchIds.length; i++) {
-          this.resolve(msg.batchIds[i] as number, msg.counts[i] as number);
+          this.watermark.resolve(msg.batchIds[i] as number, msg.counts[i] as number);
           this.resolvedByWorkers += msg.counts[i] as number;
         }
         break;
@@ -257,33 +218,12 @@ export class IngestNode {
           else this.onDeadLettered(rec.batchId, rec.code);
         }
         break;
-      case 'stats': {
-        const w = String(worker);
-        this.metrics.addWorkerCounters(msg.counters);
-        for (const [event, byLabels] of Object.entries(msg.counters)) {
-          for (const [labels, n] of Object.entries(byLabels)) {
-            const k = labels ? `${event}|${labels}` : event;
-            this.pipelineTotals.set(k, (this.pipelineTotals.get(k) ?? 0) + n);
-          }
-        }
-        this.metrics.bufferedSpans.labels(w).set(msg.gauges.bufferedSpans);
-        this.metrics.bufferedTraces.labels(w).set(msg.gauges.bufferedTraces);
-        this.metrics.bufferedBytes.labels(w).set(msg.gauges.bufferedBytes);
-        this.metrics.bulkInFlight.labels(w).set(msg.gauges.bulkInFlight);
-        this.metrics.workerQueue.labels(w).set(msg.gauges.inputQueue);
-        this.metrics.sinkFailing.labels(w).set(msg.gauges.sinkFailingMs / 1000);
-        this.onSinkState(worker, msg.gauges.sinkFailingMs, msg.sinkFailure);
-        for (const s of msg.bulkLatencies) this.metrics.bulkLatency.observe(s);
+      case 'stats':
+        this.workerStats.onStats(worker, msg);
         break;
-      }
-      case 'drained': {
-        const waiter = this.drainWaiters.get(msg.requestId);
-        if (waiter && --waiter.left === 0) {
-          this.drainWaiters.delete(msg.requestId);
-          waiter.resolve();
-        }
+      case 'drained':
+        this.drains?.onDrained(msg.requestId);
         break;
-      }
       case 'fatal':
         this.onFatal(new TracefoldError('TF_WORKER_FAILED', `worker ${msg.worker}: ${msg.message}`, { worker: msg.worker }));
         break;
@@ -296,6 +236,7 @@ export class IngestNode {
     const totals = this.watermark.totals();
     this.metrics.outstandingBytes.set(totals.bytes);
     this.metrics.outstandingMessages.set(totals.messages);
+    if (this.pool) this.workerStats.onQueues(this.pool.queues);
     if (this.opts.ranges && !this.stopping) this.replayTick();
   }
 
@@ -304,64 +245,29 @@ export class IngestNode {
    * are flushed now rather than after their quiet time; the node stops when all is written.
    */
   private replayTick(): void {
-    if (!this.rangesConsumed()) return;
+    if (!this.positions.rangesConsumed()) return;
     if (this.watermark.isIdle()) {
       void this.stop('replay range done');
       return;
     }
-    const pool = this.pool;
-    if (!pool || this.replayFlushing) return;
+    const drains = this.drains;
+    if (!drains || this.replayFlushing) return;
     // Repeated until idle: a span forwarded between workers can land after a worker's flush.
     this.replayFlushing = true;
-    void this.requestDrain(pool).drained.then(() => {
+    void drains.request().drained.then(() => {
       this.replayFlushing = false;
     });
-  }
-
-  /** Asks every worker to flush its windows and wait for its writes; settles when all have answered. */
-  private requestDrain(pool: WorkerPool): { requestId: number; drained: Promise<void> } {
-    const requestId = ++this.drainSeq;
-    const drained = new Promise<void>((resolve) => this.drainWaiters.set(requestId, { left: pool.size, resolve }));
-    pool.broadcast({ type: 'drain', requestId });
-    return { requestId, drained };
   }
 
   private applyBackpressure(): void {
     const source = this.source;
     if (!source || this.stopping) return;
-    const totals = this.watermark.totals();
-    const partitions = source.assignments().map((tp) => ({ ...tp, ...this.watermark.outstanding(tp.topic, tp.partition) }));
-    const decision = this.backpressure.update({
-      partitions,
-      totalBytes: totals.bytes,
-      totalMessages: totals.messages,
-      workerQueues: this.pool?.queues ?? [],
-      sinkFailing: false,
-    });
-    if (decision.pause.length > 0) {
-      source.pause(decision.pause);
-      this.log.debug({ ...totals, partitions: decision.pause.length }, 'backpressure: paused');
-    }
-    if (decision.resume.length > 0) {
-      source.resume(decision.resume);
-      this.log.debug({ ...totals, partitions: decision.resume.length }, 'backpressure: resumed');
-    }
-    this.metrics.paused.set(source.pausedCount);
-  }
-
-  private rangesConsumed(): boolean {
-    for (const [k, target] of this.endOffsets) {
-      if ((this.consumedUpTo.get(k) ?? -1) < target) return false;
-    }
-    return true;
+    this.flow.apply(source, { workerQueues: this.pool?.queues ?? [], sinkFailing: this.sinkHealth.failing });
   }
 
   /** Replay progress: per range, the next offset consumed so far. */
   progress(): Array<PartitionRange & { next: number }> {
-    return (this.opts.ranges ?? []).map((r) => ({
-      ...r,
-      next: Math.min(r.end, this.consumedUpTo.get(tpKey(r.topic, r.partition)) ?? r.start),
-    }));
+    return this.positions.progress();
   }
 
   get counts(): { messages: number; bytes: number; resolvedByWorkers: number; deadLettered: number; outstanding: number } {
@@ -375,39 +281,14 @@ export class IngestNode {
   }
 
   private commit(sync: boolean): void {
-    const source = this.source;
-    if (!source || !this.opts.commit) return;
-    const offsets = this.watermark.commitable(this.commitAll);
-    this.commitAll = false;
-    if (offsets.length === 0) return;
-    try {
-      source.commit(offsets, sync);
-      this.metrics.commits.labels('ok').inc();
-      for (const o of offsets) this.metrics.committedOffset.labels(o.topic, String(o.partition)).set(o.offset);
-    } catch (err) {
-      this.metrics.commits.labels('error').inc();
-      this.log.warn({ err: (err as Error).message }, 'offset commit failed; will retry on the next interval');
-      // Offer every done position again next time, not only those that moved.
-      this.commitAll = true;
-    }
+    if (this.opts.commit) this.committer?.commit(sync);
   }
 
-  /** Flushes every worker's windows and waits until the given partitions (or all) are resolved. */
-  private async drainUntil(idle: () => boolean, timeoutMs: number): Promise<boolean> {
-    const pool = this.pool;
-    if (!pool) return idle();
-    const deadline = Date.now() + timeoutMs;
-    // Forwarded spans can cross a drain between workers: repeat until the watermark says all is done.
-    while (!idle()) {
-      if (Date.now() >= deadline || this.fatal) return false;
-      const { requestId, drained } = this.requestDrain(pool);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
-      clearTimeout(timer);
-      this.drainWaiters.delete(requestId);
-      if (!idle()) await new Promise((r) => setTimeout(r, 20));
-    }
-    return true;
+  /** Flushes every worker's windows and waits until `idle()` holds (bounded). */
+  private drainUntil(idle: () => boolean, timeoutMs: number): Promise<boolean> {
+    const drains = this.drains;
+    if (!drains) return Promise.resolve(idle());
+    return drains.until(idle, timeoutMs, () => this.fatal !== undefined);
   }
 
   private async onRevoke(parts: TopicPartition[]): Promise<void> {
@@ -421,7 +302,7 @@ export class IngestNode {
     this.commit(true);
     for (const p of parts) {
       this.watermark.revoke(p.topic, p.partition);
-      this.backpressure.forget(p.topic, p.partition);
+      this.flow.forget(p.topic, p.partition);
     }
   }
 
@@ -432,58 +313,23 @@ export class IngestNode {
     void this.stop('fatal');
   }
 
-  /** Tracks each worker's write failures; logs once when they pass the health limit and once when they end. */
-  private onSinkState(worker: number, failingMs: number, failure: string | null): void {
-    const was = this.sinkFailing.get(worker);
-    if (failingMs === 0) {
-      if (was?.reported) this.log.info({ worker, failedForMs: was.failingMs }, 'writes succeed again');
-      this.sinkFailing.delete(worker);
-      return;
-    }
-    const reported = failingMs >= this.opts.sinkDownAfterMs;
-    if (reported && !was?.reported) {
-      this.log.error(
-        { worker, failingForMs: failingMs, reason: failure, code: 'TF_SINK_FAILING' },
-        'writes have been failing: /health is DOWN until one succeeds (still retrying, nothing dropped, offsets held back)',
-      );
-    }
-    this.sinkFailing.set(worker, { failingMs, failure, reported: reported || (was?.reported ?? false) });
-  }
-
-  /** The longest current write failure over all workers, if it is past the health limit. */
-  private sinkDown(): { failingForMs: number; reason: string | null } | undefined {
-    let worst: { failingForMs: number; reason: string | null } | undefined;
-    for (const s of this.sinkFailing.values()) {
-      if (s.failingMs >= this.opts.sinkDownAfterMs && (worst === undefined || s.failingMs > worst.failingForMs)) {
-        worst = { failingForMs: s.failingMs, reason: s.failure };
-      }
-    }
-    return worst;
-  }
-
-  health(): { status: 'UP' | 'DEGRADED' | 'DOWN'; details: Record<string, unknown> } {
-    const totals = this.watermark.totals();
-    const sinkDown = this.sinkDown();
-    return {
-      status: this.fatal || sinkDown ? 'DOWN' : this.stopping ? 'DEGRADED' : 'UP',
-      details: {
-        sinkFailingForMs: sinkDown?.failingForMs,
-        sinkError: sinkDown?.reason ?? undefined,
-        messages: this.messages,
-        outstandingMessages: totals.messages,
-        outstandingBytes: totals.bytes,
-        pausedPartitions: this.source?.pausedCount ?? 0,
-        assignments: this.source?.assignments().map((p) => `${p.topic}/${p.partition}`) ?? [],
-        error: this.fatal?.message,
-      },
-    };
+  health(): HealthReport {
+    return healthReport({
+      fatal: this.fatal,
+      stopping: this.stopping !== undefined,
+      sinkDown: this.sinkHealth.down(),
+      messages: this.messages,
+      outstanding: this.watermark.totals(),
+      pausedPartitions: this.source?.pausedCount ?? 0,
+      assignments: this.source?.assignments().map((p) => `${p.topic}/${p.partition}`) ?? [],
+    });
   }
 
   private async updateLag(): Promise<void> {
     const source = this.source;
     if (!source || this.stopping) return;
     for (const w of await source.highWatermarks()) {
-      const next = this.consumedUpTo.get(tpKey(w.topic, w.partition));
+      const next = this.positions.nextOffset(w.topic, w.partition);
       if (next !== undefined) this.metrics.consumerLag.labels(w.topic, String(w.partition)).set(Math.max(0, w.high - next));
     }
   }

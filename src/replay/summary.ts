@@ -24,24 +24,6 @@ export interface ReplaySummary {
   ok: boolean;
 }
 
-/** Sums `event|a=b,reason=r` totals of one event into reason → n. */
-export function byReason(totals: ReadonlyMap<string, number>, event: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, n] of totals) {
-    const [ev, labels = ''] = k.split('|');
-    if (ev !== event) continue;
-    const reason = /(?:^|,)reason=([^,]*)/.exec(labels)?.[1] ?? 'unknown';
-    out[reason] = (out[reason] ?? 0) + n;
-  }
-  return out;
-}
-
-export function sumEvent(totals: ReadonlyMap<string, number>, event: string): number {
-  let n = 0;
-  for (const [k, v] of totals) if (k === event || k.startsWith(`${event}|`)) n += v;
-  return n;
-}
-
 export function formatSummary(s: ReplaySummary): string {
   const kv = (r: Record<string, number>): string =>
     Object.keys(r).length === 0

@@ -3,6 +3,7 @@
  * partition/reason, never per span; workers send counter deltas up with their stats.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type CounterSample, labelValue } from '../../workers/protocol.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -69,6 +70,24 @@ export class Metrics {
     labelNames: ['event', 'encoding', 'reason'],
     registers: [this.registry],
   });
+  readonly sampledTraces = new Counter({
+    name: 'tracefold_sampling_decisions_total',
+    help: 'Assembled traces by sampling decision (kept/dropped) and the policy that decided',
+    labelNames: ['policy', 'decision'],
+    registers: [this.registry],
+  });
+  readonly sampledSpans = new Counter({
+    name: 'tracefold_sampled_spans_total',
+    help: 'Spans of assembled traces by sampling decision (kept/dropped) and policy',
+    labelNames: ['policy', 'decision'],
+    registers: [this.registry],
+  });
+  readonly quality = new Counter({
+    name: 'tracefold_quality_rules_total',
+    help: 'Spans a data-quality rule fixed, dropped or quarantined, by rule and local service',
+    labelNames: ['rule', 'action', 'service'],
+    registers: [this.registry],
+  });
   readonly bufferedSpans = new Gauge({
     name: 'tracefold_buffered_spans',
     help: 'Spans held in trace windows',
@@ -122,20 +141,21 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'tracefold_' });
   }
 
-  /** Folds one worker stats report's counter deltas in. Keys are `event` and labels `a=b,c=d`. */
-  addWorkerCounters(counters: Record<string, Record<string, number>>): void {
-    for (const [event, byLabels] of Object.entries(counters)) {
-      for (const [labels, n] of Object.entries(byLabels)) {
-        let encoding = '';
-        let reason = '';
-        for (const kv of labels.split(',')) {
-          const eq = kv.indexOf('=');
-          if (eq < 0) continue;
-          const k = kv.slice(0, eq);
-          if (k === 'encoding') encoding = kv.slice(eq + 1);
-          else if (k === 'reason') reason = kv.slice(eq + 1);
-        }
-        this.workerCounters.labels(event, encoding, reason).inc(n);
+  /** Folds one worker stats report's counter deltas in. */
+  addWorkerCounters(counters: readonly CounterSample[]): void {
+    for (const c of counters) {
+      switch (c.name) {
+        case 'traces_sampled':
+          this.sampledTraces.labels(c.labels.policy, c.labels.decision).inc(c.value);
+          break;
+        case 'spans_sampled':
+          this.sampledSpans.labels(c.labels.policy, c.labels.decision).inc(c.value);
+          break;
+        case 'quality':
+          this.quality.labels(c.labels.rule, c.labels.action, c.labels.service).inc(c.value);
+          break;
+        default:
+          this.workerCounters.labels(c.name, labelValue(c, 'encoding'), labelValue(c, 'reason')).inc(c.value);
       }
     }
   }

@@ -43,17 +43,12 @@
 
 export type FlushReason = 'quiet' | 'max_window' | 'span_cap' | 'memory' | 'drain';
 
-export const FLUSH_REASONS: readonly FlushReason[] = ['quiet', 'max_window', 'span_cap', 'memory', 'drain'];
-
 /** What the sampler decided for a trace. Callers should reuse a few constant objects (no per-trace allocation). */
 export interface TraceDecision {
   readonly keep: boolean;
   /** Policy name, used as a metric label for drops (e.g. 'always', 'rate', 'error'). */
   readonly policy: string;
 }
-
-/** Returned by `add` for a late span: the decision already taken for its trace. */
-export type LateDecision = TraceDecision;
 
 /** Units held per batch, as parallel arrays (the shape of protocol.ts `ResolvedMessage`). */
 export interface BatchUnits {
@@ -93,7 +88,7 @@ export interface TraceWindowsOptions {
   lateDecisionCacheSize?: number;
 }
 
-export const WINDOW_DEFAULTS = {
+const WINDOW_DEFAULTS = {
   quietMs: 5_000,
   maxWindowMs: 30_000,
   maxSpansPerTrace: 10_000,
@@ -216,9 +211,8 @@ export class TraceWindows<E> {
   readonly maxSpansPerTrace: number;
   readonly lateDecisionTtlMs: number;
   readonly lateDecisionCacheSize: number;
-  private maxBytes: number;
-  private lowWaterBytes: number;
-  private readonly lowWaterRatio: number;
+  private readonly maxBytes: number;
+  private readonly lowWaterBytes: number;
 
   readonly counters: WindowCounters = {
     flushedTraces: { quiet: 0, max_window: 0, span_cap: 0, memory: 0, drain: 0 },
@@ -256,13 +250,12 @@ export class TraceWindows<E> {
     this.quietMs = checkNumber('quietMs', options.quietMs ?? WINDOW_DEFAULTS.quietMs, 1, false);
     this.maxWindowMs = checkNumber('maxWindowMs', options.maxWindowMs ?? WINDOW_DEFAULTS.maxWindowMs, 1, false);
     this.maxSpansPerTrace = checkNumber('maxSpansPerTrace', options.maxSpansPerTrace ?? WINDOW_DEFAULTS.maxSpansPerTrace, 1, true);
-    this.lowWaterRatio = options.lowWaterRatio ?? WINDOW_DEFAULTS.lowWaterRatio;
-    if (!(this.lowWaterRatio > 0 && this.lowWaterRatio <= 1)) {
-      throw new RangeError(`window.lowWaterRatio must be in (0, 1], got ${this.lowWaterRatio}`);
+    const lowWaterRatio = options.lowWaterRatio ?? WINDOW_DEFAULTS.lowWaterRatio;
+    if (!(lowWaterRatio > 0 && lowWaterRatio <= 1)) {
+      throw new RangeError(`window.lowWaterRatio must be in (0, 1], got ${lowWaterRatio}`);
     }
-    this.maxBytes = 0;
-    this.lowWaterBytes = 0;
-    this.setMaxBufferedBytes(options.maxBufferedBytes ?? WINDOW_DEFAULTS.maxBufferedBytes);
+    this.maxBytes = checkNumber('maxBufferedBytes', options.maxBufferedBytes ?? WINDOW_DEFAULTS.maxBufferedBytes, 1, false);
+    this.lowWaterBytes = Math.floor(this.maxBytes * lowWaterRatio);
     this.lateDecisionTtlMs = checkNumber('lateDecisionTtlMs', options.lateDecisionTtlMs ?? this.maxWindowMs * 2, 0, false);
     this.lateDecisionCacheSize = checkNumber(
       'lateDecisionCacheSize',
@@ -292,23 +285,13 @@ export class TraceWindows<E> {
     return this.decisions.size;
   }
 
-  get maxBufferedBytes(): number {
-    return this.maxBytes;
-  }
-
-  /** Changes the memory budget (e.g. under heap pressure); shedding happens on the next add or tick. */
-  setMaxBufferedBytes(bytes: number): void {
-    this.maxBytes = checkNumber('maxBufferedBytes', bytes, 1, false);
-    this.lowWaterBytes = Math.floor(bytes * this.lowWaterRatio);
-  }
-
   /**
    * Buffers one span (`entry`, `bytes` of budget, one unit of batch `batchId`) of `traceId`, or, if
    * the trace was already flushed and its decision is remembered, returns that decision without
    * buffering: the caller then writes or drops the span itself and resolves its unit.
    * May call the flush callback synchronously (span cap, memory budget).
    */
-  add(traceId: string, entry: E, bytes: number, batchId: number, now: number): 'buffered' | LateDecision {
+  add(traceId: string, entry: E, bytes: number, batchId: number, now: number): 'buffered' | TraceDecision {
     if (this.flushing) throw new Error('TraceWindows.add called from inside the flush callback');
     if (!(bytes >= 0) || !(batchId >= 0)) {
       throw new RangeError(`TraceWindows.add: bytes and batchId must be ≥ 0, got bytes=${bytes} batchId=${batchId}`);
@@ -393,17 +376,6 @@ export class TraceWindows<E> {
   }
 
   /**
-   * Earliest time at which `tick` would flush something by time (quiet or age), or Infinity when
-   * no window is open. Lets the caller skip ticks or size its timer.
-   */
-  nextDueAt(): number {
-    const q = this.quietHead;
-    const a = this.ageHead;
-    if (q === null || a === null) return Number.POSITIVE_INFINITY;
-    return Math.min(q.lastAt + this.quietMs, a.openedAt + this.maxWindowMs);
-  }
-
-  /**
    * Remembers what was decided for a flushed trace, so its late spans follow the same decision.
    * Call it from the flush callback (or before the next `add`), or late spans that arrive in
    * between open a new window instead.
@@ -440,11 +412,6 @@ export class TraceWindows<E> {
     const node = this.decisions.get(traceId);
     if (node === undefined || node.expiresAt <= Math.max(now, this.clock)) return undefined;
     return node.decision;
-  }
-
-  /** True when `traceId` has an open window. */
-  isOpen(traceId: string): boolean {
-    return this.windows.has(traceId);
   }
 
   private lookupDecision(traceId: string, now: number): TraceDecision | undefined {

@@ -299,27 +299,6 @@ export class CommitWatermark {
     return { messages: part.outMessages, bytes: part.outBytes, batches: part.undone };
   }
 
-  /** Undone work of every partition, one entry each (for the backpressure policy). */
-  partitionLoads(): Array<TopicPartition & Outstanding> {
-    const out: Array<TopicPartition & Outstanding> = [];
-    for (const part of this.partitions.values()) {
-      out.push({ topic: part.topic, partition: part.partition, messages: part.outMessages, bytes: part.outBytes, batches: part.undone });
-    }
-    return out;
-  }
-
-  get outstandingMessages(): number {
-    return this.outMessages;
-  }
-
-  get outstandingBytes(): number {
-    return this.outBytes;
-  }
-
-  get undoneBatches(): number {
-    return this.undone;
-  }
-
   totals(): Outstanding & { partitions: number } {
     return { messages: this.outMessages, bytes: this.outBytes, batches: this.undone, partitions: this.partitions.size };
   }

@@ -1,0 +1,32 @@
+/** Commits the offsets the watermark says are done; a failed commit offers every position again next time. */
+import type { KafkaSource } from '../source/kafka/consumer.js';
+import type { CommitWatermark } from '../source/kafka/watermark.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+
+export class OffsetCommitter {
+  private commitAll = false;
+
+  constructor(
+    private readonly source: Pick<KafkaSource, 'commit'>,
+    private readonly watermark: CommitWatermark,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
+
+  commit(sync: boolean): void {
+    const offsets = this.watermark.commitable(this.commitAll);
+    this.commitAll = false;
+    if (offsets.length === 0) return;
+    try {
+      this.source.commit(offsets, sync);
+      this.metrics.commits.labels('ok').inc();
+      for (const o of offsets) this.metrics.committedOffset.labels(o.topic, String(o.partition)).set(o.offset);
+    } catch (err) {
+      this.metrics.commits.labels('error').inc();
+      this.log.warn({ err: (err as Error).message }, 'offset commit failed; will retry on the next interval');
+      // Offer every done position again next time, not only those that moved.
+      this.commitAll = true;
+    }
+  }
+}

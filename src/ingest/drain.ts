@@ -1,0 +1,50 @@
+/**
+ * Drain requests: every worker flushes its windows and waits for its writes, then answers
+ * `drained`; shutdown, revocation and the end of a replay wait on them.
+ */
+import type { WorkerPool } from '../dispatch/pool.js';
+
+/** What draining needs of the pool. */
+export type DrainablePool = Pick<WorkerPool, 'size' | 'broadcast'>;
+
+export class Drains {
+  private seq = 0;
+  private readonly waiters = new Map<number, { left: number; resolve: () => void }>();
+
+  constructor(private readonly pool: DrainablePool) {}
+
+  /** Asks every worker to flush and write; `drained` settles when all have answered. */
+  request(): { requestId: number; drained: Promise<void> } {
+    const requestId = ++this.seq;
+    const drained = new Promise<void>((resolve) => this.waiters.set(requestId, { left: this.pool.size, resolve }));
+    this.pool.broadcast({ type: 'drain', requestId });
+    return { requestId, drained };
+  }
+
+  /** One worker's `drained` answer. */
+  onDrained(requestId: number): void {
+    const waiter = this.waiters.get(requestId);
+    if (waiter && --waiter.left === 0) {
+      this.waiters.delete(requestId);
+      waiter.resolve();
+    }
+  }
+
+  /**
+   * Drains until `idle()` holds; false when `timeoutMs` passes or `aborted()` turns true first.
+   * Forwarded spans can cross a drain between workers, hence the repetition.
+   */
+  async until(idle: () => boolean, timeoutMs: number, aborted: () => boolean): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!idle()) {
+      if (Date.now() >= deadline || aborted()) return false;
+      const { requestId, drained } = this.request();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+      this.waiters.delete(requestId);
+      if (!idle()) await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * The worker pipeline glue, driven only through its public methods (onBatch, onForward, onTick,
+ * drain) with a null sink, observed only through the messages it posts and forwards.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { shardOf } from '../../../workers/assemble/shard.js';
+import { Pipeline } from '../../../workers/pipeline.js';
+import type {
+  BatchMessage,
+  CounterSample,
+  DeadLetterRecord,
+  DecodedMessage,
+  PipelineCounter,
+  StatsMessage,
+  WorkerSettings,
+  WorkerToCoordinator,
+} from '../../../workers/protocol.js';
+import { testWorkerSettings } from '../../helpers/worker-settings.js';
+
+const T0 = Date.parse('2026-12-01T10:00:00Z');
+
+interface TestSpan {
+  traceId: string;
+  id: string;
+  name: string;
+  timestamp: number;
+  duration: number;
+  localEndpoint: { serviceName: string };
+}
+
+const traceId = (n: number): string => n.toString(16).padStart(16, '0');
+
+function span(trace: string, n: number, service = 'frontend'): TestSpan {
+  return {
+    traceId: trace,
+    id: (0x1000 + n).toString(16).padStart(16, '0'),
+    name: 'get',
+    timestamp: T0 * 1000 + n,
+    duration: 5,
+    localEndpoint: { serviceName: service },
+  };
+}
+
+const json = (spans: TestSpan[]): Uint8Array => new TextEncoder().encode(JSON.stringify(spans));
+
+let nextBatchId = 0;
+/** A batch of records (one per value) from topic t, partition 3, offsets from 100. */
+function batch(values: Uint8Array[]): BatchMessage {
+  const total = values.reduce((n, v) => n + v.length, 0);
+  const data = new Uint8Array(total);
+  const ends = new Uint32Array(values.length);
+  let at = 0;
+  values.forEach((v, i) => {
+    data.set(v, at);
+    at += v.length;
+    ends[i] = at;
+  });
+  return {
+    type: 'batch',
+    batchId: ++nextBatchId,
+    topic: 't',
+    partition: 3,
+    data: data.buffer,
+    ends,
+    offsets: Float64Array.from(values, (_, i) => 100 + i),
+  };
+}
+
+/** One pipeline and everything it posted and forwarded. */
+class Harness {
+  readonly posted: WorkerToCoordinator[] = [];
+  readonly forwarded: Array<{ peer: number; data: ArrayBuffer }> = [];
+  readonly pipeline: Pipeline;
+
+  constructor(worker = 0, workers = 1, settings: WorkerSettings = testWorkerSettings()) {
+    this.pipeline = new Pipeline(
+      worker,
+      workers,
+      settings,
+      (m) => this.posted.push(m),
+      (peer, data) => this.forwarded.push({ peer, data }),
+    );
+    this.pipeline.onTick(T0);
+  }
+
+  of<K extends WorkerToCoordinator['type']>(type: K): Extract<WorkerToCoordinator, { type: K }>[] {
+    return this.posted.filter((m): m is Extract<WorkerToCoordinator, { type: K }> => m.type === type);
+  }
+
+  decoded(batchId: number): DecodedMessage {
+    const d = this.of('decoded').filter((m) => m.batchId === batchId);
+    assert.equal(d.length, 1, `exactly one decoded answer for batch ${batchId}`);
+    return d[0] as DecodedMessage;
+  }
+
+  resolved(batchId: number): number {
+    let n = 0;
+    for (const r of this.of('resolved')) {
+      for (let i = 0; i < r.batchIds.length; i++) if (r.batchIds[i] === batchId) n += r.counts[i] as number;
+    }
+    return n;
+  }
+
+  deadLetters(batchId: number): DeadLetterRecord[] {
+    return this.of('dead-letter').flatMap((m) => m.records.filter((r) => r.batchId === batchId));
+  }
+
+  /** Sum of one counter over every stats report, optionally for one label value. */
+  counter(name: PipelineCounter, label?: { encoding?: string; reason?: string }): number {
+    let n = 0;
+    for (const s of this.of('stats') as StatsMessage[]) {
+      for (const c of s.counters as CounterSample[]) {
+        if (c.name !== name) continue;
+        const labels = c.labels as { encoding?: string; reason?: string };
+        if (label?.encoding !== undefined && labels.encoding !== label.encoding) continue;
+        if (label?.reason !== undefined && labels.reason !== label.reason) continue;
+        n += c.value;
+      }
+    }
+    return n;
+  }
+}
+
+/** Whole-trace mode: a sampling policy (that keeps everything) makes documents wait in their windows. */
+const WHOLE_TRACE: WorkerSettings['sample'] = { policies: [{ type: 'probabilistic', name: 'all', rate: 1 }], tagKept: false };
+
+/** Lets the null sink's microtask flush run. */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('Pipeline: decoded and resolved accounting', () => {
+  it('answers decoded with one unit per kept span plus one per dead letter, and resolves exactly those units', async () => {
+    const h = new Harness(0, 1, testWorkerSettings({ filter: { dropServices: ['noise'] }, sample: WHOLE_TRACE }));
+    const a = traceId(1);
+    const b = traceId(2);
+    const bad = new TextEncoder().encode('{"this is": not a span list');
+    const msg = batch([json([span(a, 1), span(a, 2)]), bad, json([span(b, 3), span(b, 4, 'noise'), span(b, 5)])]);
+    const badBytes = bad.slice();
+    h.pipeline.onBatch(msg);
+
+    const d = h.decoded(msg.batchId);
+    assert.equal(d.spans, 5, 'spans decoded before filtering');
+    assert.equal(d.errors, 1);
+    assert.equal(typeof d.firstError, 'string');
+    assert.equal(d.units, 4 + 1, 'four spans kept (one filtered) and one dead letter');
+
+    const dl = h.deadLetters(msg.batchId);
+    assert.equal(dl.length, 1);
+    const rec = dl[0] as DeadLetterRecord;
+    assert.deepEqual([...rec.value], [...badBytes], 'the original bytes, copied out of the batch');
+    assert.deepEqual({ topic: rec.sourceTopic, partition: rec.partition, offset: rec.offset }, { topic: 't', partition: 3, offset: 101 });
+    assert.ok(rec.code.length > 0 && rec.reason.length > 0, 'a code and a reason');
+
+    // Spans wait in their windows: nothing is resolved until a flush.
+    await settle();
+    assert.equal(h.resolved(msg.batchId), 0);
+    await h.pipeline.drain();
+    await settle();
+    assert.equal(h.resolved(msg.batchId) + dl.length, d.units, 'resolved units plus dead letters add up to the decoded units');
+
+    assert.equal(h.counter('spans_decoded', { encoding: 'json-v2' }), 5);
+    assert.equal(h.counter('spans_filtered'), 1);
+    assert.equal(h.counter('decode_errors'), 1);
+    assert.equal(h.counter('traces_flushed'), 2);
+    assert.equal(h.counter('spans_flushed'), 4);
+  });
+
+  it('an empty record is counted and creates no unit: its batch is done at once', async () => {
+    const h = new Harness();
+    const msg = batch([new Uint8Array(0)]);
+    h.pipeline.onBatch(msg);
+    assert.equal(h.decoded(msg.batchId).units, 0);
+    assert.deepEqual(h.deadLetters(msg.batchId), []);
+    await h.pipeline.drain();
+    assert.equal(h.counter('messages_empty'), 1);
+  });
+
+  it('a record over maxMessageBytes is dead-lettered as too_large without being decoded', async () => {
+    const settings = testWorkerSettings();
+    settings.maxMessageBytes = 64;
+    const h = new Harness(0, 1, settings);
+    const msg = batch([json([span(traceId(3), 1), span(traceId(3), 2)])]);
+    h.pipeline.onBatch(msg);
+    assert.deepEqual(
+      { ...h.decoded(msg.batchId), firstError: undefined },
+      { type: 'decoded', batchId: msg.batchId, units: 1, spans: 0, errors: 1, firstError: undefined },
+    );
+    assert.equal(h.deadLetters(msg.batchId)[0]?.code, 'too_large');
+    await h.pipeline.drain();
+    assert.equal(h.counter('decode_errors', { encoding: 'unknown', reason: 'too_large' }), 1);
+  });
+});
+
+describe('Pipeline: sharding by trace', () => {
+  it('forwards spans of traces another worker owns, and that worker resolves them', async () => {
+    const workers = 2;
+    const h0 = new Harness(0, workers, testWorkerSettings({ sample: WHOLE_TRACE }));
+    const h1 = new Harness(1, workers, testWorkerSettings({ sample: WHOLE_TRACE }));
+    const traces = Array.from({ length: 16 }, (_, i) => traceId(1000 + i));
+    const owned = traces.filter((t) => shardOf(t, workers) === 0);
+    const foreign = traces.filter((t) => shardOf(t, workers) === 1);
+    assert.ok(owned.length > 0 && foreign.length > 0, 'both workers own some of the traces');
+    const msg = batch(traces.map((t, i) => json([span(t, 2 * i), span(t, 2 * i + 1)])));
+    h0.pipeline.onBatch(msg);
+
+    assert.equal(h0.decoded(msg.batchId).units, 2 * traces.length);
+    assert.equal(h0.forwarded.length, 1, 'one forward message per peer and batch');
+    assert.equal(h0.forwarded[0]?.peer, 1);
+    for (const f of h0.forwarded) h1.pipeline.onForward(f.data);
+
+    await h0.pipeline.drain();
+    await h1.pipeline.drain();
+    await settle();
+    assert.equal(h0.resolved(msg.batchId), 2 * owned.length, 'the decoding worker resolves the spans it owns');
+    assert.equal(h1.resolved(msg.batchId), 2 * foreign.length, 'the owner resolves the forwarded spans');
+    assert.equal(h0.counter('spans_forwarded'), 2 * foreign.length);
+    assert.equal(h1.counter('spans_flushed'), 2 * foreign.length);
+    assert.equal(h1.of('decoded').length, 0, 'only the decoding worker answers decoded');
+  });
+
+  it('written through (keep-all), the decoding worker resolves every span and forwards only facts', async () => {
+    const workers = 2;
+    const h0 = new Harness(0, workers);
+    const h1 = new Harness(1, workers);
+    const traces = Array.from({ length: 16 }, (_, i) => traceId(2000 + i));
+    const foreign = traces.filter((t) => shardOf(t, workers) === 1);
+    const msg = batch(traces.map((t, i) => json([span(t, 2 * i), span(t, 2 * i + 1)])));
+    h0.pipeline.onBatch(msg);
+    for (const f of h0.forwarded) h1.pipeline.onForward(f.data);
+    await settle();
+    assert.equal(h0.resolved(msg.batchId), 2 * traces.length, 'written before any window closes');
+    await h0.pipeline.drain();
+    await h1.pipeline.drain();
+    await settle();
+    assert.equal(h1.resolved(msg.batchId), 0, 'the owner holds no unit: it only assembles facts');
+    assert.equal(h1.counter('spans_flushed'), 2 * foreign.length);
+  });
+});
+
+describe('Pipeline: late spans', () => {
+  it('a span arriving after its trace was flushed follows the trace decision (kept: written at once)', async () => {
+    const h = new Harness(0, 1, testWorkerSettings({ sample: WHOLE_TRACE }));
+    const late = traceId(77);
+    const first = batch([json([span(late, 1), span(late, 2)])]);
+    h.pipeline.onBatch(first);
+    await h.pipeline.drain();
+    await settle();
+    assert.equal(h.resolved(first.batchId), 2);
+
+    const again = batch([json([span(late, 3)])]);
+    const fresh = batch([json([span(traceId(78), 4)])]);
+    h.pipeline.onBatch(again);
+    h.pipeline.onBatch(fresh);
+    await settle();
+    assert.equal(h.resolved(again.batchId), 1, 'the late span is written without waiting for a window');
+    assert.equal(h.resolved(fresh.batchId), 0, 'a span of a new trace still waits in its window');
+
+    h.pipeline.onTick(T0 + 1_500);
+    await settle();
+    assert.equal(h.resolved(fresh.batchId), 1, 'flushed after its quiet time');
+    assert.equal(h.counter('spans_late', { reason: 'kept' }), 1);
+    assert.equal(h.counter('spans_late', { reason: 'dropped' }), 0);
+  });
+});
+
+describe('Pipeline: stats', () => {
+  it('reports typed counter samples and gauges on a tick at most once a second, and on drain', async () => {
+    const h = new Harness(0, 1, testWorkerSettings({ window: { quietMs: 5_000 } }));
+    // The harness's first tick (T0) already reported: nothing was counted yet.
+    assert.deepEqual(
+      h.of('stats').map((r) => r.counters),
+      [[]],
+    );
+    const msg = batch([json([span(traceId(5), 1), span(traceId(5), 2), span(traceId(6), 3)])]);
+    h.pipeline.onBatch(msg);
+    h.pipeline.onTick(T0 + 999);
+    assert.equal(h.of('stats').length, 1, 'no report within a second of the last');
+    h.pipeline.onTick(T0 + 1_000);
+    const reports = h.of('stats');
+    assert.equal(reports.length, 2);
+    const s = reports[1] as StatsMessage;
+    assert.deepEqual(s.counters, [{ name: 'spans_decoded', labels: { encoding: 'json-v2' }, value: 3 }]);
+    assert.deepEqual(s.gauges, {
+      bufferedSpans: 3,
+      bufferedTraces: 2,
+      bufferedBytes: s.gauges.bufferedBytes,
+      bulkInFlight: 0,
+      sinkFailingMs: 0,
+    });
+    assert.ok(s.gauges.bufferedBytes > 0);
+    assert.equal(s.sinkFailure, null);
+    h.pipeline.onTick(T0 + 1_500);
+    assert.equal(h.of('stats').length, 2, 'no further report within the interval');
+    await h.pipeline.drain();
+    const last = h.of('stats').at(-1) as StatsMessage;
+    assert.equal(h.of('stats').length, 3, 'drain reports at once');
+    assert.equal(last.gauges.bufferedSpans, 0);
+  });
+});
