@@ -15,7 +15,7 @@ import { KafkaProducer } from '../../../src/kafka/producer.js';
 import type { ReplaySummary } from '../../../src/replay/summary.js';
 import { createPrng } from '../../helpers/prng.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
-import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
+import { KAFKA, requireSearchEngine, SEARCH, uniqueName, zipkinPort } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
 
@@ -63,7 +63,7 @@ before(async () => {
   await requireSearchEngine();
   await ensureTopics(KAFKA, [{ topic, partitions: 1 }]);
   producer = await KafkaProducer.connect(KAFKA);
-  zipkin = await startZipkin({ name: 'zipkin-replay', port: 9415, esIndex: `${prefix}-time` });
+  zipkin = await startZipkin({ name: 'zipkin-replay', port: zipkinPort(4), esIndex: `${prefix}-time` });
 });
 
 after(async () => {
