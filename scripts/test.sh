@@ -33,6 +33,9 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# The main stack and passes are on OpenSearch whatever the caller's shell says; only the second
+# pass below switches the engine.
+export TRACEFOLD_SEARCH=opensearch
 engines=${TRACEFOLD_TEST_ENGINES:-opensearch elasticsearch}
 servers=(kafka opensearch zipkin)
 for engine in $engines; do
