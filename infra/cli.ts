@@ -6,7 +6,7 @@ const USAGE = `usage: npx tsx infra/cli.ts <command> [names] [options]
 commands:
   up [kafka] [opensearch] [zipkin] [elasticsearch]
                       fetch if needed, start and wait until ready; reuses healthy servers
-                      (no names: kafka + opensearch in parallel, then zipkin)
+                      (no names: kafka + the search engine in parallel, then zipkin on it)
   down [names]        stop servers tracefold started (no names: all, extra zipkins included)
   status              state and URL of each server
   logs <name> [-n N]  last N lines of a server's log (default 100)
@@ -15,9 +15,12 @@ commands:
 
 options:
   --zipkin-kafka-topic T   (up) enable Zipkin's Kafka collector on topic T
+  --search ENGINE          opensearch (default) or elasticsearch: the engine 'up' starts and
+                           the default Zipkin reads (same as TRACEFOLD_SEARCH=ENGINE)
   -h, --help
 
 environment:
+  TRACEFOLD_SEARCH (opensearch | elasticsearch)
   TF_KAFKA_PORT (9092; controller TF_KAFKA_CONTROLLER_PORT, default port+1)
   TF_OPENSEARCH_PORT (9200)  TF_ZIPKIN_PORT (9411)  TF_ELASTICSEARCH_PORT (9201)
   TRACEFOLD_CACHE (~/.cache/tracefold)  TRACEFOLD_RUN_DIR (<repo>/.tracefold/run)
@@ -27,12 +30,13 @@ interface Args {
   command: string | undefined;
   names: string[];
   zipkinKafkaTopic: string | undefined;
+  search: string | undefined;
   lines: number;
   help: boolean;
 }
 
 function parse(argv: string[]): Args {
-  const args: Args = { command: undefined, names: [], zipkinKafkaTopic: undefined, lines: 100, help: false };
+  const args: Args = { command: undefined, names: [], zipkinKafkaTopic: undefined, search: undefined, lines: 100, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const value = (): string => {
@@ -43,6 +47,8 @@ function parse(argv: string[]): Args {
     if (a === '-h' || a === '--help') args.help = true;
     else if (a === '--zipkin-kafka-topic') args.zipkinKafkaTopic = value();
     else if (a.startsWith('--zipkin-kafka-topic=')) args.zipkinKafkaTopic = a.slice('--zipkin-kafka-topic='.length);
+    else if (a === '--search') args.search = value();
+    else if (a.startsWith('--search=')) args.search = a.slice('--search='.length);
     else if (a === '-n') args.lines = Number(value());
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else if (args.command === undefined) args.command = a;
@@ -64,7 +70,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return args.help ? 0 : 2;
   }
-  // Imported lazily so a bad TF_*_PORT value is reported like any other error.
+  // infra/config.ts reads the choice when it is first imported, just below.
+  if (args.search !== undefined) process.env.TRACEFOLD_SEARCH = args.search;
+  // Imported lazily so a bad TF_*_PORT or TRACEFOLD_SEARCH value is reported like any other error.
   const { run } = await import('./commands.js');
   return run(args.command, args.names, { zipkinKafkaTopic: args.zipkinKafkaTopic, lines: args.lines });
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { SEARCH_ENGINE } from './config.js';
 import { InfraError } from './errors.js';
 import {
   assertServerNames,
@@ -45,11 +46,12 @@ async function up(names: ServerName[], opts: CommandOptions): Promise<void> {
   const wanted = names.length > 0 ? names : [...DEFAULT_SERVERS];
   if (opts.zipkinKafkaTopic && !wanted.includes('zipkin')) throw new InfraError('--zipkin-kafka-topic only applies when starting zipkin');
   const needKafka = wanted.includes('kafka') || (wanted.includes('zipkin') && opts.zipkinKafkaTopic !== undefined);
-  const needSearch = wanted.includes('opensearch') || wanted.includes('zipkin');
   const first: ServerName[] = [];
   if (needKafka) first.push('kafka');
-  if (needSearch) first.push('opensearch');
-  if (wanted.includes('elasticsearch')) first.push('elasticsearch');
+  // The default Zipkin reads the engine TRACEFOLD_SEARCH chose; either engine may also be named.
+  for (const engine of ['opensearch', 'elasticsearch'] as const) {
+    if (wanted.includes(engine) || (wanted.includes('zipkin') && engine === SEARCH_ENGINE)) first.push(engine);
+  }
   for (const dep of first) if (!wanted.includes(dep)) say(`${dep}: needed by zipkin, making sure it runs`);
   await fetchServers([...first, ...(wanted.includes('zipkin') ? (['zipkin'] as const) : [])]);
   await startAll(first.map((n) => ENSURE[n as Exclude<ServerName, 'zipkin'>]));

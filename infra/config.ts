@@ -39,6 +39,35 @@ export const OPENSEARCH_URL = `http://${HOST}:${OPENSEARCH_PORT}`;
 export const ZIPKIN_URL = `http://${HOST}:${ZIPKIN_PORT}`;
 export const ELASTICSEARCH_URL = `http://${HOST}:${ELASTICSEARCH_PORT}`;
 
+/** The search engines infra/ can run; Zipkin and tracefold write the same documents to either. */
+export const SEARCH_ENGINES = ['opensearch', 'elasticsearch'] as const;
+export type SearchEngine = (typeof SEARCH_ENGINES)[number];
+
+/** How an engine is named in messages and test titles. */
+export const SEARCH_ENGINE_LABELS: Record<SearchEngine, string> = {
+  opensearch: 'OpenSearch',
+  elasticsearch: 'Elasticsearch',
+};
+
+export function parseSearchEngine(raw: string | undefined, variable = 'TRACEFOLD_SEARCH'): SearchEngine {
+  if (raw === undefined || raw === '') return 'opensearch';
+  const engine = raw.toLowerCase();
+  if ((SEARCH_ENGINES as readonly string[]).includes(engine)) return engine as SearchEngine;
+  throw new InfraError(`${variable}=${raw} is not a search engine infra can run (one of: ${SEARCH_ENGINES.join(', ')})`);
+}
+
+/**
+ * The engine `up` starts by default and the default Zipkin reads (TRACEFOLD_SEARCH, default
+ * opensearch): the demo and the integration tests' second pass switch it to Elasticsearch.
+ */
+export const SEARCH_ENGINE: SearchEngine = parseSearchEngine(process.env.TRACEFOLD_SEARCH);
+
+export function searchEngineUrl(engine: SearchEngine): string {
+  return engine === 'elasticsearch' ? ELASTICSEARCH_URL : OPENSEARCH_URL;
+}
+
+export const SEARCH_URL = searchEngineUrl(SEARCH_ENGINE);
+
 function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));

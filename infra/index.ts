@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { ELASTICSEARCH_ARTIFACTS, KAFKA_ARTIFACTS, OPENSEARCH_ARTIFACTS, ZIPKIN_ARTIFACTS } from './artifacts.js';
-import { HOST } from './config.js';
+import { HOST, SEARCH_ENGINE, type SearchEngine } from './config.js';
 import { elasticsearchSpec } from './elasticsearch.js';
 import { InfraError } from './errors.js';
 import { type ArtifactSet, fetchArtifacts } from './fetch.js';
@@ -30,6 +30,13 @@ export {
   KAFKA_PORT,
   OPENSEARCH_PORT,
   OPENSEARCH_URL,
+  parseSearchEngine,
+  SEARCH_ENGINE,
+  SEARCH_ENGINE_LABELS,
+  SEARCH_ENGINES,
+  SEARCH_URL,
+  type SearchEngine,
+  searchEngineUrl,
   ZIPKIN_PORT,
   ZIPKIN_URL,
 } from './config.js';
@@ -41,7 +48,8 @@ export type { ZipkinOptions } from './zipkin.js';
 /** The servers `up` knows by name; extra Zipkin instances get names of their own. */
 export const SERVER_NAMES = ['kafka', 'opensearch', 'zipkin', 'elasticsearch'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
-export const DEFAULT_SERVERS: readonly ServerName[] = ['kafka', 'opensearch', 'zipkin'];
+/** Kafka, the search engine chosen by TRACEFOLD_SEARCH (OpenSearch unless set), and Zipkin reading it. */
+export const DEFAULT_SERVERS: readonly ServerName[] = ['kafka', SEARCH_ENGINE, 'zipkin'];
 
 export function isServerName(name: string): name is ServerName {
   return (SERVER_NAMES as readonly string[]).includes(name);
@@ -71,18 +79,21 @@ async function ensure(spec: ServerSpec): Promise<ServerHandle> {
 export const ensureKafka = (): Promise<ServerHandle> => ensure(kafkaSpec());
 export const ensureOpenSearch = (): Promise<ServerHandle> => ensure(opensearchSpec());
 export const ensureElasticsearch = (): Promise<ServerHandle> => ensure(elasticsearchSpec());
+export const ensureSearchEngine = (engine: SearchEngine = SEARCH_ENGINE): Promise<ServerHandle> =>
+  engine === 'elasticsearch' ? ensureElasticsearch() : ensureOpenSearch();
 
 /**
- * Starts (or reuses, if the same configuration already runs) a Zipkin server on OpenSearch.
+ * Starts (or reuses, if the same configuration already runs) a Zipkin server on the search engine
+ * chosen by TRACEFOLD_SEARCH (OpenSearch unless set), or on `esHosts`.
  * Tests can run extra instances next to the default one: give each its own name, port (9412+)
  * and `esIndex`, and optionally `kafkaTopic` to enable its Kafka collector.
- * The local OpenSearch (and Kafka, for a collector) is ensured first unless other hosts are given.
+ * The local search engine (and Kafka, for a collector) is ensured first unless other hosts are given.
  */
 export async function startZipkin(
   opts: ZipkinOptions = {},
   { dependencies = true }: { dependencies?: boolean } = {},
 ): Promise<ServerHandle> {
-  if (dependencies && !opts.esHosts) await ensureOpenSearch();
+  if (dependencies && !opts.esHosts) await ensureSearchEngine();
   if (dependencies && opts.kafkaTopic && !opts.kafkaBootstrap) await ensureKafka();
   return ensure(zipkinSpec(opts));
 }

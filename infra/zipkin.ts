@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ZIPKIN_ARTIFACTS } from './artifacts.js';
-import { HOST, KAFKA_BOOTSTRAP, OPENSEARCH_URL, VERSIONS, ZIPKIN_PORT } from './config.js';
+import { HOST, KAFKA_BOOTSTRAP, SEARCH_URL, VERSIONS, ZIPKIN_PORT } from './config.js';
 import { fetchArtifacts } from './fetch.js';
 import { field, getJson } from './http.js';
 import type { ServerSpec } from './server.js';
@@ -9,9 +9,9 @@ export interface ZipkinOptions {
   /** Instance name (PID/log file key); `zipkin` is the default instance. */
   name?: string;
   port?: number;
-  /** ES_INDEX: index prefix, so several instances can share one OpenSearch. */
+  /** ES_INDEX: index prefix, so several instances can share one search engine. */
   esIndex?: string;
-  /** ES_HOSTS; defaults to the local OpenSearch. */
+  /** ES_HOSTS; defaults to the local engine chosen by TRACEFOLD_SEARCH (OpenSearch unless set). */
   esHosts?: string;
   /** Enables Zipkin's Kafka collector on this topic. */
   kafkaTopic?: string;
@@ -34,7 +34,7 @@ export async function zipkinHealthy(port: number): Promise<boolean> {
 export function zipkinEnv(opts: ZipkinOptions): Record<string, string> {
   const env: Record<string, string> = {
     STORAGE_TYPE: 'elasticsearch',
-    ES_HOSTS: opts.esHosts ?? OPENSEARCH_URL,
+    ES_HOSTS: opts.esHosts ?? SEARCH_URL,
     ES_INDEX: opts.esIndex ?? 'zipkin',
     ES_INDEX_SHARDS: '1',
     ES_INDEX_REPLICAS: '0',

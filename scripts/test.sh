@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: setup, type check, lint, unit tests, then integration and
 # regression tests against real Kafka, OpenSearch and Zipkin servers that this script starts
-# on 127.0.0.1 and stops again, whatever happens.
+# on 127.0.0.1 and stops again, whatever happens, and the search-engine integration tests a second
+# time against a real Elasticsearch 7.10.2 (TRACEFOLD_TEST_ENGINES="opensearch" skips that pass).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,16 +12,19 @@ echo "== lint"; npx biome check .
 
 results=$(mktemp -d)
 status=0
-run_suite() { # name script
-  echo "== $1"
+run_suite() { # name command...
+  local name=$1 started=$SECONDS
+  shift
+  echo "== $name"
   set +e
-  bash "$2" 2>&1 | tee "$results/$1.log"
+  "$@" 2>&1 | tee "$results/$name.log"
   local rc=${PIPESTATUS[0]}
   set -e
-  if [ "$rc" -ne 0 ]; then echo "== $1 FAILED (exit $rc)"; status=1; fi
+  if [ "$rc" -ne 0 ]; then echo "== $name FAILED (exit $rc)"; status=1; fi
+  echo "== $name took $((SECONDS - started)) s"
 }
 
-run_suite unit scripts/test-unit.sh
+run_suite unit bash scripts/test-unit.sh
 
 started_here=0
 cleanup() {
@@ -29,14 +33,33 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-echo "== starting Kafka, OpenSearch and Zipkin on 127.0.0.1"
+# The main stack and passes are on OpenSearch whatever the caller's shell says; only the second
+# pass below switches the engine.
+export TRACEFOLD_SEARCH=opensearch
+engines=${TRACEFOLD_TEST_ENGINES:-opensearch elasticsearch}
+servers=(kafka opensearch zipkin)
+for engine in $engines; do
+  case $engine in
+    opensearch) ;;
+    elasticsearch) servers+=(elasticsearch) ;;
+    *) echo "TRACEFOLD_TEST_ENGINES: unknown search engine '$engine' (opensearch, elasticsearch)"; exit 2 ;;
+  esac
+done
+echo "== starting ${servers[*]} on 127.0.0.1"
 started_here=1
-if ! npx tsx infra/cli.ts up; then
+up_started=$SECONDS
+# One `up`: artifacts are fetched one server at a time, then the servers start in parallel.
+if ! npx tsx infra/cli.ts up "${servers[@]}"; then
   echo "== could not start the servers the integration tests need (see the log tail above)"; exit 1
 fi
+echo "== servers up in $((SECONDS - up_started)) s"
 
-run_suite integration scripts/test-integration.sh
-run_suite regression scripts/test-regression.sh
+run_suite integration bash scripts/test-integration.sh
+# The search-engine tests again on Elasticsearch; their titles and this suite's name say so.
+if [[ " ${servers[*]} " == *" elasticsearch "* ]]; then
+  run_suite integration-elasticsearch env TRACEFOLD_SEARCH=elasticsearch bash scripts/test-integration.sh
+fi
+run_suite regression bash scripts/test-regression.sh
 
 pass=0; fail=0
 for f in "$results"/*.log; do

@@ -1,20 +1,23 @@
-/** Small direct reads of OpenSearch for assertions (plain fetch: independent of the code under test). */
-import { OPENSEARCH } from './servers.js';
+/**
+ * Small direct reads of the search engine under test (SEARCH: OpenSearch, or Elasticsearch when
+ * TRACEFOLD_SEARCH=elasticsearch) for assertions (plain fetch: independent of the code under test).
+ */
+import { SEARCH } from './servers.js';
 
 export async function countDocs(indexPattern: string): Promise<number> {
-  await fetch(`${OPENSEARCH}/${indexPattern}/_refresh?allow_no_indices=true&ignore_unavailable=true`, { method: 'POST' });
-  const res = await fetch(`${OPENSEARCH}/${indexPattern}/_count?allow_no_indices=true&ignore_unavailable=true`);
+  await fetch(`${SEARCH}/${indexPattern}/_refresh?allow_no_indices=true&ignore_unavailable=true`, { method: 'POST' });
+  const res = await fetch(`${SEARCH}/${indexPattern}/_count?allow_no_indices=true&ignore_unavailable=true`);
   const body = (await res.json()) as { count?: number };
   return body.count ?? 0;
 }
 
 /** Every `(traceId, id, kind, shared)` stored, with how often it occurs (scrolls through all docs). */
 export async function storedSpanKeys(indexPattern: string): Promise<Map<string, number>> {
-  await fetch(`${OPENSEARCH}/${indexPattern}/_refresh?allow_no_indices=true&ignore_unavailable=true`, { method: 'POST' });
+  await fetch(`${SEARCH}/${indexPattern}/_refresh?allow_no_indices=true&ignore_unavailable=true`, { method: 'POST' });
   const out = new Map<string, number>();
   type Page = { _scroll_id?: string; hits?: { hits: Array<{ _source: Record<string, unknown> }> } };
   const post = async (path: string, body: unknown): Promise<Page> => {
-    const res = await fetch(`${OPENSEARCH}${path}`, {
+    const res = await fetch(`${SEARCH}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -40,5 +43,5 @@ export async function storedSpanKeys(indexPattern: string): Promise<Map<string, 
 }
 
 export async function deleteIndices(pattern: string): Promise<void> {
-  await fetch(`${OPENSEARCH}/${pattern}?allow_no_indices=true&ignore_unavailable=true&expand_wildcards=all`, { method: 'DELETE' });
+  await fetch(`${SEARCH}/${pattern}?allow_no_indices=true&ignore_unavailable=true&expand_wildcards=all`, { method: 'DELETE' });
 }

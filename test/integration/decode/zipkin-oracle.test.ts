@@ -14,7 +14,7 @@ import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
 import { createPrng } from '../../helpers/prng.js';
 import { deleteIndices } from '../../helpers/search.js';
-import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { KAFKA, requireSearchEngine, uniqueName, zipkinPort } from '../../helpers/servers.js';
 import { waitFor } from '../../helpers/tracefold.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
 
@@ -42,9 +42,15 @@ async function zipkinTrace(id: string): Promise<unknown[]> {
 const canonical = (spans: unknown[]): string[] => spans.map((s) => JSON.stringify(s)).sort();
 
 before(async () => {
-  await requireHttp(OPENSEARCH, 'OpenSearch');
+  await requireSearchEngine();
   await ensureTopics(KAFKA, [{ topic, partitions: 3 }]);
-  zipkin = await startZipkin({ name: 'zipkin-oracle', port: 9414, esIndex: index, kafkaTopic: topic, kafkaGroupId: uniqueName('zk') });
+  zipkin = await startZipkin({
+    name: 'zipkin-oracle',
+    port: zipkinPort(3),
+    esIndex: index,
+    kafkaTopic: topic,
+    kafkaGroupId: uniqueName('zk'),
+  });
   const prng = createPrng(11);
   const producer = await KafkaProducer.connect(KAFKA);
   try {

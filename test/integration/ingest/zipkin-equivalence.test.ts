@@ -2,10 +2,11 @@
  * The compatibility oracle: the same Kafka records (every shared trace, in all four encodings,
  * one span per message and many per message, over 6 partitions) are ingested by tracefold (2
  * workers) and by the stock Zipkin server's own Kafka collector into separate index prefixes of
- * one OpenSearch. Zipkin's API must return identical answers from both.
+ * one search engine (OpenSearch, or Elasticsearch with TRACEFOLD_SEARCH=elasticsearch). Zipkin's
+ * API must return identical answers from both.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { ENCODERS } from '../../../core/codec/formats.js';
 import type { Encoding } from '../../../core/model/span.js';
 import { type ServerHandle, startZipkin } from '../../../infra/index.js';
@@ -13,7 +14,7 @@ import { shiftToNow } from '../../../src/cli/produce.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
 import { deleteIndices } from '../../helpers/search.js';
-import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { KAFKA, requireSearchEngine, SEARCH, SEARCH_LABEL, uniqueName, zipkinPort } from '../../helpers/servers.js';
 import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { sharedTraces } from '../../helpers/traffic.js';
 
@@ -51,11 +52,18 @@ async function get(base: string, path: string): Promise<unknown> {
 const canonical = (spans: unknown): string[] => ((spans as Json[] | null) ?? []).map((s) => JSON.stringify(s)).sort();
 
 before(async () => {
-  await requireHttp(OPENSEARCH, 'OpenSearch');
+  await requireSearchEngine();
   await ensureTopics(KAFKA, [{ topic, partitions: 6 }]);
   [zipkinCollector, zipkinReader] = await Promise.all([
-    startZipkin({ name: 'zipkin-equiv-collector', port: 9412, esIndex: zkIndex, kafkaTopic: topic, kafkaGroupId: uniqueName('zk') }),
-    startZipkin({ name: 'zipkin-equiv-reader', port: 9413, esIndex: tfIndex }),
+    startZipkin({
+      name: 'zipkin-equiv-collector',
+      port: zipkinPort(1),
+      esHosts: SEARCH,
+      esIndex: zkIndex,
+      kafkaTopic: topic,
+      kafkaGroupId: uniqueName('zk'),
+    }),
+    startZipkin({ name: 'zipkin-equiv-reader', port: zipkinPort(2), esHosts: SEARCH, esIndex: tfIndex }),
   ]);
   const producer = await KafkaProducer.connect(KAFKA);
   try {
@@ -77,7 +85,7 @@ before(async () => {
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: uniqueName('tf'),
-      ES_HOSTS: OPENSEARCH,
+      ES_HOSTS: SEARCH,
       ES_INDEX: tfIndex,
       ES_INDEX_SHARDS: '1',
       ES_INDEX_REPLICAS: '0',
@@ -116,58 +124,61 @@ after(async () => {
   await deleteTopic(KAFKA, topic).catch(() => undefined);
 });
 
-test('every trace reads back identically through /api/v2/trace/{id}', async () => {
-  for (const id of traceIds) {
-    const ours = await get(zipkinReader.url, `/api/v2/trace/${id}`);
-    const theirs = await get(zipkinCollector.url, `/api/v2/trace/${id}`);
-    assert.deepEqual(canonical(ours), canonical(theirs), `trace ${id}`);
-  }
-});
+// The engine is in the title: this file runs once per engine in scripts/test.sh.
+describe(`Zipkin reads tracefold's documents exactly as its own, on ${SEARCH_LABEL}`, () => {
+  test('every trace reads back identically through /api/v2/trace/{id}', async () => {
+    for (const id of traceIds) {
+      const ours = await get(zipkinReader.url, `/api/v2/trace/${id}`);
+      const theirs = await get(zipkinCollector.url, `/api/v2/trace/${id}`);
+      assert.deepEqual(canonical(ours), canonical(theirs), `trace ${id}`);
+    }
+  });
 
-test('/api/v2/services, /remoteServices and /spans agree', async () => {
-  const ours = (await get(zipkinReader.url, '/api/v2/services')) as string[];
-  const theirs = (await get(zipkinCollector.url, '/api/v2/services')) as string[];
-  assert.ok(ours.length > 5, `services found: ${ours.join(', ')}`);
-  assert.deepEqual(ours, theirs);
-  for (const svc of ours) {
-    const q = `?serviceName=${encodeURIComponent(svc)}`;
-    assert.deepEqual(
-      await get(zipkinReader.url, `/api/v2/spans${q}`),
-      await get(zipkinCollector.url, `/api/v2/spans${q}`),
-      `span names of ${svc}`,
-    );
-    assert.deepEqual(
-      await get(zipkinReader.url, `/api/v2/remoteServices${q}`),
-      await get(zipkinCollector.url, `/api/v2/remoteServices${q}`),
-      `remote services of ${svc}`,
-    );
-  }
-});
+  test('/api/v2/services, /remoteServices and /spans agree', async () => {
+    const ours = (await get(zipkinReader.url, '/api/v2/services')) as string[];
+    const theirs = (await get(zipkinCollector.url, '/api/v2/services')) as string[];
+    assert.ok(ours.length > 5, `services found: ${ours.join(', ')}`);
+    assert.deepEqual(ours, theirs);
+    for (const svc of ours) {
+      const q = `?serviceName=${encodeURIComponent(svc)}`;
+      assert.deepEqual(
+        await get(zipkinReader.url, `/api/v2/spans${q}`),
+        await get(zipkinCollector.url, `/api/v2/spans${q}`),
+        `span names of ${svc}`,
+      );
+      assert.deepEqual(
+        await get(zipkinReader.url, `/api/v2/remoteServices${q}`),
+        await get(zipkinCollector.url, `/api/v2/remoteServices${q}`),
+        `remote services of ${svc}`,
+      );
+    }
+  });
 
-test('/api/v2/traces searches (service, span name, annotationQuery, duration) agree', async () => {
-  const endTs = Date.now();
-  const services = (await get(zipkinReader.url, '/api/v2/services')) as string[];
-  const queries: string[] = [];
-  for (const svc of services) {
-    queries.push(`serviceName=${encodeURIComponent(svc)}`);
-    queries.push(`serviceName=${encodeURIComponent(svc)}&minDuration=1000`);
-  }
-  // annotationQuery by tag key and key=value, and by annotation value, taken from the data.
-  const tagged = traces.flatMap((t) => t.spans).filter((s) => s.tags && Object.keys(s.tags).length > 0 && s.timestamp);
-  for (const s of tagged.slice(0, 10)) {
-    const [k, v] = Object.entries(s.tags ?? {})[0] as [string, string];
-    queries.push(`annotationQuery=${encodeURIComponent(k)}`);
-    if (k.length + v.length < 200) queries.push(`annotationQuery=${encodeURIComponent(`${k}=${v}`)}`);
-  }
-  const annotated = traces.flatMap((t) => t.spans).find((s) => s.annotations && s.annotations.length > 0 && s.timestamp);
-  if (annotated?.annotations?.[0]) queries.push(`annotationQuery=${encodeURIComponent(annotated.annotations[0].value)}`);
-  let nonEmpty = 0;
-  for (const q of queries) {
-    const path = `/api/v2/traces?${q}&endTs=${endTs}&lookback=${LOOKBACK_MS}&limit=1000`;
-    const ours = ((await get(zipkinReader.url, path)) as unknown[][]).map(canonical).sort();
-    const theirs = ((await get(zipkinCollector.url, path)) as unknown[][]).map(canonical).sort();
-    assert.deepEqual(ours, theirs, path);
-    if (ours.length > 0) nonEmpty++;
-  }
-  assert.ok(nonEmpty >= services.length, `most searches found traces (${nonEmpty} of ${queries.length})`);
+  test('/api/v2/traces searches (service, span name, annotationQuery, duration) agree', async () => {
+    const endTs = Date.now();
+    const services = (await get(zipkinReader.url, '/api/v2/services')) as string[];
+    const queries: string[] = [];
+    for (const svc of services) {
+      queries.push(`serviceName=${encodeURIComponent(svc)}`);
+      queries.push(`serviceName=${encodeURIComponent(svc)}&minDuration=1000`);
+    }
+    // annotationQuery by tag key and key=value, and by annotation value, taken from the data.
+    const tagged = traces.flatMap((t) => t.spans).filter((s) => s.tags && Object.keys(s.tags).length > 0 && s.timestamp);
+    for (const s of tagged.slice(0, 10)) {
+      const [k, v] = Object.entries(s.tags ?? {})[0] as [string, string];
+      queries.push(`annotationQuery=${encodeURIComponent(k)}`);
+      if (k.length + v.length < 200) queries.push(`annotationQuery=${encodeURIComponent(`${k}=${v}`)}`);
+    }
+    const annotated = traces.flatMap((t) => t.spans).find((s) => s.annotations && s.annotations.length > 0 && s.timestamp);
+    if (annotated?.annotations?.[0]) queries.push(`annotationQuery=${encodeURIComponent(annotated.annotations[0].value)}`);
+    let nonEmpty = 0;
+    for (const q of queries) {
+      const path = `/api/v2/traces?${q}&endTs=${endTs}&lookback=${LOOKBACK_MS}&limit=1000`;
+      const ours = ((await get(zipkinReader.url, path)) as unknown[][]).map(canonical).sort();
+      const theirs = ((await get(zipkinCollector.url, path)) as unknown[][]).map(canonical).sort();
+      assert.deepEqual(ours, theirs, path);
+      if (ours.length > 0) nonEmpty++;
+    }
+    assert.ok(nonEmpty >= services.length, `most searches found traces (${nonEmpty} of ${queries.length})`);
+  });
 });

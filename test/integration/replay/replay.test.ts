@@ -15,7 +15,7 @@ import { KafkaProducer } from '../../../src/kafka/producer.js';
 import type { ReplaySummary } from '../../../src/replay/summary.js';
 import { createPrng } from '../../helpers/prng.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
-import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { KAFKA, requireSearchEngine, SEARCH, uniqueName, zipkinPort } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
 
@@ -25,7 +25,7 @@ let zipkin: ServerHandle;
 let producer: KafkaProducer;
 const prng = createPrng(99);
 const base = sharedTraces().filter((t) => t.spans.length < 200);
-const env = { KAFKA_BOOTSTRAP_SERVERS: KAFKA, ES_HOSTS: OPENSEARCH, ES_INDEX_REPLICAS: '0', ES_INDEX_SHARDS: '1' };
+const env = { KAFKA_BOOTSTRAP_SERVERS: KAFKA, ES_HOSTS: SEARCH, ES_INDEX_REPLICAS: '0', ES_INDEX_SHARDS: '1' };
 
 /** Produces `n` fresh traces, one message each, in order; returns them. */
 async function produceTraces(t: string, n: number): Promise<Span[][]> {
@@ -60,10 +60,10 @@ async function zipkinHas(traceId: string): Promise<boolean> {
 }
 
 before(async () => {
-  await requireHttp(OPENSEARCH, 'OpenSearch');
+  await requireSearchEngine();
   await ensureTopics(KAFKA, [{ topic, partitions: 1 }]);
   producer = await KafkaProducer.connect(KAFKA);
-  zipkin = await startZipkin({ name: 'zipkin-replay', port: 9415, esIndex: `${prefix}-time` });
+  zipkin = await startZipkin({ name: 'zipkin-replay', port: zipkinPort(4), esIndex: `${prefix}-time` });
 });
 
 after(async () => {

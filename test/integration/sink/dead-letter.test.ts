@@ -9,7 +9,7 @@ import Kafka from 'node-rdkafka';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
 import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
-import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { KAFKA, requireSearchEngine, SEARCH, SEARCH_LABEL, uniqueName } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
 
 const ADMIN_PORT = 19464;
@@ -35,8 +35,8 @@ async function readAll(topic: string, expected: number): Promise<Kafka.Message[]
   return out;
 }
 
-test('bad records go to the dead-letter topic with reasons; good spans are stored', { timeout: 180_000 }, async () => {
-  await requireHttp(OPENSEARCH, 'OpenSearch');
+test(`bad records go to the dead-letter topic with reasons; good spans are stored in ${SEARCH_LABEL}`, { timeout: 180_000 }, async () => {
+  await requireSearchEngine();
   const topic = uniqueName('tf-dlq');
   const dlq = `${topic}.dead-letter`;
   const index = uniqueName('tfdlq');
@@ -59,7 +59,7 @@ test('bad records go to the dead-letter topic with reasons; good spans are store
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: uniqueName('g'),
-      ES_HOSTS: OPENSEARCH,
+      ES_HOSTS: SEARCH,
       ES_INDEX: index,
       ES_INDEX_REPLICAS: '0',
       ES_INDEX_SHARDS: '1',

@@ -2,8 +2,10 @@
  * The Elasticsearch/OpenSearch sink against a real engine: templates, Zipkin documents written
  * by BulkWriter, read back the way Zipkin's reader queries them.
  *
- * Needs a running engine at the infra address (TF_OPENSEARCH_PORT, default 9200), e.g.
- * `npx tsx infra/cli.ts up opensearch`. Fails (does not skip) when it is not reachable.
+ * Needs the engine under test running at its infra address: OpenSearch (TF_OPENSEARCH_PORT, default
+ * 9200; `npx tsx infra/cli.ts up opensearch`), or with TRACEFOLD_SEARCH=elasticsearch, Elasticsearch
+ * (TF_ELASTICSEARCH_PORT, default 9201; `npx tsx infra/cli.ts up elasticsearch`). Fails (does not
+ * skip) when it is not reachable or is the other engine.
  * Everything it creates is under a random index prefix and removed afterwards.
  */
 import assert from 'node:assert/strict';
@@ -21,9 +23,9 @@ import { type AutocompleteDoc, AutocompleteTracker, bulkLines, formatDay } from 
 import type { SinkSettings } from '../../../workers/protocol.js';
 import { BulkWriter } from '../../../workers/sink/elasticsearch/bulk.js';
 import type { SinkEntry, SinkEvents } from '../../../workers/sink/sink.js';
-import { OPENSEARCH } from '../../helpers/servers.js';
+import { requireSearchEngine, SEARCH, SEARCH_ENGINE, SEARCH_LABEL } from '../../helpers/servers.js';
 
-const URL_ = OPENSEARCH;
+const URL_ = SEARCH;
 // Same convention as test/helpers/traffic.ts: the shared samples next to the repository.
 const TESTDATA = resolve(process.env.TRACEFOLD_SAMPLES ?? join(import.meta.dirname, '../../../../shared/testdata/zipkin-v2'));
 const PREFIX = `tftest${randomBytes(4).toString('hex')}`;
@@ -91,21 +93,16 @@ async function cleanupPrefix(client: Client, prefix: string): Promise<void> {
   }
 }
 
-describe(`Elasticsearch/OpenSearch sink against ${URL_}`, () => {
+describe(`Elasticsearch/OpenSearch sink on ${SEARCH_LABEL}`, () => {
   let client: Client;
   let version: SearchVersion;
   let settings: SinkSettings;
   let templateOpts: TemplateOptions;
 
   before(async () => {
+    await requireSearchEngine();
     client = createSearchClient({ hosts: [URL_], timeoutMs: 30_000 });
-    try {
-      version = await detectVersion(client);
-    } catch (err) {
-      throw new Error(
-        `no search engine at ${URL_} (${(err as Error).message}). Start one with \`npx tsx infra/cli.ts up opensearch\` or set TF_OPENSEARCH_URL.`,
-      );
-    }
+    version = await detectVersion(client);
     settings = {
       kind: 'elasticsearch',
       hosts: [URL_],
@@ -132,8 +129,8 @@ describe(`Elasticsearch/OpenSearch sink against ${URL_}`, () => {
     await client.close();
   });
 
-  it('detects a version Zipkin supports', () => {
-    assert.ok(['elasticsearch', 'opensearch'].includes(version.distribution));
+  it('detects the engine under test, in a version Zipkin supports', () => {
+    assert.equal(version.distribution, SEARCH_ENGINE, `${SEARCH_LABEL} reports ${version.distribution} ${version.number}`);
     assert.equal(version.delimiter, version.distribution === 'elasticsearch' && version.major < 7 ? ':' : '-');
   });
 

@@ -5,14 +5,14 @@ import { gzipSync } from 'node:zlib';
 import { ENCODERS } from '../../../core/codec/formats.js';
 import { createPrng } from '../../helpers/prng.js';
 import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
-import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
 
 const PORT = 19412;
 
 test('POST /api/v2/spans and /api/v1/spans store spans; bad bodies get 400/413/405', { timeout: 180_000 }, async () => {
-  await requireHttp(OPENSEARCH, 'OpenSearch');
+  await requireSearchEngine();
   const index = uniqueName('tfhttp');
   const tf = startTracefold(
     [
@@ -33,7 +33,7 @@ test('POST /api/v2/spans and /api/v1/spans store spans; bad bodies get 400/413/4
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
       KAFKA_TOPIC: uniqueName('tf-http-unused'),
       KAFKA_GROUP_ID: uniqueName('g'),
-      ES_HOSTS: OPENSEARCH,
+      ES_HOSTS: SEARCH,
       ES_INDEX: index,
       ES_INDEX_REPLICAS: '0',
       ES_INDEX_SHARDS: '1',

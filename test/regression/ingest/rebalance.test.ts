@@ -9,14 +9,14 @@ import { test } from 'node:test';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { committedTotal, produceTraces } from '../../helpers/kafka.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
-import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
 import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 const PARTITIONS = 6;
 
 test('a second node joins the group mid-stream: revoked work is finished, all stored once', { timeout: 600_000 }, async () => {
-  await requireHttp(OPENSEARCH, 'OpenSearch');
+  await requireSearchEngine();
   const topic = uniqueName('tf-rebalance');
   const index = uniqueName('tfrebal');
   const group = uniqueName('tf-rebalance-group');
@@ -29,7 +29,7 @@ test('a second node joins the group mid-stream: revoked work is finished, all st
     KAFKA_BOOTSTRAP_SERVERS: KAFKA,
     KAFKA_TOPIC: topic,
     KAFKA_GROUP_ID: group,
-    ES_HOSTS: OPENSEARCH,
+    ES_HOSTS: SEARCH,
     ES_INDEX: index,
     ES_INDEX_REPLICAS: '0',
     ES_INDEX_SHARDS: '1',

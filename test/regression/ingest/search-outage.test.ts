@@ -9,7 +9,7 @@ import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
 import { FlakyProxy } from '../../helpers/proxy.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
-import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
@@ -27,8 +27,8 @@ async function gauge(name: string): Promise<number> {
 }
 
 test('search engine outage: consumption pauses, nothing is lost, nothing duplicated', { timeout: 600_000 }, async () => {
-  await requireHttp(OPENSEARCH, 'OpenSearch');
-  const proxy = new FlakyProxy(new URL(OPENSEARCH));
+  await requireSearchEngine();
+  const proxy = new FlakyProxy(new URL(SEARCH));
   const port = await proxy.listen();
   const topic = uniqueName('tf-outage');
   const index = uniqueName('tfoutage');

@@ -9,7 +9,7 @@ import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { committedTotal, produceTraces } from '../../helpers/kafka.js';
 import { FlakyProxy } from '../../helpers/proxy.js';
 import { countDocs, deleteIndices } from '../../helpers/search.js';
-import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
 import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
@@ -29,8 +29,8 @@ async function startAgainstOutage(
   name: string,
   shutdownTimeout: string,
 ): Promise<{ tf: Running; proxy: FlakyProxy; topic: string; index: string; group: string; produced: number }> {
-  await requireHttp(OPENSEARCH, 'OpenSearch');
-  const proxy = new FlakyProxy(new URL(OPENSEARCH));
+  await requireSearchEngine();
+  const proxy = new FlakyProxy(new URL(SEARCH));
   const port = await proxy.listen();
   const topic = uniqueName(`tf-${name}`);
   const index = uniqueName(`tf${name}`);

@@ -7,14 +7,14 @@ import { test } from 'node:test';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { committedTotal, produceTraces } from '../../helpers/kafka.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
-import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
+import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 const PARTITIONS = 6;
 
 test('SIGKILL mid-stream, restart: every span stored exactly once, offsets committed to the end', { timeout: 600_000 }, async () => {
-  await requireHttp(OPENSEARCH, 'OpenSearch');
+  await requireSearchEngine();
   const topic = uniqueName('tf-sigkill');
   const index = uniqueName('tfkill');
   const group = uniqueName('tf-sigkill-group');
@@ -55,7 +55,7 @@ test('SIGKILL mid-stream, restart: every span stored exactly once, offsets commi
     KAFKA_BOOTSTRAP_SERVERS: KAFKA,
     KAFKA_TOPIC: topic,
     KAFKA_GROUP_ID: group,
-    ES_HOSTS: OPENSEARCH,
+    ES_HOSTS: SEARCH,
     ES_INDEX: index,
     ES_INDEX_REPLICAS: '0',
     ES_INDEX_SHARDS: '1',
