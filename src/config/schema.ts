@@ -178,6 +178,11 @@ export interface OptionDef<T extends TypeSpec = TypeSpec, O extends boolean = bo
   readonly env?: readonly string[];
   /** Other long flag names besides the one derived from the key. */
   readonly aliases?: readonly string[];
+  /** Long flag names only some commands have (produce's `--bootstrap-servers`), kept from their own parsers. */
+  readonly commandAliases?: { readonly [C in Command]?: readonly string[] };
+  /** A one-letter flag (`-f`), for the commands in `shortFor` (default: every command of the option). */
+  readonly short?: string;
+  readonly shortFor?: readonly Command[];
   /** Maps only: a repeatable flag taking one `k=v` entry per occurrence (commas stay in the value). */
   readonly entryFlag?: string;
   /** Shown in help after the description. */
@@ -781,9 +786,27 @@ export function flagName(key: Key): string {
   return words(key).join('-');
 }
 
-/** Every long flag name of a key (derived name first), without the leading dashes. */
-export function flagNames(key: Key): readonly string[] {
-  return [flagName(key), ...(optionDef(key).aliases ?? [])];
+/**
+ * Every long flag name of a key (derived name first), without the leading dashes; with a command,
+ * also the names only that command has.
+ */
+export function flagNames(key: Key, command?: Command): readonly string[] {
+  const def = optionDef(key);
+  const own = command === undefined ? [] : (def.commandAliases?.[command] ?? []);
+  return [flagName(key), ...(def.aliases ?? []), ...own];
+}
+
+/** The one-letter flag of a key for a command, if it has one there. */
+export function shortFlag(key: Key, command: Command): string | undefined {
+  const def = optionDef(key);
+  if (def.short === undefined || !appliesTo(key, command)) return undefined;
+  return def.shortFor === undefined || def.shortFor.includes(command) ? def.short : undefined;
+}
+
+/** Whether a key's value must never be printed (declared secret in its type). */
+export function isSecret(key: Key): boolean {
+  const type = optionDef(key).type;
+  return type.kind === 'string' && type.secret === true;
 }
 
 export function appliesTo(key: Key, command: Command): boolean {
