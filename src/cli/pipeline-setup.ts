@@ -48,6 +48,7 @@ export function nodeOptions(config: ConfigFor<'ingest'>, workerSettings: WorkerS
       topics: [...k.topic],
       autoOffsetReset: k.autoOffsetReset,
       batchMaxMessages: k.batchMaxMessages,
+      batchMaxBytes: k.batchMaxBytes,
       fetchWaitMs: k.fetchWaitMs,
       extra: { 'fetch.max.bytes': String(Math.max(k.batchMaxBytes, 1024 * 1024)), ...k.librdkafka },
     },
