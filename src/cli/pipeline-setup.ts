@@ -6,6 +6,7 @@
 
 import type { WorkerSettings } from '../../workers/protocol.js';
 import { loadConfig } from '../config/load.js';
+import { redactConfig } from '../config/redact.js';
 import type { Command as ConfigCommand, ConfigFor } from '../config/schema.js';
 import { toWorkerSettings } from '../config/worker-settings.js';
 import type { IngestNode, NodeOptions } from '../ingest/node.js';
@@ -26,8 +27,10 @@ export function loadOrExit<C extends 'ingest' | 'replay'>(command: C, argv: stri
     return { exit: 2 };
   }
   const config = result.config as ConfigFor<C>;
-  const log = createLogger(config.log.level);
+  const log = createLogger(config.log.level, { pretty: config.log.pretty });
   for (const w of result.warnings) log.warn(w);
+  // What this run actually uses, once, secrets redacted: the answer to "which setting won?".
+  log.info({ config: redactConfig(config), configFile: result.configFile }, 'configuration');
   return { config, log };
 }
 
