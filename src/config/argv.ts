@@ -48,11 +48,12 @@ const FLAGS = new Map(COMMANDS.map((c) => [c, flagTable(c)] as const));
 const SHORTS = new Map(COMMANDS.map((c) => [c, shortTable(c)] as const));
 
 /** Flag name → the commands that have it: a flag of another command gets a better error than "unknown". */
-const ELSEWHERE = new Map<string, { role: FlagRole; commands: Command[] }>();
+const ELSEWHERE = new Map<string, { role: FlagRole; commands: Command[]; keys: Set<Key> }>();
 for (const command of COMMANDS) {
   for (const [name, target] of FLAGS.get(command)!) {
-    const seen = ELSEWHERE.get(name) ?? { role: target.role, commands: [] };
+    const seen = ELSEWHERE.get(name) ?? { role: target.role, commands: [], keys: new Set<Key>() };
     seen.commands.push(command);
+    seen.keys.add(target.key);
     ELSEWHERE.set(name, seen);
   }
 }
@@ -118,7 +119,9 @@ export function parseArgv(command: Command, argv: readonly string[], report: Rep
     const target = long ? flagsOf.get(name) : shortsOf.get(name);
     if (target === undefined) {
       const other = long ? ELSEWHERE.get(name) : undefined;
-      if (other !== undefined) {
+      // Another command's spelling of an option this command has (produce's --bootstrap-servers) is a
+      // typo here: the nearest flag of this command is the useful answer.
+      if (other !== undefined && ![...other.keys].some((k) => appliesTo(k, command))) {
         const where = other.commands.map((c) => `tracefold ${c}`);
         report.error(`--${name}: not an option of tracefold ${command} (it applies to ${where.join(', ')})`);
         // Swallow its value too, or it would be reported again as a stray argument.

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Values } from './merge.js';
-import { type Command, KEYS } from './schema.js';
+import { type Command, isCommandSection, KEYS, sectionOf } from './schema.js';
 
 /** Defaults that depend on other options or on the machine. */
 export function computeDefaults(v: Values): void {
@@ -13,6 +13,7 @@ export function computeDefaults(v: Values): void {
   if (!v.has('kafka.deadLetterTopic') && topic !== undefined) v.set('kafka.deadLetterTopic', `${topic}.dead-letter`, { kind: 'default' });
   if (!v.has('workers')) v.set('workers', Math.min(64, Math.max(1, availableParallelism())), { kind: 'default' });
   // A fresh group per run: a replay never moves the offsets of the ingest group, nor of an earlier replay.
+  if (!v.has('bench.workersMax')) v.set('bench.workersMax', Math.min(64, Math.max(1, availableParallelism())), { kind: 'default' });
   if (!v.has('replay.group')) v.set('replay.group', `tracefold-replay-${randomBytes(4).toString('hex')}`, { kind: 'default' });
 }
 
@@ -31,7 +32,8 @@ export function applyReplay(v: Values): void {
 export function buildTree(v: Values, command: Command): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const key of KEYS) {
-    if (key.startsWith('replay.') && command !== 'replay') continue;
+    const section = sectionOf(key);
+    if (isCommandSection(section) && section !== command) continue;
     const path = key.split('.');
     let node = root;
     for (const part of path.slice(0, -1)) {

@@ -58,6 +58,19 @@ export type LoadResult<Cfg> =
   /** `--help`/`-h` was given: print `help` to stdout and exit 0, whatever else argv held. */
   | { readonly ok: false; readonly errors: readonly []; readonly help: string };
 
+/** Positional arguments against the command's bounds, reported with every other problem. */
+function checkArgs(command: Command, args: readonly string[], report: Report): void {
+  const info = COMMAND_INFO[command];
+  const name = info.argName ?? 'argument';
+  if (args.length > 0 && !info.takesArgs) {
+    report.error(`tracefold ${command} takes no arguments, got ${args.map((a) => JSON.stringify(a)).join(' ')}`);
+  } else if (info.maxArgs !== undefined && args.length > info.maxArgs) {
+    report.error(`tracefold ${command} takes at most ${info.maxArgs} ${name}, got ${args.map((a) => JSON.stringify(a)).join(' ')}`);
+  } else if (info.minArgs !== undefined && args.length < info.minArgs) {
+    report.error(`tracefold ${command} needs at least ${info.minArgs} ${name}`);
+  }
+}
+
 export function loadConfig<C extends Command>(input: LoadInput<C>): LoadResult<ConfigFor<C>> {
   const { command, env } = input;
   const cwd = input.cwd ?? process.cwd();
@@ -65,9 +78,7 @@ export function loadConfig<C extends Command>(input: LoadInput<C>): LoadResult<C
 
   const argv = parseArgv(command, input.argv, report);
   if (argv.help) return { ok: false, errors: [], help: helpFor(command) };
-  if (argv.args.length > 0 && !COMMAND_INFO[command].takesArgs) {
-    report.error(`tracefold ${command} takes no arguments, got ${argv.args.map((a) => JSON.stringify(a)).join(' ')}`);
-  }
+  checkArgs(command, argv.args, report);
 
   const configPath = argv.configFile ?? (env[CONFIG_ENV] === '' ? undefined : env[CONFIG_ENV]);
   const configFile = configPath === undefined ? undefined : resolve(cwd, configPath);

@@ -91,8 +91,21 @@ export const RULES: readonly Rule[] = [
   },
 ];
 
+/** Rules for one command only. */
+const COMMAND_RULES: readonly Rule[] = [
+  {
+    keys: ['kafka.topic'],
+    commands: ['produce'],
+    check(v, r) {
+      // The default topic (zipkin) is right for a consumer but a demo writing to it by accident is not.
+      if (v.source('kafka.topic').kind === 'default') r.error('kafka.topic is required for tracefold produce (--topic, -t)');
+      else if (v.get('kafka.topic').length !== 1) r.error(`${v.where('kafka.topic')}: tracefold produce writes to exactly one topic`);
+    },
+  },
+];
+
 export function checkRules(command: Command, values: Values, report: Report): void {
-  for (const rule of RULES) {
+  for (const rule of [...RULES, ...COMMAND_RULES]) {
     if (rule.commands !== undefined && !rule.commands.includes(command)) continue;
     if (rule.keys.every((k) => appliesTo(k, command) && !values.failed.has(k))) rule.check(values, report);
   }

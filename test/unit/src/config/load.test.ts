@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type LoadResult, loadConfig, redactConfig } from '../../../../src/config/load.js';
-import { type Command, KEYS, optionDef } from '../../../../src/config/schema.js';
+import { type Command, isCommandSection, KEYS, optionDef, sectionOf } from '../../../../src/config/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tracefold-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,9 +46,19 @@ function hasError(list: readonly string[], ...patterns: RegExp[]): void {
 describe('defaults', () => {
   test('every option with a default has it when nothing is set', () => {
     const { config } = ok(load('replay', ['--from=earliest', '--to=latest']));
+    // A command's own section (bench.*, produce.*, …) exists only in that command's config.
+    const own: Record<string, unknown> = {
+      replay: config,
+      bench: ok(load('bench')).config,
+      decode: ok(load('decode')).config,
+      encode: ok(load('encode', ['--format=thrift'])).config,
+      produce: ok(load('produce', ['--topic=t', 'spans.json'])).config,
+    };
     for (const key of KEYS) {
       const def = optionDef(key);
-      const value = key.split('.').reduce<unknown>((n, p) => (n as Record<string, unknown>)[p], config);
+      const section = sectionOf(key);
+      const from = isCommandSection(section) ? own[section] : config;
+      const value = key.split('.').reduce<unknown>((n, p) => (n as Record<string, unknown>)[p], from);
       if (def.default !== undefined) assert.deepEqual(value, def.default, key);
       if (def.optional === true) assert.equal(value, undefined, key);
     }
