@@ -50,6 +50,7 @@ export const command: Command = {
       const client = { 'client.id': kafka.clientId, ...kafka.librdkafka };
       if (p.partitions > 0) await ensureTopics(kafka.bootstrapServers, [{ topic, partitions: p.partitions }], 15_000, client);
       const producer = await KafkaProducer.connect(kafka.bootstrapServers, client);
+      const headers = p.headers.length === 0 ? undefined : Object.fromEntries(p.headers.map((h) => [h.name, h.value]));
       let messages = 0;
       let spans = 0;
       try {
@@ -58,7 +59,7 @@ export const command: Command = {
           const step = p.spansPerMessage > 0 ? p.spansPerMessage : Math.max(1, fileSpans.length);
           for (let i = 0; i < fileSpans.length; i += step) {
             const chunk = fileSpans.slice(i, i + step);
-            sends.push(producer.send({ topic, value: Buffer.from(encode(chunk)) }));
+            sends.push(producer.send({ topic, value: Buffer.from(encode(chunk)), ...(headers === undefined ? {} : { headers }) }));
             messages++;
             spans += chunk.length;
           }

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
 import type { Raw } from './parse.js';
-import { KEYS, type Key } from './schema.js';
+import { Structured } from './records.js';
+import { KEYS, type Key, optionDef } from './schema.js';
 import type { Entry, Report } from './sources.js';
 import { didYouMean } from './suggest.js';
 
@@ -46,6 +47,13 @@ export function readFile(file: string, report: Report): Map<Key, Entry> {
     if (!isScalar(n)) return undefined;
     if (n.value === null) return null;
     return typeof n.value === 'string' ? n.value : (n.source ?? String(n.value));
+  };
+
+  /** A records option's value as plain data; null when the key is present without a value. */
+  const toStructured = (node: unknown): Structured | null => {
+    const n = deref(node);
+    if (n === null || n === undefined || (isScalar(n) && n.value === null)) return null;
+    return new Structured((n as Node).toJS(doc));
   };
 
   const toRaw = (path: string, node: unknown, line: number): Raw | null | undefined => {
@@ -96,7 +104,8 @@ export function readFile(file: string, report: Report): Map<Key, Entry> {
         continue;
       }
       if (isKey(path)) {
-        const raw = toRaw(path, pair.value, line);
+        // Records options take the YAML data as it is (sequences of mappings); records.ts validates it.
+        const raw = optionDef(path).type.kind === 'records' ? toStructured(pair.value) : toRaw(path, pair.value, line);
         // `key:` with no value (null) leaves the option unset: templated files often render that way.
         if (raw !== null && raw !== undefined) entries.set(path, { raw, source: { kind: 'file', file, line } });
         continue;

@@ -66,6 +66,8 @@ function placeholder(def: OptionDef): string {
       return `<${t.values.join('|')}>`;
     case 'position':
       return `<offset|time|${t.keyword}>`;
+    case 'records':
+      return `<json: [${t.placeholder ?? 'record'},...]>`;
   }
 }
 
@@ -99,6 +101,10 @@ export function defaultText(key: Key): string | undefined {
     case 'map': {
       const entries = Object.entries(value as Record<string, string>);
       return entries.length === 0 ? '(none)' : entries.map(([k, v]) => `${k}=${v}`).join(',');
+    }
+    case 'records': {
+      const items = value as readonly unknown[];
+      return items.length === 0 ? '(none)' : JSON.stringify(items);
     }
     case 'string':
       return value === '' ? '""' : String(value);

@@ -18,10 +18,17 @@ import {
   parseStringList,
   type Raw,
 } from './parse.js';
+import { type Problem, parseRecords, Structured } from './records.js';
 import { type Key, optionDef, type TypeSpec, type ValueAt } from './schema.js';
 import { describe, type Entry, type Report, type Source } from './sources.js';
 
-export function parseRaw(type: TypeSpec, raw: Raw): Parsed<unknown> {
+/** A failure of a records option lists every bad item's problems, each with its path. */
+export type ParsedValue = Parsed<unknown> | { readonly ok: false; readonly problem?: undefined; readonly problems: readonly Problem[] };
+
+export function parseRaw(type: TypeSpec, raw: Raw | Structured): ParsedValue {
+  if (type.kind === 'records') return parseRecords(raw, type.item);
+  // Only records options read structured data from the file (file.ts); any other type sees text.
+  if (raw instanceof Structured) return { ok: false, problem: 'expected a single value, list or mapping, got structured data' };
   switch (type.kind) {
     case 'string':
       return parseString(raw, type.allowEmpty === true);
@@ -86,7 +93,8 @@ export function merge(key: Key, layers: readonly (Entry | undefined)[], cwd: str
     if (entry === undefined) continue;
     const parsed = parseRaw(def.type, entry.raw);
     if (!parsed.ok) {
-      report.error(`${key}: ${parsed.problem} (${describe(entry.source)})`);
+      if (parsed.problem !== undefined) report.error(`${key}: ${parsed.problem} (${describe(entry.source)})`);
+      else for (const p of parsed.problems) report.error(`${key}${p.path}: ${p.message} (${describe(entry.source)})`);
       values.failed.add(key);
       continue;
     }

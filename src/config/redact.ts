@@ -9,6 +9,7 @@
  * `ssl.key.password` arrive.
  */
 import type { Raw } from './parse.js';
+import { Structured } from './records.js';
 import { isSecret, KEYS, type Key, optionDef } from './schema.js';
 import type { Entry } from './sources.js';
 
@@ -60,11 +61,34 @@ export function secretValues(layers: Iterable<ReadonlyMap<Key, Entry>>): Set<str
   };
   for (const layer of layers) {
     for (const [key, entry] of layer) {
-      if (isSecret(key)) for (const text of texts(entry.raw)) add(text);
-      else if (optionDef(key).type.kind === 'map') for (const [k, v] of pairs(entry.raw)) if (isSecretName(k)) add(v);
+      const raw = entry.raw;
+      const kind = optionDef(key).type.kind;
+      if (raw instanceof Structured) secretLeaves(raw.value, false, add);
+      else if (kind === 'records' && typeof raw === 'string') secretLeaves(tryJson(raw), false, add);
+      else if (isSecret(key)) for (const text of texts(raw)) add(text);
+      else if (kind === 'map') for (const [k, v] of pairs(raw)) if (isSecretName(k)) add(v);
     }
   }
   return found;
+}
+
+/** Text under a credential-named field anywhere in structured data (a records option's items). */
+function secretLeaves(node: unknown, underSecret: boolean, add: (value: string) => void): void {
+  if (typeof node === 'string' || typeof node === 'number') {
+    if (underSecret) add(String(node));
+  } else if (Array.isArray(node)) {
+    for (const item of node) secretLeaves(item, underSecret, add);
+  } else if (typeof node === 'object' && node !== null) {
+    for (const [k, v] of Object.entries(node)) secretLeaves(v, underSecret || isSecretName(k), add);
+  }
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Environment variables that name credentials, whatever program they are meant for. */

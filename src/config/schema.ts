@@ -10,6 +10,7 @@
  * deployment's environment configures tracefold unchanged.
  */
 import type { Position } from './parse.js';
+import type { ItemValidator } from './records.js';
 
 export const COMMANDS = ['ingest', 'replay', 'bench', 'decode', 'encode', 'produce'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -156,7 +157,19 @@ export interface PositionType<W extends 'earliest' | 'latest' = 'earliest' | 'la
   readonly keyword: W;
 }
 
+/**
+ * A list of records: a YAML sequence of mappings in the file, a JSON array in env or a flag; each
+ * item checked by `item`, every problem reported with its path. See records.ts for how to add one.
+ */
+export interface RecordsType<R = unknown> {
+  readonly kind: 'records';
+  readonly item: ItemValidator<R>;
+  /** What one record is, for --help: `<json: [rule,...]>`. */
+  readonly placeholder?: string;
+}
+
 export type TypeSpec =
+  | RecordsType
   | StringType
   | IntType
   | NumberType
@@ -168,23 +181,26 @@ export type TypeSpec =
   | EnumType
   | PositionType;
 
-export type ValueOf<T extends TypeSpec> = T extends StringType
-  ? string
-  : T extends IntType | NumberType | DurationType | BytesType
-    ? number
-    : T extends BoolType
-      ? boolean
-      : T extends ListType<infer I>
-        ? I extends 'int'
-          ? readonly number[]
-          : readonly string[]
-        : T extends MapType
-          ? Readonly<Record<string, string>>
-          : T extends EnumType<infer V>
-            ? V
-            : T extends PositionType<infer W>
-              ? Position<W>
-              : never;
+export type ValueOf<T extends TypeSpec> =
+  T extends RecordsType<infer R>
+    ? readonly R[]
+    : T extends StringType
+      ? string
+      : T extends IntType | NumberType | DurationType | BytesType
+        ? number
+        : T extends BoolType
+          ? boolean
+          : T extends ListType<infer I>
+            ? I extends 'int'
+              ? readonly number[]
+              : readonly string[]
+            : T extends MapType
+              ? Readonly<Record<string, string>>
+              : T extends EnumType<infer V>
+                ? V
+                : T extends PositionType<infer W>
+                  ? Position<W>
+                  : never;
 
 /** Zipkin's message encodings (core/model/span.ts Encoding; src/cli/encode.ts checks they agree). */
 export const ENCODINGS = ['json-v2', 'json-v1', 'thrift', 'proto3'] as const;
@@ -204,6 +220,8 @@ const intList = (min: number, max = MAX): ListType<'int'> => ({ kind: 'list', it
 const map = (): MapType => ({ kind: 'map' });
 const oneOf = <const V extends string>(...values: V[]): EnumType<V> => ({ kind: 'enum', values });
 const position = <W extends 'earliest' | 'latest'>(keyword: W): PositionType<W> => ({ kind: 'position', keyword });
+const records = <R>(item: ItemValidator<R>, placeholder?: string): RecordsType<R> =>
+  placeholder === undefined ? { kind: 'records', item } : { kind: 'records', item, placeholder };
 
 // ── Options ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -290,6 +308,19 @@ function checkEsHost(hosts: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+/** One Kafka record header of `produce.headers`. */
+export interface KafkaHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
+const kafkaHeader: ItemValidator<KafkaHeader> = (item) => {
+  if (!item.fields(['name', 'value'])) return undefined;
+  const name = item.string('name');
+  const value = item.string('value', { allowEmpty: true });
+  return name === undefined || value === undefined ? undefined : { name, value };
+};
 
 /**
  * librdkafka properties tracefold sets itself. The first group has a dedicated option; the second
@@ -919,6 +950,14 @@ export const OPTIONS = {
     aliases: ['partitions'],
     commands: ['produce'],
     description: 'Create the topic with this many partitions if it does not exist (0: do not create it).',
+  }),
+  'produce.headers': option({
+    type: records(kafkaHeader, 'header'),
+    default: [],
+    aliases: ['headers'],
+    commands: ['produce'],
+    description:
+      'Kafka headers added to every message: a list of {name, value} (YAML in the file, a JSON array in env or flag); a name given twice keeps its last value.',
   }),
   'produce.shiftToNow': option({
     type: bool(),

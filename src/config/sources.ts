@@ -3,6 +3,7 @@
  * every problem so the load fails once, at the end, with all of them.
  */
 import type { Raw } from './parse.js';
+import type { Structured } from './records.js';
 
 export type Source =
   | { readonly kind: 'file'; readonly file: string; readonly line: number }
@@ -26,7 +27,8 @@ export function describe(source: Source): string {
 
 /** One raw value from one source, before parsing. */
 export interface Entry {
-  readonly raw: Raw;
+  /** Text, a list or a mapping; structured data only for records options read from the file. */
+  readonly raw: Raw | Structured;
   readonly source: Source;
 }
 

@@ -108,6 +108,7 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
   'produce.format': { good: 'json-v1', expect: 'json-v1', bad: 'xml' },
   'produce.spansPerMessage': { good: '0', expect: 0, bad: '-1' },
   'produce.partitions': { good: '6', expect: 6, bad: 'many' },
+  'produce.headers': { good: '[{"name":"b3","value":"1"}]', expect: [{ name: 'b3', value: '1' }], bad: '[{"name":"b3"}]' },
   'produce.shiftToNow': { good: 'true', expect: true, bad: 'x' },
 };
 
