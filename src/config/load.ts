@@ -16,7 +16,7 @@ import { type Env, readEnv } from './env.js';
 import { readFile } from './file.js';
 import { helpFor } from './help.js';
 import { merge, Values } from './merge.js';
-import { scrub, secretEnvValues, secretValues } from './redact.js';
+import { scrub, secretArgv, secretEnvValues, secretValues } from './redact.js';
 import { checkRules } from './rules.js';
 import {
   appliesTo,
@@ -109,7 +109,7 @@ export function loadConfig<C extends Command>(input: LoadInput<C>): LoadResult<C
   }
 
   // Messages quote values and source text; none may carry a secret, whichever layer it came from.
-  const secrets = new Set([...secretValues([fileEntries, envEntries, argv.flags]), ...secretEnvValues(env)]);
+  const secrets = new Set([...secretValues([fileEntries, envEntries, argv.flags]), ...secretEnvValues(env), ...secretArgv(input.argv)]);
   const errors = report.errors.map((e) => scrub(e, secrets));
   const warnings = report.warnings.map((w) => scrub(w, secrets));
   if (errors.length > 0) return { ok: false, errors };

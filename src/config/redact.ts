@@ -10,7 +10,7 @@
  */
 import type { Raw } from './parse.js';
 import { Structured } from './records.js';
-import { isSecret, KEYS, type Key, optionDef } from './schema.js';
+import { flagNames, isSecret, KEYS, type Key, optionDef } from './schema.js';
 import type { Entry } from './sources.js';
 
 export const REDACTED = '<redacted>';
@@ -52,13 +52,20 @@ function isSecretKey(path: string): boolean {
  */
 const MIN_SCRUBBED = 4;
 
+/**
+ * Adds a secret and, since list and map parsers split on commas and may quote one piece, each of its
+ * comma-separated pieces.
+ */
+function collector(found: Set<string>): (value: string) => void {
+  return (value) => {
+    for (const v of [value, ...value.split(',')].map((x) => x.trim())) if (v.length >= MIN_SCRUBBED) found.add(v);
+  };
+}
+
 /** The secret values among the raw entries of one load, to scrub from its messages. */
 export function secretValues(layers: Iterable<ReadonlyMap<Key, Entry>>): Set<string> {
   const found = new Set<string>();
-  const add = (value: string): void => {
-    const v = value.trim();
-    if (v.length >= MIN_SCRUBBED) found.add(v);
-  };
+  const add = collector(found);
   for (const layer of layers) {
     for (const [key, entry] of layer) {
       const raw = entry.raw;
@@ -89,6 +96,29 @@ function tryJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Secret values on the command line as typed, including ones the loader refused (a malformed
+ * `--kafka-property sasl.password=…` never becomes an entry, but its error may quote part of it).
+ */
+export function secretArgv(argv: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  const add = collector(found);
+  const secretFlags = new Set(KEYS.filter(isSecret).flatMap((k) => flagNames(k)));
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    const flag = /^--?([^=]+)(?:=(.*))?$/s.exec(token);
+    if (flag !== null && secretFlags.has(flag[1]!)) {
+      const value = flag[2] ?? argv[i + 1];
+      if (value !== undefined) add(value);
+      continue;
+    }
+    // `k=v` text anywhere (a --kafka-property value, a map flag's inline value): credential-named keys.
+    const text = flag?.[2] ?? token;
+    for (const [k, v] of pairs(text)) if (isSecretName(k.replace(/^-+/, ''))) add(v);
+  }
+  return found;
 }
 
 /** Environment variables that name credentials, whatever program they are meant for. */
