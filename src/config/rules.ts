@@ -95,6 +95,14 @@ export const RULES: readonly Rule[] = [
 const COMMAND_RULES: readonly Rule[] = [
   {
     keys: ['kafka.topic'],
+    commands: ['replay'],
+    check(v, r) {
+      // A replay plans offset ranges of one topic; several would need one plan each.
+      if (v.get('kafka.topic').length !== 1) r.error(`${v.where('kafka.topic')}: tracefold replay reads exactly one topic`);
+    },
+  },
+  {
+    keys: ['kafka.topic'],
     commands: ['produce'],
     check(v, r) {
       // The default topic (zipkin) is right for a consumer but a demo writing to it by accident is not.

@@ -160,6 +160,13 @@ describe('options honoured or refused', () => {
     assert.equal(ok(load('replay', ['--from=0', '--to=1', '--admin-sink-down-after-ms', '2m'])).config.admin.sinkDownAfterMs, 120_000);
   });
 
+  test('replay reads exactly one topic, reported with the other errors', () => {
+    assert.deepEqual(errors(load('replay', ['--from=0', '--to=1', '--topic', 'a,b', '--workers', '0'])), [
+      'workers: expected an integer from 1 to 64, got "0" (flag --workers)',
+      'kafka.topic (flag --topic): tracefold replay reads exactly one topic',
+    ]);
+  });
+
   test('window.quietMs 0 is refused at validation, naming the option and the minimum', () => {
     for (const command of ['ingest', 'replay'] as const) {
       const list = errors(load(command, ['--from=0', '--to=1', '--window-quiet-ms', '0'].slice(command === 'replay' ? 0 : 2)));
