@@ -27,6 +27,7 @@ export const command: Command = {
         to: r.to,
         group: r.group,
         resume: r.commit,
+        client: { 'client.id': config.kafka.clientId, ...config.kafka.librdkafka },
       });
       const workerSettings = await preflight(config, log);
       if (trap.cancelled) return 0;
