@@ -7,21 +7,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
-import { type LoadResult, loadConfig } from '../../../../src/config/load.js';
-import type { Command } from '../../../../src/config/schema.js';
-
-const CWD = '/tmp/tracefold-argv-test';
-const load = <C extends Command>(command: C, argv: string[], env: Record<string, string> = {}) =>
-  loadConfig({ command, argv, env, cwd: CWD });
-
-function ok<T>(r: LoadResult<T>): { config: T; args: readonly string[] } {
-  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
-  return r;
-}
-function errors(r: LoadResult<unknown>): readonly string[] {
-  assert.ok(!r.ok, 'expected the load to fail');
-  return r.errors;
-}
+import { dir, errors, hasError, load, ok } from './load-helpers.js';
 
 describe('bench', () => {
   test('the harness flags: --quick, --only, --update-readme, --zipkin-heap, …', () => {
@@ -56,7 +42,7 @@ describe('bench', () => {
       runs: 2,
       workersMax: 2,
       zipkinHeap: '2g',
-      out: resolve(CWD, 'res'),
+      out: resolve(dir, 'res'),
       updateReadme: true,
     });
   });
@@ -96,7 +82,7 @@ describe('decode, encode', () => {
     ]) {
       const r = ok(load('encode', argv));
       assert.equal(r.config.encode.format, 'thrift', argv.join(' '));
-      assert.equal(r.config.encode.out, resolve(CWD, 'out.bin'));
+      assert.equal(r.config.encode.out, resolve(dir, 'out.bin'));
       assert.deepEqual(r.args, ['in.json']);
     }
     assert.deepEqual(errors(load('encode', ['-f', 'xml', 'a', 'b'])), [
@@ -182,5 +168,72 @@ describe('options honoured or refused', () => {
       const r = ok(load(command, ['--log-pretty', '--log-level', 'warn']));
       assert.deepEqual(r.config.log, { level: 'warn', pretty: true });
     }
+  });
+});
+
+describe('flags (general)', () => {
+  test('--k v, --k=v, --flag, --no-flag, --flag=false', () => {
+    const { config } = ok(
+      load('ingest', ['--workers', '3', '--kafka-group-id=g', '--http-enabled', '--no-es-ensure-templates', '--es-refresh=false']),
+    );
+    assert.equal(config.workers, 3);
+    assert.equal(config.kafka.groupId, 'g');
+    assert.equal(config.http.enabled, true);
+    assert.equal(config.es.ensureTemplates, false);
+    assert.equal(config.es.refresh, false);
+  });
+
+  test('repeated list flags add items; other repeated flags: the last wins', () => {
+    const { config } = ok(load('ingest', ['--topic', 'a', '--kafka-topic', 'b,c', '--workers', '2', '--workers', '5']));
+    assert.deepEqual(config.kafka.topic, ['a', 'b', 'c']);
+    assert.equal(config.workers, 5);
+  });
+
+  test('repeatable map entry flags keep commas in values', () => {
+    const { config } = ok(
+      load('ingest', ['--kafka-property', 'sasl.kerberos.kinit.cmd=kinit -R,-t x', '--drop-tag', 'http.path=/health', '--drop-tag', 'k=*']),
+    );
+    assert.deepEqual(config.kafka.librdkafka, { 'sasl.kerberos.kinit.cmd': 'kinit -R,-t x' });
+    assert.deepEqual(config.filter.dropTags, { 'http.path': '/health', k: '*' });
+  });
+
+  test('positional arguments are returned for commands that take files, refused by others; -- ends options', () => {
+    const r = ok(load('decode', ['a.bin', '--log-level=debug', '--', '--not-a-flag']));
+    assert.deepEqual(r.args, ['a.bin', '--not-a-flag']);
+    hasError(errors(load('ingest', ['stray'])), /tracefold ingest takes no arguments, got "stray"/);
+  });
+
+  test('unknown flag: error with the nearest flag of the command', () => {
+    assert.deepEqual(errors(load('ingest', ['--kafka-topics', 'x'])), [
+      '--kafka-topics: unknown option for tracefold ingest; did you mean --kafka-topic?',
+    ]);
+    hasError(errors(load('ingest', ['--bootstrap-servers', 'x'])), /did you mean --kafka-bootstrap-servers\?/);
+    hasError(errors(load('ingest', ['-x'])), /^-x: unknown option/);
+  });
+
+  test("another command's flag: error naming where it applies, and its value is not a stray argument", () => {
+    const list = errors(load('ingest', ['--from', '5']));
+    assert.deepEqual(list, ['--from: not an option of tracefold ingest (it applies to tracefold replay)']);
+  });
+
+  test('a value flag without a value, and --no- with a value', () => {
+    hasError(errors(load('ingest', ['--workers'])), /^--workers: needs a value/);
+    hasError(errors(load('ingest', ['--topic', '--workers', '2'])), /^--topic: needs a value/);
+    hasError(errors(load('ingest', ['--no-http-enabled=true'])), /takes no value/);
+    hasError(errors(load('ingest', ['--config'])), /needs a file path/);
+  });
+
+  test('--help and -h return the help text whatever else is wrong', () => {
+    for (const argv of [['--help'], ['-h', '--bogus', 'stray']]) {
+      const r = load('replay', argv);
+      assert.ok(!r.ok && r.help !== undefined);
+      assert.match(r.help, /^Usage: tracefold replay/);
+      assert.deepEqual(r.errors, []);
+    }
+  });
+
+  test('an empty value is refused for a string option but kept for es.dateSeparator', () => {
+    hasError(errors(load('ingest', ['--es-index='])), /es\.index: must not be empty \(flag --es-index\)/);
+    assert.equal(ok(load('ingest', ['--es-date-separator='])).config.es.dateSeparator, '');
   });
 });
