@@ -1,3 +1,5 @@
+import { helpFor } from '../config/help.js';
+
 /**
  * `tracefold <command>`: one file per subcommand, loaded lazily so `decode` never pays for Kafka.
  * Exit codes: 0 ok, 1 partial failure (e.g. some spans bad), 2 usage or fatal error.
@@ -16,27 +18,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   produce: async () => (await import('./produce.js')).command,
 };
 
-const SUMMARIES: Record<keyof typeof COMMANDS, string> = {
-  ingest: 'run a long-lived ingest node: Kafka → decode → check → filter → assemble → sample → Elasticsearch/OpenSearch',
-  replay: 're-ingest a bounded range of a topic (offsets or times) with progress, then exit',
-  bench: 'run the benchmark harness (micro, pipeline, Kafka end-to-end, side by side with Zipkin)',
-  decode: 'decode one raw Kafka message (any Zipkin encoding) to canonical JSON v2',
-  encode: 'encode a JSON v2 span array as json-v2, json-v1, thrift or proto3',
-  produce: 'publish trace files to a Kafka topic in a chosen encoding (tests and demos)',
-};
-
+/** The command list, from the same schema as each command's --help. */
 export function usage(): string {
-  const lines = [
-    'Usage: tracefold <command> [options]',
-    '',
-    'A high-throughput, loss-free ingest node for Zipkin spans: Kafka in, Zipkin-compatible',
-    'Elasticsearch/OpenSearch documents out.',
-    '',
-    'Commands:',
-  ];
-  for (const [name, summary] of Object.entries(SUMMARIES)) lines.push(`  ${name.padEnd(9)}${summary}`);
-  lines.push('', 'Run `tracefold <command> --help` for the options of a command.', '');
-  return lines.join('\n');
+  return helpFor();
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,29 +5,22 @@
  */
 
 import type { WorkerSettings } from '../../workers/protocol.js';
-import { loadConfig } from '../config/load.js';
+import { redactConfig } from '../config/redact.js';
 import type { Command as ConfigCommand, ConfigFor } from '../config/schema.js';
 import { toWorkerSettings } from '../config/worker-settings.js';
 import type { IngestNode, NodeOptions } from '../ingest/node.js';
 import { prepareSearchEngine } from '../sink/elasticsearch/setup.js';
-import { createLogger, type Logger } from '../telemetry/logger.js';
+import type { Logger } from '../telemetry/logger.js';
+import { loadCli } from './io.js';
 
 export type Loaded<C extends ConfigCommand> = { config: ConfigFor<C>; log: Logger } | { exit: number };
 
 export function loadOrExit<C extends 'ingest' | 'replay'>(command: C, argv: string[]): Loaded<C> {
-  const result = loadConfig({ command, argv, env: process.env });
-  if (!result.ok) {
-    if (result.help !== undefined) {
-      process.stdout.write(result.help);
-      return { exit: 0 };
-    }
-    for (const e of result.errors) process.stderr.write(`tracefold ${command}: ${e}\n`);
-    process.stderr.write(`(see \`tracefold ${command} --help\`)\n`);
-    return { exit: 2 };
-  }
-  const config = result.config as ConfigFor<C>;
-  const log = createLogger(config.log.level);
-  for (const w of result.warnings) log.warn(w);
+  const loaded = loadCli(command, argv);
+  if ('exit' in loaded) return loaded;
+  const { config, log } = loaded;
+  // What this run actually uses, once, secrets redacted: the answer to "which setting won?".
+  log.info({ config: redactConfig(config), configFile: loaded.configFile }, 'configuration');
   return { config, log };
 }
 
@@ -48,6 +41,7 @@ export function nodeOptions(config: ConfigFor<'ingest'>, workerSettings: WorkerS
       topics: [...k.topic],
       autoOffsetReset: k.autoOffsetReset,
       batchMaxMessages: k.batchMaxMessages,
+      batchMaxBytes: k.batchMaxBytes,
       fetchWaitMs: k.fetchWaitMs,
       extra: { 'fetch.max.bytes': String(Math.max(k.batchMaxBytes, 1024 * 1024)), ...k.librdkafka },
     },

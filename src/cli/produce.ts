@@ -1,28 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { decodeJsonV2 } from '../../core/codec/decode/json-v2.js';
-import { ENCODERS, isEncoding } from '../../core/codec/formats.js';
+import { ENCODERS } from '../../core/codec/formats.js';
 import type { Span } from '../../core/model/span.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { KafkaProducer } from '../kafka/producer.js';
-import { parseCommandArgs, runCli } from './io.js';
+import { loadCli, runCli } from './io.js';
 import type { Command } from './main.js';
-
-const HELP = `Usage: tracefold produce --topic T --format F [options] FILE...
-
-Publishes the traces in FILE... (Zipkin JSON v2: an array of spans, or one span object) to a
-Kafka topic, encoded as F, with no record key (like real reporters, so one trace's spans spread
-over partitions). For tests and demos.
-
-Options:
-  -t, --topic T               topic to write to (required)
-  -f, --format F              json-v2 | json-v1 | thrift | proto3 (default json-v2)
-  -n, --spans-per-message N   spans per Kafka message (default: one message per file)
-  -b, --bootstrap-servers B   Kafka bootstrap servers (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)
-      --partitions N          create the topic with N partitions if it does not exist
-      --shift-to-now          move each trace's timestamps so it starts now (the Zipkin UI
-                              searches the last day by default)
-  -h, --help                  show this help
-`;
 
 async function readSpans(path: string): Promise<Span[]> {
   let bytes = await readFile(path);
@@ -56,51 +39,27 @@ export const command: Command = {
   summary: 'publish trace files to Kafka',
   run: (argv) =>
     runCli(async () => {
-      const { values, positionals } = parseCommandArgs(
-        argv,
-        {
-          topic: { type: 'string', short: 't' },
-          format: { type: 'string', short: 'f', default: 'json-v2' },
-          'spans-per-message': { type: 'string', short: 'n' },
-          'bootstrap-servers': { type: 'string', short: 'b' },
-          partitions: { type: 'string' },
-          'shift-to-now': { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-        'produce',
-      );
-      if (values.help) {
-        process.stdout.write(HELP);
-        return 0;
-      }
-      const errors: string[] = [];
-      if (!values.topic) errors.push('--topic is required');
-      if (!isEncoding(values.format)) errors.push(`--format must be one of ${Object.keys(ENCODERS).join(', ')}`);
-      const perMessage = values['spans-per-message'] === undefined ? 0 : Number(values['spans-per-message']);
-      if (!Number.isInteger(perMessage) || perMessage < 0) errors.push('--spans-per-message must be a positive integer');
-      const partitions = values.partitions === undefined ? 0 : Number(values.partitions);
-      if (!Number.isInteger(partitions) || partitions < 0) errors.push('--partitions must be a positive integer');
-      if (positionals.length === 0) errors.push('at least one FILE is required');
-      if (errors.length > 0) {
-        for (const e of errors) process.stderr.write(`tracefold produce: ${e}\n`);
-        return 2;
-      }
-      const topic = values.topic as string;
-      const encode = ENCODERS[values.format as keyof typeof ENCODERS];
-      const files = await Promise.all(positionals.map(readSpans));
-      if (values['shift-to-now']) for (const f of files) shiftToNow(f, Date.now() * 1000);
-      const bootstrap = values['bootstrap-servers'] ?? process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092';
-      if (partitions > 0) await ensureTopics(bootstrap, [{ topic, partitions }]);
-      const producer = await KafkaProducer.connect(bootstrap);
+      const loaded = loadCli('produce', argv);
+      if ('exit' in loaded) return loaded.exit;
+      const { kafka, produce: p } = loaded.config;
+      const topic = kafka.topic[0] as string;
+      const encode = ENCODERS[p.format];
+      const files = await Promise.all(loaded.args.map(readSpans));
+      if (p.shiftToNow) for (const f of files) shiftToNow(f, Date.now() * 1000);
+      // The same client settings as ingest (security.protocol, sasl.*, …): a secured cluster needs them here too.
+      const client = { 'client.id': kafka.clientId, ...kafka.librdkafka };
+      if (p.partitions > 0) await ensureTopics(kafka.bootstrapServers, [{ topic, partitions: p.partitions }], 15_000, client);
+      const producer = await KafkaProducer.connect(kafka.bootstrapServers, client);
+      const headers = p.headers.length === 0 ? undefined : Object.fromEntries(p.headers.map((h) => [h.name, h.value]));
       let messages = 0;
       let spans = 0;
       try {
         const sends: Promise<number>[] = [];
         for (const fileSpans of files) {
-          const step = perMessage > 0 ? perMessage : Math.max(1, fileSpans.length);
+          const step = p.spansPerMessage > 0 ? p.spansPerMessage : Math.max(1, fileSpans.length);
           for (let i = 0; i < fileSpans.length; i += step) {
             const chunk = fileSpans.slice(i, i + step);
-            sends.push(producer.send({ topic, value: Buffer.from(encode(chunk)) }));
+            sends.push(producer.send({ topic, value: Buffer.from(encode(chunk)), ...(headers === undefined ? {} : { headers }) }));
             messages++;
             spans += chunk.length;
           }
@@ -109,7 +68,10 @@ export const command: Command = {
       } finally {
         await producer.close();
       }
-      process.stderr.write(`tracefold produce: ${spans} spans in ${messages} messages (${values.format}) → ${topic}\n`);
+      loaded.log.info(
+        { spans, messages, format: p.format, topic },
+        `produced ${spans} spans in ${messages} messages (${p.format}) → ${topic}`,
+      );
       return 0;
     }),
 };

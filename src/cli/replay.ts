@@ -14,11 +14,8 @@ export const command: Command = {
     const { config, log } = loaded;
     const started = Date.now();
     const r = config.replay;
+    // One topic: checked by the loader (src/config/rules.ts) with every other error.
     const topic = config.kafka.topic[0] as string;
-    if (config.kafka.topic.length !== 1) {
-      process.stderr.write('tracefold replay: give exactly one --topic\n');
-      return 2;
-    }
     const trap = new SignalTrap(log);
     let node: IngestNode | undefined;
     try {
@@ -30,6 +27,7 @@ export const command: Command = {
         to: r.to,
         group: r.group,
         resume: r.commit,
+        client: { 'client.id': config.kafka.clientId, ...config.kafka.librdkafka },
       });
       const workerSettings = await preflight(config, log);
       if (trap.cancelled) return 0;

@@ -12,12 +12,14 @@ import {
   type Command,
   envNames,
   flagNames,
+  isSecret,
   KEYS,
   type Key,
   type OptionDef,
   optionDef,
   SECTION_TITLES,
   sectionOf,
+  shortFlag,
 } from './schema.js';
 
 export const HELP_WIDTH = 100;
@@ -64,18 +66,17 @@ function placeholder(def: OptionDef): string {
       return `<${t.values.join('|')}>`;
     case 'position':
       return `<offset|time|${t.keyword}>`;
+    case 'records':
+      return `<json: [${t.placeholder ?? 'record'},...]>`;
   }
 }
 
-function flagsText(key: Key): string {
+function flagsText(key: Key, command: Command): string {
   const def = optionDef(key);
-  if (def.type.kind === 'bool')
-    return flagNames(key)
-      .map((f) => `--[no-]${f}`)
-      .join(', ');
-  const names = flagNames(key)
-    .map((f) => `--${f}`)
-    .join(', ');
+  const letter = shortFlag(key, command);
+  const short = letter === undefined ? [] : [`-${letter}`];
+  if (def.type.kind === 'bool') return [...short, ...flagNames(key, command).map((f) => `--[no-]${f}`)].join(', ');
+  const names = [...short, ...flagNames(key, command).map((f) => `--${f}`)].join(', ');
   const entry = def.entryFlag === undefined ? '' : `, --${def.entryFlag} <k=v> (repeatable)`;
   return `${names} ${placeholder(def)}${entry}`;
 }
@@ -87,7 +88,7 @@ export function defaultText(key: Key): string | undefined {
   if (def.computed !== undefined) return def.computed;
   const value = def.default;
   if (value === undefined) return undefined;
-  if (def.type.kind === 'string' && def.type.secret === true) return undefined;
+  if (isSecret(key)) return undefined;
   switch (def.type.kind) {
     case 'duration':
       return formatDurationMs(value as number);
@@ -101,6 +102,10 @@ export function defaultText(key: Key): string | undefined {
       const entries = Object.entries(value as Record<string, string>);
       return entries.length === 0 ? '(none)' : entries.map(([k, v]) => `${k}=${v}`).join(',');
     }
+    case 'records': {
+      const items = value as readonly unknown[];
+      return items.length === 0 ? '(none)' : JSON.stringify(items);
+    }
     case 'string':
       return value === '' ? '""' : String(value);
     default:
@@ -108,9 +113,9 @@ export function defaultText(key: Key): string | undefined {
   }
 }
 
-function optionText(key: Key): string[] {
+function optionText(key: Key, command: Command): string[] {
   const def = optionDef(key);
-  const lines = wrap(flagsText(key), HELP_WIDTH, `${DETAIL_INDENT}  `, '  ');
+  const lines = wrap(flagsText(key, command), HELP_WIDTH, `${DETAIL_INDENT}  `, '  ');
   const description = def.note === undefined ? def.description : `${def.description} ${def.note}`;
   lines.push(...wrap(description, HELP_WIDTH, DETAIL_INDENT));
   const dflt = defaultText(key);
@@ -163,6 +168,7 @@ export function helpFor(command?: Command): string {
     '',
     ...wrap(info.summary, HELP_WIDTH, ''),
     '',
+    ...(info.details ?? []).flatMap((paragraph) => [...wrap(paragraph, HELP_WIDTH, ''), '']),
     ...wrap(FORMS, HELP_WIDTH, ''),
     '',
   ];
@@ -178,7 +184,7 @@ export function helpFor(command?: Command): string {
   }
   for (const [section, keys] of sections) {
     lines.push('', `${SECTION_TITLES[section] ?? section}:`);
-    for (const key of keys) lines.push(...optionText(key));
+    for (const key of keys) lines.push(...optionText(key, command));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -10,6 +10,7 @@
  * deployment's environment configures tracefold unchanged.
  */
 import type { Position } from './parse.js';
+import type { ItemValidator } from './records.js';
 
 export const COMMANDS = ['ingest', 'replay', 'bench', 'decode', 'encode', 'produce'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -20,6 +21,13 @@ export interface CommandInfo {
   readonly usage: string;
   /** Whether the command takes positional arguments (files); others reject them. */
   readonly takesArgs: boolean;
+  /** Bounds on the number of positional arguments, checked with every other error. */
+  readonly minArgs?: number;
+  readonly maxArgs?: number;
+  /** What `args` are, in messages about their number ("FILE"). */
+  readonly argName?: string;
+  /** Paragraphs printed in --help after the summary. */
+  readonly details?: readonly string[];
 }
 
 export const COMMAND_INFO: { readonly [C in Command]: CommandInfo } = {
@@ -41,17 +49,50 @@ export const COMMAND_INFO: { readonly [C in Command]: CommandInfo } = {
     summary: 'Run the benchmark harness (micro, pipeline, Kafka end-to-end, side by side with Zipkin).',
     usage: '[options]',
     takesArgs: false,
+    details: [
+      'Measures every speed and memory claim in one run on this machine, and writes the results to bench/results/ ' +
+        '(latest.md, latest.json, timestamped copies, PNG charts). Progress on stderr, tables on stdout. ' +
+        'Figures are medians over several runs with their min–max range.',
+      'Phases (all by default): micro: each hot-path stage alone (tinybench), with JSON.parse/JSON.stringify reference lines; ' +
+        'pipeline: the real worker pool with a null sink, 1…N workers; ' +
+        'memory: bytes per buffered span, peak RSS under a 1× and 10× burst against a slowed search engine (needs Kafka and OpenSearch); ' +
+        'e2e: a pre-loaded Kafka topic through `tracefold ingest` into OpenSearch; ' +
+        "zipkin: the same topic through the stock Zipkin server's Kafka collector, side by side; " +
+        'replay: the same topic through `tracefold replay --from earliest --to latest` into a fresh index.',
+      'Kafka and OpenSearch are reused when running, else started through infra/ (and stopped again); Zipkin instances get ports 9420+. ' +
+        'Topics, indices, templates and pipelines the bench creates are deleted at the end.',
+      'Exit codes: 0 every phase ran (goals may still be unmet: see the Goals table); 1 a phase failed; 2 usage error.',
+    ],
   },
   decode: {
     summary: 'Decode one raw Kafka message (any Zipkin encoding) to canonical JSON v2.',
     usage: '[options] [FILE|-]',
     takesArgs: true,
+    details: [
+      "Reads one raw Kafka message value (Zipkin JSON v2, JSON v1, Thrift list or single span, Proto3; standard input for - or no FILE), detects its encoding as Zipkin's Kafka collector does, and prints its spans as a canonical JSON v2 array on stdout. Bad spans are reported on stderr, one line each.",
+      'Exit codes: 0 all spans decoded; 1 some spans were bad; 2 nothing decodable (or usage error).',
+    ],
   },
-  encode: { summary: 'Encode a JSON v2 span array as json-v2, json-v1, thrift or proto3.', usage: '[options] [FILE|-]', takesArgs: true },
+  encode: {
+    summary: 'Encode a JSON v2 span array as json-v2, json-v1, thrift or proto3.',
+    usage: '--format <encoding> [options] [FILE|-]',
+    takesArgs: true,
+    maxArgs: 1,
+    argName: 'FILE',
+    details: [
+      'Reads a Zipkin JSON v2 span array (standard input for - or no FILE), normalises it as Zipkin does, and writes it as one Kafka message in the chosen encoding (stdout unless --out is given; binary formats refuse a terminal).',
+    ],
+  },
   produce: {
     summary: 'Publish trace files to a Kafka topic in a chosen encoding (tests and demos).',
-    usage: '[options] FILE...',
+    usage: '--topic <topic> [options] FILE...',
     takesArgs: true,
+    minArgs: 1,
+    argName: 'FILE',
+    details: [
+      'Publishes the traces in FILE... (Zipkin JSON v2: an array of spans, or one span object) to a Kafka topic, ' +
+        'with no record key (like real reporters, so the spans of one trace spread over partitions).',
+    ],
   },
 };
 
@@ -116,7 +157,19 @@ export interface PositionType<W extends 'earliest' | 'latest' = 'earliest' | 'la
   readonly keyword: W;
 }
 
+/**
+ * A list of records: a YAML sequence of mappings in the file, a JSON array in env or a flag; each
+ * item checked by `item`, every problem reported with its path. See records.ts for how to add one.
+ */
+export interface RecordsType<R = unknown> {
+  readonly kind: 'records';
+  readonly item: ItemValidator<R>;
+  /** What one record is, for --help: `<json: [rule,...]>`. */
+  readonly placeholder?: string;
+}
+
 export type TypeSpec =
+  | RecordsType
   | StringType
   | IntType
   | NumberType
@@ -128,23 +181,31 @@ export type TypeSpec =
   | EnumType
   | PositionType;
 
-export type ValueOf<T extends TypeSpec> = T extends StringType
-  ? string
-  : T extends IntType | NumberType | DurationType | BytesType
-    ? number
-    : T extends BoolType
-      ? boolean
-      : T extends ListType<infer I>
-        ? I extends 'int'
-          ? readonly number[]
-          : readonly string[]
-        : T extends MapType
-          ? Readonly<Record<string, string>>
-          : T extends EnumType<infer V>
-            ? V
-            : T extends PositionType<infer W>
-              ? Position<W>
-              : never;
+export type ValueOf<T extends TypeSpec> =
+  T extends RecordsType<infer R>
+    ? readonly R[]
+    : T extends StringType
+      ? string
+      : T extends IntType | NumberType | DurationType | BytesType
+        ? number
+        : T extends BoolType
+          ? boolean
+          : T extends ListType<infer I>
+            ? I extends 'int'
+              ? readonly number[]
+              : readonly string[]
+            : T extends MapType
+              ? Readonly<Record<string, string>>
+              : T extends EnumType<infer V>
+                ? V
+                : T extends PositionType<infer W>
+                  ? Position<W>
+                  : never;
+
+/** Zipkin's message encodings (core/model/span.ts Encoding; src/cli/encode.ts checks they agree). */
+export const ENCODINGS = ['json-v2', 'json-v1', 'thrift', 'proto3'] as const;
+/** The benchmark harness's phases, in the order it runs them. */
+export const BENCH_PHASES = ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'memory'] as const;
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const str = (o: Omit<StringType, 'kind'> = {}): StringType => ({ kind: 'string', ...o });
@@ -159,6 +220,8 @@ const intList = (min: number, max = MAX): ListType<'int'> => ({ kind: 'list', it
 const map = (): MapType => ({ kind: 'map' });
 const oneOf = <const V extends string>(...values: V[]): EnumType<V> => ({ kind: 'enum', values });
 const position = <W extends 'earliest' | 'latest'>(keyword: W): PositionType<W> => ({ kind: 'position', keyword });
+const records = <R>(item: ItemValidator<R>, placeholder?: string): RecordsType<R> =>
+  placeholder === undefined ? { kind: 'records', item } : { kind: 'records', item, placeholder };
 
 // ── Options ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -178,6 +241,11 @@ export interface OptionDef<T extends TypeSpec = TypeSpec, O extends boolean = bo
   readonly env?: readonly string[];
   /** Other long flag names besides the one derived from the key. */
   readonly aliases?: readonly string[];
+  /** Long flag names only some commands have (produce's `--bootstrap-servers`), kept from their own parsers. */
+  readonly commandAliases?: { readonly [C in Command]?: readonly string[] };
+  /** A one-letter flag (`-f`), for the commands in `shortFor` (default: every command of the option). */
+  readonly short?: string;
+  readonly shortFor?: readonly Command[];
   /** Maps only: a repeatable flag taking one `k=v` entry per occurrence (commas stay in the value). */
   readonly entryFlag?: string;
   /** Shown in help after the description. */
@@ -193,9 +261,7 @@ function option<T extends TypeSpec, const O extends boolean = false>(def: Option
   return def;
 }
 
-const ALL = COMMANDS;
 const PIPELINE = ['ingest', 'replay'] as const satisfies readonly Command[];
-const PROCESSING = ['ingest', 'replay', 'bench'] as const satisfies readonly Command[];
 const KAFKA_CLIENT = ['ingest', 'replay', 'produce'] as const satisfies readonly Command[];
 
 /** Kafka's own rule (kafka.common.internals.Topic): a typo here silently consumes nothing. */
@@ -243,6 +309,19 @@ function checkEsHost(hosts: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** One Kafka record header of `produce.headers`. */
+export interface KafkaHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
+const kafkaHeader: ItemValidator<KafkaHeader> = (item) => {
+  if (!item.fields(['name', 'value'])) return undefined;
+  const name = item.string('name');
+  const value = item.string('value', { allowEmpty: true });
+  return name === undefined || value === undefined ? undefined : { name, value };
+};
+
 /**
  * librdkafka properties tracefold sets itself. The first group has a dedicated option; the second
  * would break the commit watermark (offsets must only be committed by the coordinator).
@@ -265,6 +344,9 @@ export const OPTIONS = {
     default: '127.0.0.1:9092',
     env: ['KAFKA_BOOTSTRAP_SERVERS'],
     aliases: ['brokers'],
+    commandAliases: { produce: ['bootstrap-servers'] },
+    short: 'b',
+    shortFor: ['produce'],
     commands: KAFKA_CLIENT,
     description: 'Kafka brokers to bootstrap from, comma-separated host:port.',
   }),
@@ -273,8 +355,11 @@ export const OPTIONS = {
     default: ['zipkin'],
     env: ['KAFKA_TOPIC'],
     aliases: ['topic'],
+    short: 't',
+    shortFor: ['produce'],
     commands: KAFKA_CLIENT,
     description: 'Topic(s) holding Zipkin spans, comma-separated.',
+    note: 'tracefold produce writes to exactly one, which must be given.',
     check: (topics) => topics.map(checkTopic).find((p) => p !== undefined),
   }),
   'kafka.groupId': option({
@@ -501,13 +586,13 @@ export const OPTIONS = {
   'sink.kind': option({
     type: oneOf('elasticsearch', 'null', 'file'),
     default: 'elasticsearch',
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Where spans go: elasticsearch, null (discard after processing; benchmarks) or file (NDJSON).',
   }),
   'sink.file': option({
     type: str({ path: true, placeholder: 'path' }),
     optional: true,
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Output file of the file sink (bulk NDJSON, appended).',
   }),
 
@@ -515,37 +600,39 @@ export const OPTIONS = {
   'window.quietMs': option({
     type: duration(0),
     default: 5_000,
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Flush a trace after this long without a new span.',
+    // Kept at duration(0) so a malformed value reads "expected a duration"; 0 is a separate, clearer error.
+    check: (ms) => (ms < 1 ? 'must be at least 1ms: 0 would flush every trace at once, before its other spans arrive' : undefined),
   }),
   'window.maxWindowMs': option({
     type: duration(1),
     default: 30_000,
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Flush a trace at the latest this long after its first span.',
   }),
   'window.maxSpansPerTrace': option({
     type: int(1, 1_000_000),
     default: 10_000,
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: "Flush a trace when it holds this many spans (Zipkin's reader returns at most 10000).",
   }),
   'window.maxBufferedBytesPerWorker': option({
     type: bytes(2 ** 20),
     default: 128 * 2 ** 20,
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Memory budget for buffered spans per worker; the oldest traces flush when it is passed.',
   }),
   'window.lateDecisionTtlMs': option({
     type: duration(0),
     default: 60_000,
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'How long the decision taken for a flushed trace applies to its late spans.',
   }),
   'window.lateDecisionCacheSize': option({
     type: int(0, 100_000_000),
     default: 100_000,
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Flushed-trace decisions remembered per worker.',
   }),
 
@@ -553,20 +640,20 @@ export const OPTIONS = {
   'filter.dropServices': option({
     type: list(0, 'name,...'),
     default: [],
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Drop spans whose local service name is one of these (counted, not dead-lettered).',
   }),
   'filter.dropSpanNames': option({
     type: list(0, 'name,...'),
     default: [],
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Drop spans with one of these names.',
   }),
   'filter.dropTags': option({
     type: map(),
     default: {},
     entryFlag: 'drop-tag',
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Drop spans carrying tag key=value (value * matches any); repeat --drop-tag k=v.',
   }),
 
@@ -574,7 +661,7 @@ export const OPTIONS = {
   workers: option({
     type: int(1, 64),
     computed: 'os.availableParallelism(), at most 64',
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Worker threads decoding, assembling and writing spans.',
   }),
   shutdownTimeoutMs: option({
@@ -586,7 +673,7 @@ export const OPTIONS = {
   maxMessageBytes: option({
     type: bytes(1024, 2 ** 30),
     default: 16 * 2 ** 20,
-    commands: PROCESSING,
+    commands: PIPELINE,
     description: 'Larger Kafka messages go to the dead-letter topic undecoded.',
   }),
 
@@ -641,22 +728,23 @@ export const OPTIONS = {
   'admin.enabled': option({
     type: bool(),
     default: true,
-    commands: PIPELINE,
+    commands: ['ingest'],
     description: 'Serve /metrics (Prometheus), /health and /ready.',
   }),
   'admin.host': option({
     type: str({ placeholder: 'address' }),
     default: '127.0.0.1',
-    commands: PIPELINE,
+    commands: ['ingest'],
     description: 'Admin listen address.',
   }),
-  'admin.port': option({ type: int(0, 65_535), default: 9464, commands: PIPELINE, description: 'Admin port (0: any free port).' }),
+  'admin.port': option({ type: int(0, 65_535), default: 9464, commands: ['ingest'], description: 'Admin port (0: any free port).' }),
   'admin.sinkDownAfterMs': option({
     type: duration(1000),
     default: 60_000,
     commands: PIPELINE,
     description:
       'After writes have failed this long without a success, /health reports DOWN (HTTP 503) with the reason and an error is logged; writes keep being retried, nothing is dropped.',
+    note: 'Replay serves no admin endpoint; there it only sets when the error is logged.',
   }),
 
   // ── Logging ──
@@ -664,10 +752,10 @@ export const OPTIONS = {
     type: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'),
     default: 'info',
     env: ['LOG_LEVEL'],
-    commands: ALL,
+    commands: COMMANDS,
     description: 'Least severe level logged.',
   }),
-  'log.pretty': option({ type: bool(), default: false, commands: ALL, description: 'Human-readable logs instead of JSON lines.' }),
+  'log.pretty': option({ type: bool(), default: false, commands: COMMANDS, description: 'Human-readable logs instead of JSON lines.' }),
 
   // ── Replay ──
   'replay.from': option({
@@ -734,6 +822,150 @@ export const OPTIONS = {
     description: 'Write to this index prefix instead of es.index (replay into a scratch index).',
     check: checkIndexPrefix,
   }),
+
+  // ── Bench (flags kept from the harness's own parser: --quick, --only, …) ──
+  'bench.quick': option({
+    type: bool(),
+    default: false,
+    aliases: ['quick'],
+    commands: ['bench'],
+    description: 'Smaller sizes, fewer runs (a few minutes).',
+  }),
+  'bench.only': option({
+    type: list(1, 'phase,...'),
+    default: BENCH_PHASES,
+    aliases: ['only'],
+    commands: ['bench'],
+    description: 'Phases to run, comma-separated (micro and pipeline need no servers); they run in the harness order.',
+    check: (phases) => {
+      const unknown = phases.filter((p) => !(BENCH_PHASES as readonly string[]).includes(p));
+      return unknown.length === 0 ? undefined : `unknown phase(s) ${unknown.join(', ')} (known: ${BENCH_PHASES.join(', ')})`;
+    },
+  }),
+  'bench.spans': option({
+    type: int(1),
+    optional: true,
+    aliases: ['spans'],
+    commands: ['bench'],
+    description: 'Spans pre-loaded for e2e/zipkin/replay (default: two backlogs, 1000000 and 100000; quick 100000).',
+  }),
+  'bench.encoding': option({
+    type: oneOf(...ENCODINGS),
+    default: 'json-v2',
+    aliases: ['encoding'],
+    commands: ['bench'],
+    description: 'Message encoding for pipeline, e2e, zipkin, replay and the burst.',
+  }),
+  'bench.spansPerMessage': option({
+    type: int(1, 1_000_000),
+    default: 10,
+    aliases: ['spans-per-message'],
+    commands: ['bench'],
+    description: 'Spans per Kafka message.',
+  }),
+  'bench.runs': option({
+    type: int(1),
+    optional: true,
+    aliases: ['runs'],
+    commands: ['bench'],
+    description: 'Runs per figure (default: micro 5, pipeline 3, e2e/zipkin/replay 3; quick 3/3/2).',
+  }),
+  'bench.workersMax': option({
+    type: int(1, 64),
+    computed: 'os.availableParallelism(), at most 64',
+    aliases: ['workers-max'],
+    commands: ['bench'],
+    description: 'The pipeline phase runs 1…N workers; e2e uses N.',
+  }),
+  'bench.zipkinHeap': option({
+    type: str({ placeholder: 'size' }),
+    default: '512m',
+    aliases: ['zipkin-heap'],
+    commands: ['bench'],
+    description: 'JVM heap of the Zipkin peer, e.g. 2g (512m is what infra/ runs it with).',
+    check: (heap) => (/^[1-9]\d*[mg]$/.test(heap) ? undefined : 'must look like 512m or 2g'),
+  }),
+  'bench.out': option({
+    type: str({ path: true, placeholder: 'dir' }),
+    optional: true,
+    aliases: ['out'],
+    commands: ['bench'],
+    description: 'Results folder (when unset: bench/results in the repository).',
+  }),
+  'bench.updateReadme': option({
+    type: bool(),
+    default: false,
+    aliases: ['update-readme'],
+    commands: ['bench'],
+    description: 'Replace the README\'s "Benchmarks" section with the tables of this run.',
+  }),
+
+  // ── Decode ──
+  'decode.pretty': option({
+    type: bool(),
+    default: false,
+    aliases: ['pretty'],
+    commands: ['decode'],
+    description: 'Indent the JSON output.',
+  }),
+
+  // ── Encode ──
+  'encode.format': option({
+    type: oneOf(...ENCODINGS),
+    required: true,
+    aliases: ['format'],
+    short: 'f',
+    commands: ['encode'],
+    description: 'Encoding to write.',
+  }),
+  'encode.out': option({
+    type: str({ path: true, placeholder: 'file' }),
+    optional: true,
+    aliases: ['out'],
+    short: 'o',
+    commands: ['encode'],
+    description: 'Write to this file instead of stdout.',
+  }),
+
+  // ── Produce ──
+  'produce.format': option({
+    type: oneOf(...ENCODINGS),
+    default: 'json-v2',
+    aliases: ['format'],
+    short: 'f',
+    commands: ['produce'],
+    description: 'Encoding of the messages.',
+  }),
+  'produce.spansPerMessage': option({
+    type: int(0, 1_000_000),
+    default: 0,
+    aliases: ['spans-per-message'],
+    short: 'n',
+    commands: ['produce'],
+    description: 'Spans per Kafka message (0: one message per file).',
+  }),
+  'produce.partitions': option({
+    type: int(0, 10_000),
+    default: 0,
+    aliases: ['partitions'],
+    commands: ['produce'],
+    description: 'Create the topic with this many partitions if it does not exist (0: do not create it).',
+  }),
+  'produce.headers': option({
+    type: records(kafkaHeader, 'header'),
+    default: [],
+    aliases: ['headers'],
+    commands: ['produce'],
+    description:
+      'Kafka headers added to every message: a list of {name, value} (YAML in the file, a JSON array in env or flag); a name given twice keeps its last value.',
+  }),
+  'produce.shiftToNow': option({
+    type: bool(),
+    default: false,
+    aliases: ['shift-to-now'],
+    commands: ['produce'],
+    description: "Move each trace's timestamps so it starts now (the Zipkin UI searches the last day by default).",
+  }),
 } satisfies Record<string, OptionDef>;
 
 export type Options = typeof OPTIONS;
@@ -756,11 +988,33 @@ type Tree<P extends string> = {
   readonly [H in Head<Rel<P>>]: `${P}${H}` extends Key ? ValueAt<`${P}${H}`> : Tree<`${P}${H}.`>;
 };
 
-/** Every option, nested as in the YAML file; what `tracefold replay` gets. */
-export type ReplayConfig = Tree<''>;
-/** What every other command gets: replay options exist only for replay. */
-export type Config = Omit<ReplayConfig, 'replay'>;
-export type ConfigFor<C extends Command> = [C] extends ['replay'] ? ReplayConfig : Config;
+/**
+ * Sections that belong to one command, named after it (`replay.from`, `bench.quick`): only that
+ * command's config has them.
+ */
+export const COMMAND_SECTIONS = ['replay', 'bench', 'decode', 'encode', 'produce'] as const satisfies readonly Command[];
+type CommandSection = (typeof COMMAND_SECTIONS)[number];
+export function isCommandSection(section: string): section is CommandSection {
+  return (COMMAND_SECTIONS as readonly string[]).includes(section);
+}
+
+/** The shared options plus one command's own section. */
+type WithSection<S extends CommandSection> = Omit<Tree<''>, Exclude<CommandSection, S>>;
+/** What `tracefold replay` gets. */
+export type ReplayConfig = WithSection<'replay'>;
+/** What ingest gets, and the shared part every command's config has: command sections exist only for their command. */
+export type Config = Omit<Tree<''>, CommandSection>;
+export type ConfigFor<C extends Command> = [C] extends ['replay']
+  ? ReplayConfig
+  : [C] extends ['bench']
+    ? WithSection<'bench'>
+    : [C] extends ['decode']
+      ? WithSection<'decode'>
+      : [C] extends ['encode']
+        ? WithSection<'encode'>
+        : [C] extends ['produce']
+          ? WithSection<'produce'>
+          : Config;
 
 // ── Derived names ────────────────────────────────────────────────────────────────────────────────
 
@@ -781,9 +1035,27 @@ export function flagName(key: Key): string {
   return words(key).join('-');
 }
 
-/** Every long flag name of a key (derived name first), without the leading dashes. */
-export function flagNames(key: Key): readonly string[] {
-  return [flagName(key), ...(optionDef(key).aliases ?? [])];
+/**
+ * Every long flag name of a key (derived name first), without the leading dashes; with a command,
+ * also the names only that command has.
+ */
+export function flagNames(key: Key, command?: Command): readonly string[] {
+  const def = optionDef(key);
+  const own = command === undefined ? [] : (def.commandAliases?.[command] ?? []);
+  return [flagName(key), ...(def.aliases ?? []), ...own];
+}
+
+/** The one-letter flag of a key for a command, if it has one there. */
+export function shortFlag(key: Key, command: Command): string | undefined {
+  const def = optionDef(key);
+  if (def.short === undefined || !appliesTo(key, command)) return undefined;
+  return def.shortFor === undefined || def.shortFor.includes(command) ? def.short : undefined;
+}
+
+/** Whether a key's value must never be printed (declared secret in its type). */
+export function isSecret(key: Key): boolean {
+  const type = optionDef(key).type;
+  return type.kind === 'string' && type.secret === true;
 }
 
 export function appliesTo(key: Key, command: Command): boolean {
@@ -808,6 +1080,10 @@ export const SECTION_TITLES: Readonly<Record<string, string>> = {
   admin: 'Admin endpoint',
   log: 'Logging',
   replay: 'Replay',
+  bench: 'Benchmark',
+  decode: 'Decode',
+  encode: 'Encode',
+  produce: 'Produce',
 };
 
 /** The `--config` file, the one setting read before all others (it is not itself an option of the file). */

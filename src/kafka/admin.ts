@@ -10,8 +10,14 @@ export interface TopicSpec {
 
 const TOPIC_ALREADY_EXISTS = 36;
 
-export async function ensureTopics(bootstrapServers: string, topics: readonly TopicSpec[], timeoutMs = 15_000): Promise<void> {
-  const admin = Kafka.AdminClient.create({ 'client.id': 'tracefold-admin', 'metadata.broker.list': bootstrapServers });
+export async function ensureTopics(
+  bootstrapServers: string,
+  topics: readonly TopicSpec[],
+  timeoutMs = 15_000,
+  /** Client properties (security.protocol, sasl.*): a secured cluster needs them for admin requests too. */
+  extra: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  const admin = Kafka.AdminClient.create({ 'client.id': 'tracefold-admin', ...extra, 'metadata.broker.list': bootstrapServers });
   try {
     for (const t of topics) {
       await new Promise<void>((resolve, reject) => {

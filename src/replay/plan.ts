@@ -25,6 +25,8 @@ export interface PlanInput {
   group: string;
   /** When resuming a committed replay, start at the group's committed offsets inside the range. */
   resume: boolean;
+  /** Client properties the source uses too (client.id, security.protocol, sasl.*): a secured cluster needs them. */
+  client?: Readonly<Record<string, string>>;
 }
 
 function call<T>(fn: (cb: (err: Kafka.LibrdKafkaError | null | undefined, v: T) => void) => void): Promise<T> {
@@ -33,7 +35,7 @@ function call<T>(fn: (cb: (err: Kafka.LibrdKafkaError | null | undefined, v: T) 
 
 export async function planReplay(input: PlanInput, timeoutMs = 10_000): Promise<PartitionRange[]> {
   const consumer = new Kafka.KafkaConsumer(
-    { 'metadata.broker.list': input.bootstrapServers, 'group.id': input.group, 'enable.auto.commit': false },
+    { ...input.client, 'metadata.broker.list': input.bootstrapServers, 'group.id': input.group, 'enable.auto.commit': false },
     {},
   );
   await new Promise<void>((resolve, reject) => {

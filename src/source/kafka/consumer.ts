@@ -43,6 +43,12 @@ export interface SourceOptions {
   topics: string[];
   autoOffsetReset: 'earliest' | 'latest';
   batchMaxMessages: number;
+  /**
+   * Most value bytes per dispatched batch: a partition's records are split into several batches past
+   * it. A single record larger than this is a batch of its own (it cannot be split; the worker
+   * dead-letters it when it passes maxMessageBytes).
+   */
+  batchMaxBytes: number;
   fetchWaitMs: number;
   extra: Record<string, string>;
   /** Replay: explicit assignment instead of a group subscription. */
@@ -199,35 +205,49 @@ export class KafkaSource {
       }
     }
     for (const g of groups.values()) {
-      let total = 0;
-      for (const m of g) total += m.value?.length ?? 0;
-      const data = new ArrayBuffer(total);
-      const view = new Uint8Array(data);
-      const ends = new Uint32Array(g.length);
-      const offsets = new Float64Array(g.length);
-      let pos = 0;
+      let start = 0;
+      let bytes = 0;
       for (let i = 0; i < g.length; i++) {
-        const m = g[i] as Kafka.Message;
-        if (m.value) {
-          view.set(m.value, pos);
-          pos += m.value.length;
+        const size = g[i]!.value?.length ?? 0;
+        if (i > start && bytes + size > this.opts.batchMaxBytes) {
+          this.emitBatch(g, start, i, bytes);
+          start = i;
+          bytes = 0;
         }
-        ends[i] = pos;
-        offsets[i] = m.offset;
+        bytes += size;
       }
-      const first = g[0] as Kafka.Message;
-      const last = g[g.length - 1] as Kafka.Message;
-      this.handlers.onBatch({
-        topic: first.topic,
-        partition: first.partition,
-        data,
-        ends,
-        offsets,
-        firstOffset: first.offset,
-        lastOffset: last.offset,
-        bytes: total,
-      });
+      this.emitBatch(g, start, g.length, bytes);
     }
+  }
+
+  /** Hands over records [from, to) of one partition, copied into one transferable buffer. */
+  private emitBatch(g: readonly Kafka.Message[], from: number, to: number, total: number): void {
+    const data = new ArrayBuffer(total);
+    const view = new Uint8Array(data);
+    const ends = new Uint32Array(to - from);
+    const offsets = new Float64Array(to - from);
+    let pos = 0;
+    for (let i = from; i < to; i++) {
+      const m = g[i] as Kafka.Message;
+      if (m.value) {
+        view.set(m.value, pos);
+        pos += m.value.length;
+      }
+      ends[i - from] = pos;
+      offsets[i - from] = m.offset;
+    }
+    const first = g[from] as Kafka.Message;
+    const last = g[to - 1] as Kafka.Message;
+    this.handlers.onBatch({
+      topic: first.topic,
+      partition: first.partition,
+      data,
+      ends,
+      offsets,
+      firstOffset: first.offset,
+      lastOffset: last.offset,
+      bytes: total,
+    });
   }
 
   get isRevoking(): boolean {

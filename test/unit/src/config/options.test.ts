@@ -92,10 +92,30 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
   'replay.json': { good: 'true', expect: true, bad: 'x' },
   'replay.out': { good: 'r.ndjson', expect: resolve(CWD, 'r.ndjson'), bad: '' },
   'replay.esIndexPrefix': { good: 'scratch', expect: 'scratch', bad: 'a*b' },
+  'bench.quick': { good: 'true', expect: true, bad: 'x' },
+  'bench.only': { good: 'pipeline,micro', expect: ['pipeline', 'micro'], bad: 'micro,nope' },
+  'bench.spans': { good: '1000', expect: 1_000, bad: '0' },
+  'bench.encoding': { good: 'thrift', expect: 'thrift', bad: 'xml' },
+  'bench.spansPerMessage': { good: '5', expect: 5, bad: '0' },
+  'bench.runs': { good: '2', expect: 2, bad: '0' },
+  'bench.workersMax': { good: '4', expect: 4, bad: '65' },
+  'bench.zipkinHeap': { good: '2g', expect: '2g', bad: '2G' },
+  'bench.out': { good: 'res', expect: resolve(CWD, 'res'), bad: '' },
+  'bench.updateReadme': { good: 'true', expect: true, bad: 'x' },
+  'decode.pretty': { good: 'true', expect: true, bad: 'x' },
+  'encode.format': { good: 'proto3', expect: 'proto3', bad: 'xml' },
+  'encode.out': { good: 'o.bin', expect: resolve(CWD, 'o.bin'), bad: '' },
+  'produce.format': { good: 'json-v1', expect: 'json-v1', bad: 'xml' },
+  'produce.spansPerMessage': { good: '0', expect: 0, bad: '-1' },
+  'produce.partitions': { good: '6', expect: 6, bad: 'many' },
+  'produce.headers': { good: '[{"name":"b3","value":"1"}]', expect: [{ name: 'b3', value: '1' }], bad: '[{"name":"b3"}]' },
+  'produce.shiftToNow': { good: 'true', expect: true, bad: 'x' },
 };
 
-/** The replay bounds are required; every replay sample gets them unless it is one of them. */
+/** Required settings of a command (replay bounds, encode's format, produce's topic and file) unless the sample sets them. */
 function baseline(command: Command, key: Key): string[] {
+  if (command === 'encode') return key === 'encode.format' ? [] : ['--format=thrift'];
+  if (command === 'produce') return ['--topic=t', 'spans.json'];
   if (command !== 'replay') return [];
   return [...(key === 'replay.from' ? [] : ['--from=earliest']), ...(key === 'replay.to' ? [] : ['--to=latest'])];
 }

@@ -19,7 +19,7 @@ interface Internals {
   emitBatches(messages: Kafka.Message[]): void;
 }
 
-function source() {
+function source(batchMaxBytes = 2 ** 20) {
   const batches: RawBatch[] = [];
   const redelivered: Redelivered[] = [];
   const errors: Error[] = [];
@@ -31,6 +31,7 @@ function source() {
       topics: ['t'],
       autoOffsetReset: 'earliest',
       batchMaxMessages: 100,
+      batchMaxBytes,
       fetchWaitMs: 10,
       extra: {},
     },
@@ -118,5 +119,46 @@ describe('KafkaSource: batches', () => {
     s.assign([{ topic: 't', partition: 0 }]);
     s.internals.emitBatches(messages(3, 0, 2));
     assert.deepEqual(s.batches, []);
+  });
+
+  it('caps each batch by bytes: the records of a partition split where the next would pass batchMaxBytes', () => {
+    const s = source(10);
+    s.assign([
+      { topic: 't', partition: 0 },
+      { topic: 't', partition: 1 },
+    ]);
+    // m0..m9 are 2 bytes each, m10.. 3 bytes: 10 bytes hold five short records or three long ones.
+    s.internals.emitBatches([...messages(0, 0, 11), ...messages(1, 0, 1)]);
+    assert.deepEqual(
+      s.batches.map((b) => [b.partition, b.firstOffset, b.lastOffset, b.bytes]),
+      [
+        [0, 0, 4, 10],
+        [0, 5, 9, 10],
+        [0, 10, 11, 6],
+        [1, 0, 1, 4],
+      ],
+    );
+    for (const b of s.batches) {
+      assert.ok(b.bytes <= 10, `batch of ${b.bytes} bytes`);
+      assert.equal(b.data.byteLength, b.bytes);
+      assert.equal(b.ends[b.ends.length - 1], b.bytes);
+    }
+    assert.equal(Buffer.from(s.batches[1]?.data as ArrayBuffer).toString(), 'm5m6m7m8m9');
+    assert.deepEqual([...(s.batches[2]?.ends ?? [])], [3, 6]);
+  });
+
+  it('a record larger than batchMaxBytes is a batch of its own, never dropped', () => {
+    const s = source(4);
+    s.assign([{ topic: 't', partition: 0 }]);
+    s.internals.emitBatches([...messages(0, 8, 12)]);
+    assert.deepEqual(
+      s.batches.map((b) => [b.firstOffset, b.lastOffset, b.bytes]),
+      [
+        [8, 9, 4],
+        [10, 10, 3],
+        [11, 11, 3],
+        [12, 12, 3],
+      ],
+    );
   });
 });
