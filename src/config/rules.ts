@@ -2,9 +2,11 @@
  * Validation across options: values each valid alone but not together. Every rule reports through
  * the shared Report, so a bad combination is listed with every other problem of the load.
  */
+
 import type { Values } from './merge.js';
 import { appliesTo, type Command, type Key } from './schema.js';
 import type { Report } from './sources.js';
+import { duplicateNames } from './stages.js';
 
 export interface Rule {
   /** The rule runs only when every one of these applies to the command and loaded without error. */
@@ -16,6 +18,13 @@ export interface Rule {
 
 /** Each rule runs only when all of its options apply to the command (a bench run ignores es.*). */
 export const RULES: readonly Rule[] = [
+  {
+    keys: ['sample.policies', 'filter.rules'],
+    check(v, r) {
+      for (const e of duplicateNames(v.get('sample.policies'), 'sample.policies')) r.error(e);
+      for (const e of duplicateNames(v.get('filter.rules'), 'filter.rules')) r.error(e);
+    },
+  },
   {
     keys: ['window.quietMs', 'window.maxWindowMs'],
     check(v, r) {

@@ -11,6 +11,7 @@
  */
 import type { Position } from './parse.js';
 import type { ItemValidator } from './records.js';
+import { filterRuleItem, samplePolicyItem } from './stages.js';
 
 export const COMMANDS = ['ingest', 'replay', 'bench', 'decode', 'encode', 'produce'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -656,6 +657,28 @@ export const OPTIONS = {
     commands: PIPELINE,
     description: 'Drop spans carrying tag key=value (value * matches any); repeat --drop-tag k=v.',
   }),
+  'filter.rules': option({
+    type: records(filterRuleItem, 'rule'),
+    default: [],
+    commands: PIPELINE,
+    description:
+      'Include/exclude rules on single spans: {name, action: include|exclude, service, remoteService, spanName, annotation (exact|prefix|regex), kind, tag {key, exact|prefix|regex|present}, minDuration, maxDuration}; see config/recommended.yaml. Reloaded without a restart.',
+  }),
+
+  // ── Sampling (workers/sample) ──
+  'sample.policies': option({
+    type: records(samplePolicyItem, 'policy'),
+    default: [],
+    commands: PIPELINE,
+    description:
+      'Ingest-time sampling of assembled traces, asked in order (error, debug, slow, shape, probabilistic, rate_limit, keep_all); none: every trace is kept and spans are written as they arrive. See config/recommended.yaml. Reloaded without a restart.',
+  }),
+  'sample.tagKept': option({
+    type: bool(),
+    default: true,
+    commands: PIPELINE,
+    description: 'Tag the spans of sampled traces with tracefold.sampled=<policy that kept them>.',
+  }),
 
   // ── Process ──
   workers: option({
@@ -1074,6 +1097,7 @@ export const SECTION_TITLES: Readonly<Record<string, string>> = {
   sink: 'Sink',
   window: 'Trace windows',
   filter: 'Filters',
+  sample: 'Sampling',
   process: 'Process',
   backpressure: 'Backpressure',
   http: 'HTTP collector',

@@ -30,6 +30,7 @@
  *         spanName: { prefix: "get /health" }
  */
 import type { FilterRuleSettings, SamplePolicySettings, SampleSettings, StringMatch, TraceCheckSettings } from '../../workers/protocol.js';
+import type { ItemValidator } from './records.js';
 
 export interface Checked<T> {
   value: T;
@@ -52,18 +53,23 @@ export function parseDurationMs(v: unknown): number | null {
 }
 
 class Reader {
-  readonly errors: string[] = [];
+  readonly problems: Array<{ path: string; message: string }> = [];
 
   constructor(readonly path: string) {}
+
+  get errors(): string[] {
+    return this.problems.map((p) => `${p.path}: ${p.message}`);
+  }
 
   /** `key` is a dotted sub-path (`policies[2].rate`) or an index (`[2].action`). */
   at(key: string): string {
     if (key === '') return this.path;
-    return key.startsWith('[') ? `${this.path}${key}` : `${this.path}.${key}`;
+    if (this.path === '' || key.startsWith('[')) return `${this.path}${key}`;
+    return `${this.path}.${key}`;
   }
 
   error(key: string, msg: string): void {
-    this.errors.push(`${this.at(key)}: ${msg}`);
+    this.problems.push({ path: this.at(key), message: msg });
   }
 
   /** Reports keys of `o` not in `known`. */
@@ -141,7 +147,7 @@ function policy(raw: unknown, r: Reader, at: string): SamplePolicySettings | und
   const type = raw.type;
   if (typeof type !== 'string' || !Object.hasOwn(POLICY_KEYS, type)) {
     sub.error('type', `must be one of ${Object.keys(POLICY_KEYS).join(', ')}, got ${JSON.stringify(type)}`);
-    r.errors.push(...sub.errors);
+    r.problems.push(...sub.problems);
     return undefined;
   }
   const t = type as SamplePolicySettings['type'];
@@ -189,7 +195,7 @@ function policy(raw: unknown, r: Reader, at: string): SamplePolicySettings | und
       break;
     }
   }
-  r.errors.push(...sub.errors);
+  r.problems.push(...sub.problems);
   return out;
 }
 
@@ -353,4 +359,29 @@ export function checkTraceRules(rules: unknown, path = 'check.rules'): Checked<T
   const mixed = read('mixed_trace_id', ['off', 'fix', 'drop', 'quarantine']);
   if (mixed !== undefined) out.mixedTraceId = mixed as TraceCheckSettings['mixedTraceId'];
   return { value: out, errors: r.errors };
+}
+
+/** The same validators, one list item at a time, for the schema's records options (src/config/records.ts). */
+function itemValidator<R>(read: (raw: unknown, r: Reader, index: number) => R | undefined): ItemValidator<R> {
+  return (item) => {
+    const r = new Reader('');
+    const index = Number(/^\[(\d+)\]$/.exec(item.path)?.[1] ?? 0);
+    const value = read(item.value, r, index);
+    for (const p of r.problems) item.problem(p.path === '' ? undefined : p.path.replace(/^\./, ''), p.message);
+    return value;
+  };
+}
+
+export const samplePolicyItem: ItemValidator<SamplePolicySettings> = itemValidator((raw, r) => policy(raw, r, ''));
+export const filterRuleItem: ItemValidator<FilterRuleSettings> = itemValidator((raw, r, index) => filterRule(raw, r, '', index));
+
+/** Names must be distinct within a list: they are metric labels (and, for policies, the tag value). */
+export function duplicateNames(list: ReadonlyArray<{ name: string }>, key: string): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  list.forEach((x, i) => {
+    if (seen.has(x.name)) out.push(`${key}[${i}].name: "${x.name}" is used by an earlier entry; give each a distinct name`);
+    seen.add(x.name);
+  });
+  return out;
 }

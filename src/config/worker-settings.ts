@@ -52,10 +52,10 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
       dropServices: [...filter.dropServices],
       dropSpanNames: [...filter.dropSpanNames],
       dropTags: { ...filter.dropTags },
-      rules: [],
+      rules: filter.rules.map((r) => structuredClone(r)),
     },
     traceCheck: { duplicateSpanId: 'off', mixedTraceId: 'off' },
-    sample: { policies: [], tagKept: true },
+    sample: { policies: config.sample.policies.map((p) => ({ ...p })), tagKept: config.sample.tagKept },
     sink: sinkSettings,
     maxMessageBytes: config.maxMessageBytes,
   };

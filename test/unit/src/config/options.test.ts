@@ -67,6 +67,20 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
   'filter.dropServices': { good: 'health,noise', expect: ['health', 'noise'] },
   'filter.dropSpanNames': { good: 'get /health', expect: ['get /health'] },
   'filter.dropTags': { good: 'http.path=/health,k=*', expect: { 'http.path': '/health', k: '*' }, bad: 'novalue' },
+  'filter.rules': {
+    good: '[{"name":"health","action":"exclude","spanName":{"prefix":"get /health"}}]',
+    expect: [{ name: 'health', action: 'exclude', spanName: { prefix: 'get /health' } }],
+    bad: '[{"action":"drop","service":"x"}]',
+  },
+  'sample.policies': {
+    good: '[{"type":"error"},{"type":"probabilistic","rate":0.1}]',
+    expect: [
+      { type: 'error', name: 'error' },
+      { type: 'probabilistic', name: 'probabilistic', rate: 0.1 },
+    ],
+    bad: '[{"type":"probabilistic","rate":3}]',
+  },
+  'sample.tagKept': { good: 'false', expect: false, bad: 'maybe' },
   workers: { good: '3', expect: 3, bad: '65' },
   shutdownTimeoutMs: { good: '10s', expect: 10_000, bad: 'x' },
   maxMessageBytes: { good: '1MiB', expect: 2 ** 20, bad: '1' },
