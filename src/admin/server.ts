@@ -1,4 +1,7 @@
-/** Admin HTTP endpoint (127.0.0.1 by default): Prometheus `/metrics`, `/health` as JSON. */
+/**
+ * Admin HTTP endpoint (127.0.0.1 by default): Prometheus `/metrics`, `/health` as JSON, and the
+ * configuration in force (`/config`, secrets redacted by the caller's provider).
+ */
 import { createServer, type Server } from 'node:http';
 import type { Metrics } from '../telemetry/metrics.js';
 
@@ -7,7 +10,13 @@ export interface HealthReport {
   details: Record<string, unknown>;
 }
 
-export async function startAdminServer(host: string, port: number, metrics: Metrics, health: () => HealthReport): Promise<Server> {
+export async function startAdminServer(
+  host: string,
+  port: number,
+  metrics: Metrics,
+  health: () => HealthReport,
+  config?: () => unknown,
+): Promise<Server> {
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     if (req.method !== 'GET') {
@@ -26,7 +35,11 @@ export async function startAdminServer(host: string, port: number, metrics: Metr
       res.writeHead(h.status === 'DOWN' ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(h));
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /health\n');
+    if (url === '/config' && config !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(config(), null, 2)}\n`);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: try /metrics, /health${config ? ' or /config' : ''}\n`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

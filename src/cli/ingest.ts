@@ -1,4 +1,6 @@
 import { formatError } from '../../core/errors.js';
+import { redactConfig } from '../config/redact.js';
+import { ConfigReloader } from '../config/reload.js';
 import { IngestNode } from '../ingest/node.js';
 import type { Command } from './main.js';
 import { loadOrExit, nodeOptions, preflight, SignalTrap } from './pipeline-setup.js';
@@ -9,12 +11,27 @@ export const command: Command = {
     const loaded = loadOrExit('ingest', argv);
     if ('exit' in loaded) return loaded.exit;
     const { config, log } = loaded;
+    let reloader: ConfigReloader | undefined;
     const trap = new SignalTrap(log);
     let node: IngestNode | undefined;
     try {
       const workerSettings = await preflight(config, log);
       if (trap.cancelled) return 0;
-      node = new IngestNode(nodeOptions(config, workerSettings), log);
+      const running = new IngestNode(
+        { ...nodeOptions(config, workerSettings), effectiveConfig: () => redactConfig(reloader?.config ?? config) },
+        log,
+      );
+      node = running;
+      reloader = new ConfigReloader(config, {
+        command: 'ingest',
+        argv,
+        env: process.env,
+        configFile: loaded.configFile,
+        log,
+        apply: (stages) => running.reconfigure(stages),
+        count: (result) => running.metrics.configReloads.labels(result).inc(),
+      });
+      reloader.start();
       await trap.run(node);
       if (node.failed) return 1;
       // Nothing is lost (those records stay uncommitted and are redelivered), but a supervisor or
@@ -25,6 +42,8 @@ export const command: Command = {
       process.stderr.write(`${formatError(err)}\n`);
       if (node) await node.stop('startup failed').catch(() => undefined);
       return 2;
+    } finally {
+      reloader?.stop();
     }
   },
 };

@@ -13,7 +13,7 @@ import { prepareSearchEngine } from '../sink/elasticsearch/setup.js';
 import type { Logger } from '../telemetry/logger.js';
 import { loadCli } from './io.js';
 
-export type Loaded<C extends ConfigCommand> = { config: ConfigFor<C>; log: Logger } | { exit: number };
+export type Loaded<C extends ConfigCommand> = { config: ConfigFor<C>; log: Logger; configFile: string | undefined } | { exit: number };
 
 export function loadOrExit<C extends 'ingest' | 'replay'>(command: C, argv: string[]): Loaded<C> {
   const loaded = loadCli(command, argv);
@@ -21,7 +21,7 @@ export function loadOrExit<C extends 'ingest' | 'replay'>(command: C, argv: stri
   const { config, log } = loaded;
   // What this run actually uses, once, secrets redacted: the answer to "which setting won?".
   log.info({ config: redactConfig(config), configFile: loaded.configFile }, 'configuration');
-  return { config, log };
+  return { config, log, configFile: loaded.configFile };
 }
 
 /** Detects the engine, installs/verifies templates, and derives the worker settings. */

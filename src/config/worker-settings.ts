@@ -3,7 +3,7 @@
  * structured-cloned once per worker at start), and fresh mutable arrays so nothing a worker does can
  * reach back into the coordinator's frozen config.
  */
-import type { SinkSettings, WorkerSettings } from '../../workers/protocol.js';
+import type { SinkSettings, StageSettings, WorkerSettings } from '../../workers/protocol.js';
 import type { Config } from './schema.js';
 
 /** Facts about the search engine the coordinator learns before starting workers (GET / on the cluster). */
@@ -14,8 +14,23 @@ export interface DetectedEngine {
   readonly delimiter: string;
 }
 
+/** The rule-driven part of the worker settings: what a config reload can change without a restart. */
+export function toStageSettings(config: Config): StageSettings {
+  const { filter } = config;
+  return {
+    filter: {
+      dropServices: [...filter.dropServices],
+      dropSpanNames: [...filter.dropSpanNames],
+      dropTags: { ...filter.dropTags },
+      rules: filter.rules.map((r) => structuredClone(r)),
+    },
+    traceCheck: { duplicateSpanId: 'off', mixedTraceId: 'off' },
+    sample: { policies: config.sample.policies.map((p) => ({ ...p })), tagKept: config.sample.tagKept },
+  };
+}
+
 export function toWorkerSettings(config: Config, detected: DetectedEngine): WorkerSettings {
-  const { es, sink, window, filter } = config;
+  const { es, sink, window } = config;
   const sinkSettings: SinkSettings = {
     kind: sink.kind,
     hosts: [...es.hosts],
@@ -48,14 +63,7 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
       lateDecisionTtlMs: window.lateDecisionTtlMs,
       lateDecisionCacheSize: window.lateDecisionCacheSize,
     },
-    filter: {
-      dropServices: [...filter.dropServices],
-      dropSpanNames: [...filter.dropSpanNames],
-      dropTags: { ...filter.dropTags },
-      rules: filter.rules.map((r) => structuredClone(r)),
-    },
-    traceCheck: { duplicateSpanId: 'off', mixedTraceId: 'off' },
-    sample: { policies: config.sample.policies.map((p) => ({ ...p })), tagKept: config.sample.tagKept },
+    ...toStageSettings(config),
     sink: sinkSettings,
     maxMessageBytes: config.maxMessageBytes,
   };

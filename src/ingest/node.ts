@@ -6,7 +6,7 @@
  */
 import type { Server } from 'node:http';
 import { TracefoldError } from '../../core/errors.js';
-import type { DecodedMessage, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
+import type { DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
 import { type HealthReport, startAdminServer } from '../admin/server.js';
 import { WorkerPool } from '../dispatch/pool.js';
 import { ensureTopics } from '../kafka/admin.js';
@@ -47,6 +47,8 @@ export interface NodeOptions {
   /** Replay without committing. */
   commit: boolean;
   tickMs?: number;
+  /** The configuration in force, secrets redacted, for the admin `/config` view. */
+  effectiveConfig?: () => unknown;
 }
 
 export interface NodeSummary {
@@ -148,7 +150,13 @@ export class IngestNode {
     this.committer = new OffsetCommitter(this.source, this.watermark, this.metrics, this.log);
     await this.source.connect();
     if (this.opts.admin.enabled) {
-      this.admin = await startAdminServer(this.opts.admin.host, this.opts.admin.port, this.metrics, () => this.health());
+      this.admin = await startAdminServer(
+        this.opts.admin.host,
+        this.opts.admin.port,
+        this.metrics,
+        () => this.health(),
+        this.opts.effectiveConfig,
+      );
     }
     if (this.opts.http.enabled) {
       this.intake = await startIntake(
@@ -332,6 +340,14 @@ export class IngestNode {
       const next = this.positions.nextOffset(w.topic, w.partition);
       if (next !== undefined) this.metrics.consumerLag.labels(w.topic, String(w.partition)).set(Math.max(0, w.high - next));
     }
+  }
+
+  /**
+   * New trace-level rules (a config reload): every worker switches between two of its messages, so
+   * no batch is half old and half new; spans already buffered keep what they carry.
+   */
+  reconfigure(stages: StageSettings): void {
+    this.pool?.broadcast({ type: 'reconfigure', stages });
   }
 
   get failed(): Error | undefined {

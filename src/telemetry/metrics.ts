@@ -70,6 +70,12 @@ export class Metrics {
     labelNames: ['event', 'encoding', 'reason'],
     registers: [this.registry],
   });
+  readonly configReloads = new Counter({
+    name: 'tracefold_config_reloads_total',
+    help: 'Configuration reloads (file change or SIGHUP) by result: applied, refused (errors; the running config stays), unchanged',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   readonly sampledTraces = new Counter({
     name: 'tracefold_sampling_decisions_total',
     help: 'Assembled traces by sampling decision (kept/dropped) and the policy that decided',
