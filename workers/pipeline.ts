@@ -16,6 +16,7 @@ import type { Kind, Span } from '../core/model/span.js';
 import { factFlags, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
+import { SpanChecker } from './check/span.js';
 import { TraceChecker, type TraceVerdict } from './check/trace.js';
 import { decodeRecord } from './decode/record.js';
 import {
@@ -103,6 +104,7 @@ function traceIdOf(b: Buffered): string {
 export class Pipeline {
   private readonly windows: TraceWindows<Buffered>;
   private readonly sink: Sink<Ref>;
+  private checker!: SpanChecker;
   private filter!: SpanFilter;
   private traceChecker!: TraceChecker;
   private sampler!: Sampler;
@@ -175,6 +177,7 @@ export class Pipeline {
    * when written through) and are handled by what they carry.
    */
   reconfigure(stages: StageSettings): void {
+    this.checker = new SpanChecker(stages.check);
     this.filter = new SpanFilter(stages.filter);
     this.traceChecker = new TraceChecker(stages.traceCheck);
     this.sampler = new Sampler(stages.sample);
@@ -190,7 +193,7 @@ export class Pipeline {
       const end = b.ends[i] as number;
       const value = data.subarray(start, end);
       const prov: Provenance = { topic: b.topic, partition: b.partition, offset: b.offsets[i] as number };
-      units += this.onRecord(value, b.batchId, prov, tally);
+      units += this.onRecord(value, b.batchId, prov, b.times?.[i] ?? 0, tally);
       start = end;
     }
     this.flushForwards();
@@ -201,7 +204,7 @@ export class Pipeline {
   }
 
   /** Decodes one record; returns the units it created for its batch. */
-  private onRecord(value: Uint8Array, batchId: number, prov: Provenance, tally: DecodeTally): number {
+  private onRecord(value: Uint8Array, batchId: number, prov: Provenance, recordTimeMs: number, tally: DecodeTally): number {
     const result = decodeRecord(value, this.settings.maxMessageBytes);
     let units = 0;
     if (result.problem !== undefined) {
@@ -218,7 +221,21 @@ export class Pipeline {
     const spans = result.spans;
     tally.spans += spans.length;
     if (spans.length > 0) this.stats.inc('spans_decoded', { encoding: result.encoding }, spans.length);
+    const ctx = this.checker.active ? { recordTimeMs, nowMs: this.now } : undefined;
     for (const span of spans) {
+      if (ctx !== undefined) {
+        const verdict = this.checker.check(span, ctx, (rule) =>
+          this.stats.inc('quality', { rule, action: 'fix', service: span.localEndpoint?.serviceName ?? '' }),
+        );
+        if (verdict.action !== 'keep') {
+          this.stats.inc('quality', { rule: verdict.rule, action: verdict.action, service: span.localEndpoint?.serviceName ?? '' });
+          if (verdict.action === 'quarantine') {
+            this.quarantineSpan(span, batchId, prov, verdict.rule, verdict.reason);
+            units++;
+          }
+          continue;
+        }
+      }
       const dropped = this.filter.match(span);
       if (dropped !== null) {
         this.stats.inc('spans_filtered', { reason: dropped });
@@ -431,6 +448,25 @@ export class Pipeline {
           sourceTopic: b.prov.topic,
           partition: b.prov.partition,
           offset: b.prov.offset,
+        },
+      ],
+    });
+  }
+
+  /** A span a quality rule rejected, to the dead-letter topic as Zipkin JSON v2 with the rule as its code. */
+  private quarantineSpan(span: Span, batchId: number, prov: Provenance, rule: string, reason: string): void {
+    this.post({
+      type: 'dead-letter',
+      records: [
+        {
+          batchId,
+          value: Buffer.from(`[${JSON.stringify(span)}]`),
+          reason,
+          code: rule,
+          encoding: 'json-v2',
+          sourceTopic: prov.topic,
+          partition: prov.partition,
+          offset: prov.offset,
         },
       ],
     });

@@ -152,7 +152,7 @@ export interface WorkerTask {
 }
 
 /** The part of `WorkerSettings` a config reload may change without a restart. */
-export type StageSettings = Pick<WorkerSettings, 'filter' | 'traceCheck' | 'sample'>;
+export type StageSettings = Pick<WorkerSettings, 'filter' | 'check' | 'traceCheck' | 'sample'>;
 
 export interface WorkerSettings {
   window: {
@@ -171,6 +171,7 @@ export interface WorkerSettings {
     /** Include and exclude rules (workers/filter/rules.ts), after the three lists above. */
     rules: FilterRuleSettings[];
   };
+  check: CheckSettings;
   traceCheck: TraceCheckSettings;
   sample: SampleSettings;
   sink: SinkSettings;
@@ -270,4 +271,32 @@ export interface TraceCheckSettings {
   duplicateSpanId: 'off' | 'drop' | 'quarantine';
   /** 64-bit trace IDs beside the 128-bit form of the same trace: `fix` gives them the 128-bit ID. */
   mixedTraceId: 'off' | 'fix' | 'drop' | 'quarantine';
+}
+
+/**
+ * The span-level data-quality rules (workers/check/span.ts), in the order they run. A rule not
+ * listed is off. Parameters have defaults (see `SPAN_RULE_DEFAULTS` there).
+ */
+export interface CheckSettings {
+  rules: SpanRuleSettings[];
+}
+
+export const SPAN_RULES = ['missing_timestamp', 'bad_duration', 'timestamp_skew', 'long_name', 'long_tag', 'placeholder_service'] as const;
+export type SpanRuleName = (typeof SPAN_RULES)[number];
+/** Rules whose problem has no repair: `fix` is refused for them when the config is validated. */
+export const NO_FIX_RULES: readonly SpanRuleName[] = ['timestamp_skew', 'placeholder_service'];
+
+export interface SpanRuleSettings {
+  rule: SpanRuleName;
+  action: 'fix' | 'drop' | 'quarantine';
+  /** bad_duration: longest plausible duration. */
+  maxDurationMs?: number;
+  /** timestamp_skew: how far ahead of the clock / behind it a timestamp may be. */
+  maxFutureMs?: number;
+  maxPastMs?: number;
+  /** long_name, long_tag: longest name, tag key and tag value (UTF-16 units). */
+  maxLength?: number;
+  maxValueLength?: number;
+  /** placeholder_service: local service names that mean "not set". */
+  names?: string[];
 }

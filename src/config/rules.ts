@@ -6,7 +6,7 @@
 import type { Values } from './merge.js';
 import { appliesTo, type Command, type Key } from './schema.js';
 import type { Report } from './sources.js';
-import { duplicateNames } from './stages.js';
+import { duplicateNames, duplicateRules } from './stages.js';
 
 export interface Rule {
   /** The rule runs only when every one of these applies to the command and loaded without error. */
@@ -19,8 +19,9 @@ export interface Rule {
 /** Each rule runs only when all of its options apply to the command (a bench run ignores es.*). */
 export const RULES: readonly Rule[] = [
   {
-    keys: ['sample.policies', 'filter.rules'],
+    keys: ['sample.policies', 'filter.rules', 'check.rules'],
     check(v, r) {
+      for (const e of duplicateRules(v.get('check.rules'))) r.error(e);
       for (const e of duplicateNames(v.get('sample.policies'), 'sample.policies')) r.error(e);
       for (const e of duplicateNames(v.get('filter.rules'), 'filter.rules')) r.error(e);
     },

@@ -11,7 +11,7 @@
  */
 import type { Position } from './parse.js';
 import type { ItemValidator } from './records.js';
-import { filterRuleItem, samplePolicyItem } from './stages.js';
+import { checkRuleItem, filterRuleItem, samplePolicyItem } from './stages.js';
 
 export const COMMANDS = ['ingest', 'replay', 'bench', 'decode', 'encode', 'produce'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -665,6 +665,15 @@ export const OPTIONS = {
       'Include/exclude rules on single spans: {name, action: include|exclude, service, remoteService, spanName, annotation (exact|prefix|regex), kind, tag {key, exact|prefix|regex|present}, minDuration, maxDuration}; see config/recommended.yaml. Reloaded without a restart.',
   }),
 
+  // ── Data quality (workers/check) ──
+  'check.rules': option({
+    type: records(checkRuleItem, 'rule'),
+    default: [],
+    commands: PIPELINE,
+    description:
+      'Data-quality rules, each {rule, action: fix|drop|quarantine, parameters}: missing_timestamp, bad_duration (maxDuration), timestamp_skew (maxFuture, maxPast), long_name (maxLength), long_tag (maxLength, maxValueLength), placeholder_service (names), and per trace duplicate_span_id, mixed_trace_id. All off by default; see config/recommended.yaml. Reloaded without a restart.',
+  }),
+
   // ── Sampling (workers/sample) ──
   'sample.policies': option({
     type: records(samplePolicyItem, 'policy'),
@@ -1097,6 +1106,7 @@ export const SECTION_TITLES: Readonly<Record<string, string>> = {
   sink: 'Sink',
   window: 'Trace windows',
   filter: 'Filters',
+  check: 'Data quality',
   sample: 'Sampling',
   process: 'Process',
   backpressure: 'Backpressure',

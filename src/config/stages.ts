@@ -29,7 +29,18 @@
  *         action: exclude
  *         spanName: { prefix: "get /health" }
  */
-import type { FilterRuleSettings, SamplePolicySettings, SampleSettings, StringMatch, TraceCheckSettings } from '../../workers/protocol.js';
+import {
+  type CheckSettings,
+  type FilterRuleSettings,
+  NO_FIX_RULES,
+  type SamplePolicySettings,
+  type SampleSettings,
+  SPAN_RULES,
+  type SpanRuleName,
+  type SpanRuleSettings,
+  type StringMatch,
+  type TraceCheckSettings,
+} from '../../workers/protocol.js';
 import type { ItemValidator } from './records.js';
 
 export interface Checked<T> {
@@ -382,6 +393,89 @@ export function duplicateNames(list: ReadonlyArray<{ name: string }>, key: strin
   list.forEach((x, i) => {
     if (seen.has(x.name)) out.push(`${key}[${i}].name: "${x.name}" is used by an earlier entry; give each a distinct name`);
     seen.add(x.name);
+  });
+  return out;
+}
+
+/** One `check.rules` item: a span-level or trace-level rule with its action and parameters. */
+export type CheckRule =
+  | SpanRuleSettings
+  | { rule: 'duplicate_span_id'; action: 'drop' | 'quarantine' }
+  | { rule: 'mixed_trace_id'; action: 'fix' | 'drop' | 'quarantine' };
+
+const RULE_PARAMS: Record<string, readonly string[]> = {
+  missing_timestamp: [],
+  bad_duration: ['maxDuration'],
+  timestamp_skew: ['maxFuture', 'maxPast'],
+  long_name: ['maxLength'],
+  long_tag: ['maxLength', 'maxValueLength'],
+  placeholder_service: ['names'],
+  duplicate_span_id: [],
+  mixed_trace_id: [],
+};
+
+function checkRule(raw: unknown, r: Reader): CheckRule | undefined {
+  if (!isObj(raw)) {
+    r.error('', 'must be a mapping with `rule` and `action`');
+    return undefined;
+  }
+  const name = raw.rule;
+  if (typeof name !== 'string' || !Object.hasOwn(RULE_PARAMS, name)) {
+    r.error('rule', `must be one of ${Object.keys(RULE_PARAMS).join(', ')}, got ${JSON.stringify(name)}`);
+    return undefined;
+  }
+  r.only(raw, ['rule', 'action', ...(RULE_PARAMS[name] as readonly string[])]);
+  const allowed =
+    name === 'duplicate_span_id'
+      ? ['drop', 'quarantine']
+      : NO_FIX_RULES.includes(name as SpanRuleName)
+        ? ['drop', 'quarantine']
+        : ['fix', 'drop', 'quarantine'];
+  const action = raw.action;
+  if (typeof action !== 'string' || !allowed.includes(action)) {
+    const why = allowed.includes('fix') ? '' : ` (${name} has no fix: nothing says what the right value is)`;
+    r.error('action', `must be one of ${allowed.join(', ')}, got ${JSON.stringify(action)}${why}`);
+    return undefined;
+  }
+  if (name === 'duplicate_span_id') return { rule: name, action: action as 'drop' | 'quarantine' };
+  if (name === 'mixed_trace_id') return { rule: name, action: action as 'fix' | 'drop' | 'quarantine' };
+  const out: SpanRuleSettings = { rule: name as SpanRuleName, action: action as SpanRuleSettings['action'] };
+  if (raw.maxDuration !== undefined) out.maxDurationMs = r.duration(raw, 'maxDuration', 86_400_000);
+  if (raw.maxFuture !== undefined) out.maxFutureMs = r.duration(raw, 'maxFuture', 3_600_000);
+  if (raw.maxPast !== undefined) out.maxPastMs = r.duration(raw, 'maxPast', 604_800_000);
+  const maxLength = r.number(raw, 'maxLength', 1, 1_000_000, false);
+  if (maxLength !== undefined) out.maxLength = maxLength;
+  const maxValueLength = r.number(raw, 'maxValueLength', 1, 10_000_000, false);
+  if (maxValueLength !== undefined) out.maxValueLength = maxValueLength;
+  if (raw.names !== undefined) {
+    if (!Array.isArray(raw.names) || raw.names.some((n) => typeof n !== 'string')) r.error('names', 'must be a list of service names');
+    else out.names = raw.names as string[];
+  }
+  return out;
+}
+
+export const checkRuleItem: ItemValidator<CheckRule> = itemValidator((raw, r) => checkRule(raw, r));
+
+/** `check.rules` split into what the two checkers take: span-level rules in order, trace-level actions. */
+export function checkSettingsOf(rules: readonly CheckRule[]): { check: CheckSettings; traceCheck: TraceCheckSettings } {
+  const traceCheck: TraceCheckSettings = { ...TRACE_CHECK_DEFAULTS };
+  const spanRules: SpanRuleSettings[] = [];
+  for (const rule of rules) {
+    if (rule.rule === 'duplicate_span_id') traceCheck.duplicateSpanId = rule.action;
+    else if (rule.rule === 'mixed_trace_id') traceCheck.mixedTraceId = rule.action;
+    else if ((SPAN_RULES as readonly string[]).includes(rule.rule))
+      spanRules.push({ ...rule, ...(rule.names ? { names: [...rule.names] } : {}) });
+  }
+  return { check: { rules: spanRules }, traceCheck };
+}
+
+/** A rule given twice would be ambiguous (which action wins?). */
+export function duplicateRules(list: readonly CheckRule[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  list.forEach((x, i) => {
+    if (seen.has(x.rule)) out.push(`check.rules[${i}].rule: ${x.rule} is configured by an earlier entry; give each rule once`);
+    seen.add(x.rule);
   });
   return out;
 }

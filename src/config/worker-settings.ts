@@ -5,6 +5,7 @@
  */
 import type { SinkSettings, StageSettings, WorkerSettings } from '../../workers/protocol.js';
 import type { Config } from './schema.js';
+import { checkSettingsOf } from './stages.js';
 
 /** Facts about the search engine the coordinator learns before starting workers (GET / on the cluster). */
 export interface DetectedEngine {
@@ -24,7 +25,7 @@ export function toStageSettings(config: Config): StageSettings {
       dropTags: { ...filter.dropTags },
       rules: filter.rules.map((r) => structuredClone(r)),
     },
-    traceCheck: { duplicateSpanId: 'off', mixedTraceId: 'off' },
+    ...checkSettingsOf(config.check.rules),
     sample: { policies: config.sample.policies.map((p) => ({ ...p })), tagKept: config.sample.tagKept },
   };
 }

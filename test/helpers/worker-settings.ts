@@ -7,6 +7,7 @@ export function testWorkerSettings(
     window?: Partial<WorkerSettings['window']>;
     sample?: WorkerSettings['sample'];
     traceCheck?: WorkerSettings['traceCheck'];
+    check?: WorkerSettings['check'];
   } = {},
 ): WorkerSettings {
   return {
@@ -20,6 +21,7 @@ export function testWorkerSettings(
       ...overrides.window,
     },
     filter: { dropServices: [], dropSpanNames: [], dropTags: {}, rules: [], ...overrides.filter },
+    check: overrides.check ?? { rules: [] },
     traceCheck: overrides.traceCheck ?? { duplicateSpanId: 'off', mixedTraceId: 'off' },
     sample: overrides.sample ?? { policies: [], tagKept: true },
     sink: {

@@ -30,6 +30,7 @@ function settings(path: string, policies: SamplePolicySettings[], traceCheck?: T
       lateDecisionCacheSize: 1000,
     },
     filter: { dropServices: [], dropSpanNames: [], dropTags: {}, rules: [] },
+    check: { rules: [] },
     traceCheck: traceCheck ?? { duplicateSpanId: 'off', mixedTraceId: 'off' },
     sample: { policies, tagKept: true },
     sink: {
@@ -232,6 +233,7 @@ describe('pipeline: reconfigure', () => {
     const r = await run([{ type: 'error', name: 'error' }], [[trace(20)]], undefined, async (p, _posted) => {
       p.reconfigure({
         filter: { dropServices: [], dropSpanNames: [], dropTags: {}, rules: [] },
+        check: { rules: [] },
         traceCheck: { duplicateSpanId: 'off', mixedTraceId: 'off' },
         sample: { policies: [], tagKept: true },
       });
@@ -247,6 +249,7 @@ describe('pipeline: reconfigure', () => {
     const r = await run([], [[trace(30)]], undefined, async (p) => {
       p.reconfigure({
         filter: { dropServices: ['back'], dropSpanNames: [], dropTags: {}, rules: [] },
+        check: { rules: [] },
         traceCheck: { duplicateSpanId: 'off', mixedTraceId: 'off' },
         sample: { policies: [], tagKept: true },
       });

@@ -81,6 +81,14 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
     bad: '[{"type":"probabilistic","rate":3}]',
   },
   'sample.tagKept': { good: 'false', expect: false, bad: 'maybe' },
+  'check.rules': {
+    good: '[{"rule":"long_name","action":"fix","maxLength":100},{"rule":"mixed_trace_id","action":"fix"}]',
+    expect: [
+      { rule: 'long_name', action: 'fix', maxLength: 100 },
+      { rule: 'mixed_trace_id', action: 'fix' },
+    ],
+    bad: '[{"rule":"placeholder_service","action":"fix"}]',
+  },
   workers: { good: '3', expect: 3, bad: '65' },
   shutdownTimeoutMs: { good: '10s', expect: 10_000, bad: 'x' },
   maxMessageBytes: { good: '1MiB', expect: 2 ** 20, bad: '1' },
