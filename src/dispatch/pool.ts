@@ -80,11 +80,11 @@ export class WorkerPool {
     }
     this.next = (best + 1) % this.size;
     this.queued[best] = (this.queued[best] ?? 0) + 1;
-    (this.ports[best] as MessagePort).postMessage(batch, [
-      batch.data,
-      batch.ends.buffer as ArrayBuffer,
-      batch.offsets.buffer as ArrayBuffer,
-    ]);
+    const transfer: ArrayBuffer[] = [batch.data, batch.ends.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer];
+    // A trimmed replay batch shares its buffers between views: each buffer is transferred once.
+    if (batch.times !== undefined && !transfer.includes(batch.times.buffer as ArrayBuffer))
+      transfer.push(batch.times.buffer as ArrayBuffer);
+    (this.ports[best] as MessagePort).postMessage(batch, transfer);
     return best;
   }
 

@@ -198,7 +198,16 @@ export class IngestNode {
     this.positions.consumed(b.topic, b.partition, b.lastOffset + 1);
     this.metrics.consumedMessages.labels(b.topic, String(b.partition)).inc(n);
     this.metrics.consumedBytes.labels(b.topic, String(b.partition)).inc(b.bytes);
-    pool.dispatch({ type: 'batch', batchId, topic: b.topic, partition: b.partition, data: b.data, ends: b.ends, offsets: b.offsets });
+    pool.dispatch({
+      type: 'batch',
+      batchId,
+      topic: b.topic,
+      partition: b.partition,
+      data: b.data,
+      ends: b.ends,
+      offsets: b.offsets,
+      times: b.times,
+    });
     this.applyBackpressure();
   }
 

@@ -16,6 +16,7 @@ export function trimBatch(b: RawBatch, end: number): RawBatch {
     ...b,
     ends,
     offsets: b.offsets.subarray(0, n),
+    times: b.times.subarray(0, n),
     lastOffset: b.offsets[n - 1] as number,
     bytes: n > 0 ? (ends[n - 1] as number) : 0,
   };

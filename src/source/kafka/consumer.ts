@@ -17,6 +17,8 @@ export interface RawBatch {
   data: ArrayBuffer;
   ends: Uint32Array;
   offsets: Float64Array;
+  /** Record timestamps, epoch ms (0 when the broker gave none). */
+  times: Float64Array;
   firstOffset: number;
   lastOffset: number;
   bytes: number;
@@ -226,6 +228,7 @@ export class KafkaSource {
     const view = new Uint8Array(data);
     const ends = new Uint32Array(to - from);
     const offsets = new Float64Array(to - from);
+    const times = new Float64Array(to - from);
     let pos = 0;
     for (let i = from; i < to; i++) {
       const m = g[i] as Kafka.Message;
@@ -235,6 +238,7 @@ export class KafkaSource {
       }
       ends[i - from] = pos;
       offsets[i - from] = m.offset;
+      times[i - from] = m.timestamp !== undefined && m.timestamp > 0 ? m.timestamp : 0;
     }
     const first = g[from] as Kafka.Message;
     const last = g[to - 1] as Kafka.Message;
@@ -244,6 +248,7 @@ export class KafkaSource {
       data,
       ends,
       offsets,
+      times,
       firstOffset: first.offset,
       lastOffset: last.offset,
       bytes: total,

@@ -11,6 +11,7 @@ function batch(partition: number, offsets: number[]): RawBatch {
     data: new ArrayBuffer(offsets.length * 10),
     ends: Uint32Array.from(offsets.map((_, i) => (i + 1) * 10)),
     offsets: Float64Array.from(offsets),
+    times: new Float64Array(offsets.length),
     firstOffset: offsets[0] as number,
     lastOffset: offsets[offsets.length - 1] as number,
     bytes: offsets.length * 10,
