@@ -81,6 +81,8 @@ export interface RunOptions {
   stallMs: number;
   progress: (line: string) => void;
   logDir: string;
+  /** More flags for the tracefold side (e.g. a sampling policy). */
+  extraArgs?: readonly string[];
 }
 
 /** A side that has not written its first document by then is failing, not slow. */
@@ -413,7 +415,7 @@ interface SideProcess {
  * What `ingest` and `replay` both get: the same brokers, topic, dead-letter topic, search engine,
  * index cost and workers, so the two sides differ only in the command.
  */
-function sharedArgs(topic: string, workers: number): string[] {
+export function sharedArgs(topic: string, workers: number): string[] {
   return [
     '--kafka-bootstrap-servers',
     KAFKA,
@@ -457,7 +459,11 @@ export function replayArgs(topic: string, prefix: string, workers: number): stri
 
 async function startTracefoldSide(topic: string, index: string, label: string, opts: RunOptions): Promise<SideProcess> {
   const adminPort = await freePort();
-  const child = spawnTracefold(tracefoldArgs(topic, index, index, adminPort, opts.workers), opts.logDir, index);
+  const child = spawnTracefold(
+    [...tracefoldArgs(topic, index, index, adminPort, opts.workers), ...(opts.extraArgs ?? [])],
+    opts.logDir,
+    index,
+  );
   return {
     label,
     pid: () => (child.exitCode === undefined ? child.proc.pid : undefined),

@@ -12,10 +12,11 @@ import type { BurstResult, ProbeSummary } from './memory.js';
 import type { MicroResult } from './micro.js';
 import type { PipelineRun } from './pipeline.js';
 import type { ReplayRatios, ReplaySideSummary } from './replay.js';
+import type { SamplingOutcome } from './sampling-check.js';
 import type { Preloaded } from './servers.js';
 import { bytes, formatSummary, type Summary, si, summarize } from './stats.js';
 
-export type Phase = 'micro' | 'pipeline' | 'e2e' | 'zipkin' | 'replay' | 'memory';
+export type Phase = 'micro' | 'pipeline' | 'e2e' | 'zipkin' | 'replay' | 'sampling' | 'memory';
 
 export interface PipelineByWorkers {
   workers: number;
@@ -99,8 +100,18 @@ export interface E2eResult {
   sides?: readonly ('tracefold' | 'zipkin' | 'replay')[];
   /** Largest first. */
   backlogs: BacklogResult[];
-  latency: Partial<Record<'tracefold' | 'zipkin', LatencyResult | { error: string }>>;
+  /** `tracefold_policy`: tracefold with a trace-level sampling policy (documents wait for the window). */
+  latency: Partial<Record<'tracefold' | 'zipkin' | 'tracefold_policy', LatencyResult | { error: string }>>;
+  /** The quiet window of the tracefold latency runs (ms). */
+  latencyQuietMs?: number;
   sampling: string;
+}
+
+/** The sampling workload through `tracefold replay` with config/recommended.yaml, judged through the Zipkin API. */
+export interface SamplingPhaseResult {
+  outcome: SamplingOutcome;
+  replaySeconds: number;
+  config: string;
 }
 
 export interface Goal {
@@ -119,6 +130,7 @@ export interface BenchResults {
   micro?: MicroResult;
   pipeline?: PipelineResult;
   e2e?: E2eResult;
+  sampling?: SamplingPhaseResult;
   memory?: { probes?: ProbeSummary[]; burst?: BurstResult };
   goals: Goal[];
   errors: string[];
@@ -245,7 +257,7 @@ function sideCells(s: SideSummary | undefined, pick: (s: SideSummary) => string)
   return s === undefined ? 'not run' : pick(s);
 }
 
-function latencyCell(e: E2eResult, side: 'tracefold' | 'zipkin'): string {
+function latencyCell(e: E2eResult, side: 'tracefold' | 'zipkin' | 'tracefold_policy'): string {
   const l = e.latency[side];
   if (l === undefined) return 'not run';
   if ('error' in l) return `failed: ${l.error}`;
@@ -413,14 +425,15 @@ export function e2eSection(e: E2eResult): string {
             ['', 'tracefold', 'Zipkin'],
             [
               ['latency produce → searchable, p50 / p99', latencyCell(e, 'tracefold'), latencyCell(e, 'zipkin')],
-              ['tracefold with sampling on', e.sampling, ''],
+              ['tracefold with a trace-level sampling policy (documents wait for the window)', latencyCell(e, 'tracefold_policy'), ''],
             ],
           ),
           '',
           'Latency: a separate fresh process per side on an empty topic, warmed up with one trace, then live spans at a fixed rate with ' +
             'their produce time in a tag; the index is refreshed and counted per produce tick every 250 ms, so the figures are produce → ' +
             'searchable with 250 ms resolution (an ingest pipeline stamping `_ingest.timestamp` would be finer, but the local OpenSearch node ' +
-            "has no ingest role). tracefold's figure is dominated by the trace window: a trace is written once quiet for 5 s.",
+            'has no ingest role). With keep-all tracefold writes spans as they arrive; with a trace-level policy a trace is written once quiet ' +
+            `for the window (${e.latencyQuietMs ?? 5000} ms) and decided.`,
         ]),
   ]
     .join('\n')
@@ -519,8 +532,39 @@ export function markdown(r: BenchResults, charts: { workers?: string; zipkin?: s
     out.push('', `## 3–4. Kafka → OpenSearch, tracefold and the Zipkin server side by side${withReplay}`, '', e2eSection(r.e2e));
     if (charts.zipkin) out.push('', `![tracefold vs Zipkin](${charts.zipkin})`);
   }
-  if (r.memory) out.push('', '## 5. Memory', '', memorySection(r.memory));
+  if (r.sampling) out.push('', '## 5. Ingest-time sampling', '', samplingSection(r.sampling));
+  if (r.memory) out.push('', '## 6. Memory', '', memorySection(r.memory));
   return `${out.join('\n')}\n`;
+}
+
+export function samplingSection(s: SamplingPhaseResult): string {
+  const o = s.outcome;
+  const row = (name: string, c: { total: number; stored: number }): string[] => [
+    name,
+    String(c.total),
+    String(c.stored),
+    pct(c.total === 0 ? 0 : c.stored / c.total),
+  ];
+  return [
+    `${o.traces} traces (${o.inputSpans} spans) from the shared real traces (bench/workload.ts), read by \`tracefold replay\` with ` +
+      `\`${s.config}\` in ${s.replaySeconds.toFixed(1)} s and counted through the stock Zipkin server's API.`,
+    '',
+    table(
+      ['traces', 'produced', 'stored', 'stored %'],
+      [
+        row('errors', o.byClass.error),
+        row('slow outliers', o.byClass.slow),
+        row('rare shapes', o.byClass.rare),
+        row('common shapes', o.byClass.common),
+      ],
+    ),
+    '',
+    `Shapes stored at least once: ${o.shapes.stored} of ${o.shapes.total}. Stored spans: ${o.storedSpans} of ${o.inputSpans} ` +
+      `(${(o.storedFraction * 100).toFixed(1)} %). Traces by the policy that kept them: ${Object.entries(o.byPolicy)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.` +
+      (o.untagged > 0 ? ` ${o.untagged} stored spans carried no tracefold.sampled tag.` : ''),
+  ].join('\n');
 }
 
 export function workersChart(p: PipelineResult, r: BenchResults): Buffer {

@@ -6,6 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Encoding } from '../core/model/span.js';
+import { startZipkin } from '../infra/index.js';
+import { KafkaProducer } from '../src/kafka/producer.js';
 import type { WorkerSettings } from '../workers/protocol.js';
 import {
   abandonAll,
@@ -17,6 +19,8 @@ import {
   SENT_TAG,
   type Side,
   type SideRun,
+  sharedArgs,
+  spawnTracefold,
   throughputRun,
 } from './e2e.js';
 import { currentLoad, machineInfo } from './machine.js';
@@ -34,11 +38,13 @@ import {
   type PipelineByWorkers,
   type PipelineResult,
   type PipelineSampling,
+  type SamplingPhaseResult,
   type SideSummary,
   updateReadme,
   writeResults,
 } from './report.js';
-import { createTopic, dropTopic, openSearchVersion, preload, Resources, uniqueId } from './servers.js';
+import { checkSampling } from './sampling-check.js';
+import { createTopic, dropTopic, freePort, KAFKA, OPENSEARCH, openSearchVersion, preload, Resources, uniqueId } from './servers.js';
 import { pairedRatios, pairedSummary, si, summarize } from './stats.js';
 import { type BaseTrace, loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
 import { exampleSampling, samplingWorkload, workloadMessages } from './workload.js';
@@ -116,6 +122,72 @@ async function samplingCpu(o: BenchOptions, p: ReturnType<typeof plan>['pipeline
     exampleCpuMicrosPerSpan: summarize(b),
     cpuRatio: summarize(pairedRatios(b, a)),
   };
+}
+
+/**
+ * What the example sampling config stores of the labelled workload (issue #11's acceptance, also a
+ * regression test): produced to a fresh topic, read by `tracefold replay --config
+ * config/recommended.yaml` into a fresh prefix, judged through a Zipkin server reading that prefix.
+ */
+async function samplingPhase(o: BenchOptions, resources: Resources): Promise<SamplingPhaseResult> {
+  const traces = o.quick ? 20_000 : 100_000;
+  const id = uniqueId();
+  const topic = `bench-sampling-${id}`;
+  const prefix = `bench-sampling-${id}`;
+  const startMs = Date.now();
+  say(`sampling: ${traces} workload traces`);
+  const workload = samplingWorkload({ traces, seed: 5 });
+  await createTopic(topic, 4);
+  const zipkin = await startZipkin(
+    { name: `zipkin-${prefix}`, port: await freePort([9420, 9499]), esIndex: prefix },
+    { dependencies: false },
+  );
+  try {
+    const producer = await KafkaProducer.connect(KAFKA);
+    try {
+      const sends: Promise<number>[] = [];
+      for (const t of workload)
+        for (let i = 0; i < t.spans.length; i += o.spansPerMessage)
+          sends.push(producer.send({ topic, value: Buffer.from(JSON.stringify(t.spans.slice(i, i + o.spansPerMessage))) }));
+      await Promise.all(sends);
+    } finally {
+      await producer.close();
+    }
+    const config = 'config/recommended.yaml';
+    const t0 = performance.now();
+    const child = spawnTracefold(
+      [
+        'replay',
+        ...sharedArgs(topic, o.workersMax),
+        '--from',
+        'earliest',
+        '--to',
+        'latest',
+        '--es-index-prefix',
+        prefix,
+        '--config',
+        join(repoRoot(), config),
+        '--json',
+      ],
+      join(repoRoot(), '.tracefold', 'bench-logs'),
+      prefix,
+    );
+    const code = await child.exited;
+    const replaySeconds = (performance.now() - t0) / 1000;
+    if (code !== 0) throw new Error(`replay exited ${code} (log ${child.logFile})`);
+    await fetch(`${OPENSEARCH}/${prefix}*/_refresh`, { method: 'POST' });
+    const outcome = await checkSampling(zipkin.url, workload, Date.now() + 60_000, Date.now() - startMs + 3_600_000);
+    say(
+      `sampling: stored ${outcome.storedSpans} of ${outcome.inputSpans} spans (${(outcome.storedFraction * 100).toFixed(1)} %); ` +
+        `errors ${outcome.byClass.error.stored}/${outcome.byClass.error.total}, slow ${outcome.byClass.slow.stored}/${outcome.byClass.slow.total}, shapes ${outcome.shapes.stored}/${outcome.shapes.total}`,
+    );
+    return { outcome, replaySeconds, config };
+  } finally {
+    await zipkin.stop().catch(() => undefined);
+    await dropTopic(topic).catch(() => undefined);
+    await fetch(`${OPENSEARCH}/${prefix}*`, { method: 'DELETE' }).catch(() => undefined);
+    void resources;
+  }
 }
 
 async function pipelinePhase(bases: BaseTrace[], o: BenchOptions, p: ReturnType<typeof plan>['pipeline']): Promise<PipelineResult> {
@@ -311,6 +383,33 @@ async function e2ePhase(
       latency[side] = { error: (err as Error).message };
       say(`e2e: ${side} latency failed: ${(err as Error).message}`);
     }
+    if (side !== 'tracefold') continue;
+    // The same live load with a trace-level policy (keeps every trace, so every span is measured):
+    // documents wait for their trace's window and decision.
+    const policyClock = { ms: 0 };
+    const policyPlan: LatencyPlan = {
+      ...plan,
+      topic: `${plan.topic}-policy`,
+      clock: policyClock,
+      gen: new MessageGen(
+        new TraceGen(bases, { seed: 23, startMicros: () => Date.now() * 1000, tags: () => ({ [SENT_TAG]: String(policyClock.ms) }) }),
+        o.encoding,
+        o.spansPerMessage,
+      ),
+    };
+    await createTopic(policyPlan.topic, 2);
+    say(`e2e: tracefold latency with a trace-level policy: ${p.latencyRate} spans/s for ${p.latencySeconds} s`);
+    try {
+      latency.tracefold_policy = await latencyRun('tracefold', policyPlan, warmup, {
+        ...runOpts,
+        extraArgs: ['--sample-policies', '[{"type":"probabilistic","name":"all","rate":1}]'],
+      });
+    } catch (err) {
+      latency.tracefold_policy = { error: (err as Error).message };
+      say(`e2e: tracefold latency with a policy failed: ${(err as Error).message}`);
+    } finally {
+      await dropTopic(policyPlan.topic).catch(() => undefined);
+    }
   }
   return {
     topic: { partitions: p.partitions, encoding: o.encoding, spansPerMessage: o.spansPerMessage },
@@ -320,6 +419,7 @@ async function e2ePhase(
     sides: selected,
     backlogs,
     latency,
+    latencyQuietMs: 5000,
     sampling: 'see the pipeline phase (CPU) and the sampling phase (what is stored)',
   };
 }
@@ -385,6 +485,43 @@ function evaluateGoals(r: BenchResults): Goal[] {
         met: tfLost === 0 && tfComplete,
       });
     }
+  }
+  if (r.e2e) {
+    const lat = r.e2e.latency;
+    const p99 = (l: (typeof lat)['tracefold']): number | undefined =>
+      l !== undefined && !('error' in l) && Number.isFinite(l.p99Ms) ? l.p99Ms : undefined;
+    const tf = p99(lat.tracefold);
+    const zk = p99(lat.zipkin);
+    if (tf !== undefined || zk !== undefined) {
+      goals.push({
+        goal: 'latency produce → searchable p99, keep-all ≤ Zipkin (same run)',
+        measured: `tracefold ${tf === undefined ? 'n/a' : `${(tf / 1000).toFixed(2)} s`}, Zipkin ${zk === undefined ? 'n/a' : `${(zk / 1000).toFixed(2)} s`}`,
+        met: tf !== undefined && zk !== undefined ? tf <= zk : null,
+      });
+    }
+    const pol = p99(lat.tracefold_policy);
+    if (lat.tracefold_policy !== undefined) {
+      const quiet = r.e2e.latencyQuietMs ?? 5000;
+      goals.push({
+        goal: 'latency p99 with a trace-level policy ≤ quiet window + 1 s',
+        measured: pol === undefined ? 'n/a' : `${(pol / 1000).toFixed(2)} s (window ${(quiet / 1000).toFixed(1)} s)`,
+        met: pol === undefined ? null : pol <= quiet + 1000,
+      });
+    }
+  }
+  const sm = r.sampling?.outcome;
+  if (sm) {
+    goals.push({
+      goal: 'example sampling config: every error and slow trace and every shape stored, ≤ 15 % of spans',
+      measured:
+        `errors ${sm.byClass.error.stored}/${sm.byClass.error.total}, slow ${sm.byClass.slow.stored}/${sm.byClass.slow.total}, ` +
+        `shapes ${sm.shapes.stored}/${sm.shapes.total}, spans ${(sm.storedFraction * 100).toFixed(1)} %`,
+      met:
+        sm.byClass.error.stored === sm.byClass.error.total &&
+        sm.byClass.slow.stored === sm.byClass.slow.total &&
+        sm.shapes.stored === sm.shapes.total &&
+        sm.storedFraction <= 0.15,
+    });
   }
   const replay = r.e2e ? replayGoal(r.e2e.backlogs) : undefined;
   if (replay) goals.push(replay);
@@ -487,7 +624,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
         results.memory = { ...results.memory, probes: await runProbes(memoryOptions) };
       });
     }
-    const needServers = has('e2e') || has('zipkin') || has('replay') || has('memory');
+    const needServers = has('e2e') || has('zipkin') || has('replay') || has('sampling') || has('memory');
     if (needServers) {
       let serversOk = false;
       await phase('servers', async () => {
@@ -500,6 +637,11 @@ export async function runBench(o: BenchOptions): Promise<number> {
         await phase('e2e', async () => {
           const sides = { tracefold: has('e2e'), zipkin: has('zipkin'), replay: has('replay') };
           results.e2e = await e2ePhase(bases, o, p.e2e, sides, resources);
+        });
+      }
+      if (serversOk && has('sampling')) {
+        await phase('sampling', async () => {
+          results.sampling = await samplingPhase(o, resources);
         });
       }
       if (serversOk && has('memory')) {
