@@ -3,6 +3,7 @@ import { decodeJsonV2 } from '../../core/codec/decode/json-v2.js';
 import { ENCODERS, isEncoding } from '../../core/codec/formats.js';
 import type { Span } from '../../core/model/span.js';
 import { ensureTopics } from '../kafka/admin.js';
+import { kafkaConnection } from '../kafka/connection.js';
 import { KafkaProducer } from '../kafka/producer.js';
 import { parseCommandArgs, runCli } from './io.js';
 import type { Command } from './main.js';
@@ -18,6 +19,8 @@ Options:
   -f, --format F              json-v2 | json-v1 | thrift | proto3 (default json-v2)
   -n, --spans-per-message N   spans per Kafka message (default: one message per file)
   -b, --bootstrap-servers B   Kafka bootstrap servers (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)
+  -X, --kafka-property K=V    a librdkafka connection property (security.protocol, ssl.*, sasl.*),
+                              repeatable; also read from $TRACEFOLD_KAFKA_LIBRDKAFKA (K=V,K=V)
       --partitions N          create the topic with N partitions if it does not exist
       --shift-to-now          move each trace's timestamps so it starts now (the Zipkin UI
                               searches the last day by default)
@@ -35,6 +38,22 @@ async function readSpans(path: string): Promise<Span[]> {
     throw new Error(`${path}: ${result.errors.length} bad span(s), first: ${e?.code}: ${e?.reason}`);
   }
   return result.spans;
+}
+
+/** `K=V` pairs from the environment (comma-separated) then the flags; a malformed pair is an error. */
+export function parseProperties(env: string | undefined, flags: readonly string[], errors: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const pairs = [...(env ? env.split(',').filter((p) => p.trim() !== '') : []), ...flags];
+  for (const [i, pair] of pairs.entries()) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      // The entry itself is not echoed: it may be a secret typed without its key.
+      errors.push(`Kafka property ${i + 1} is not KEY=VALUE`);
+      continue;
+    }
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return out;
 }
 
 /** Moves a trace in time so its earliest timestamp is `nowMicros`; durations are unchanged. */
@@ -63,6 +82,7 @@ export const command: Command = {
           format: { type: 'string', short: 'f', default: 'json-v2' },
           'spans-per-message': { type: 'string', short: 'n' },
           'bootstrap-servers': { type: 'string', short: 'b' },
+          'kafka-property': { type: 'string', short: 'X', multiple: true },
           partitions: { type: 'string' },
           'shift-to-now': { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
@@ -81,6 +101,7 @@ export const command: Command = {
       const partitions = values.partitions === undefined ? 0 : Number(values.partitions);
       if (!Number.isInteger(partitions) || partitions < 0) errors.push('--partitions must be a positive integer');
       if (positionals.length === 0) errors.push('at least one FILE is required');
+      const properties = parseProperties(process.env.TRACEFOLD_KAFKA_LIBRDKAFKA, values['kafka-property'] ?? [], errors);
       if (errors.length > 0) {
         for (const e of errors) process.stderr.write(`tracefold produce: ${e}\n`);
         return 2;
@@ -90,8 +111,9 @@ export const command: Command = {
       const files = await Promise.all(positionals.map(readSpans));
       if (values['shift-to-now']) for (const f of files) shiftToNow(f, Date.now() * 1000);
       const bootstrap = values['bootstrap-servers'] ?? process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092';
-      if (partitions > 0) await ensureTopics(bootstrap, [{ topic, partitions }]);
-      const producer = await KafkaProducer.connect(bootstrap);
+      const kafka = kafkaConnection(bootstrap, properties);
+      if (partitions > 0) await ensureTopics(kafka, [{ topic, partitions }]);
+      const producer = await KafkaProducer.connect(kafka);
       let messages = 0;
       let spans = 0;
       try {

@@ -252,6 +252,7 @@ export const RESERVED_LIBRDKAFKA: Readonly<Record<string, string>> = {
   'metadata.broker.list': 'set kafka.bootstrapServers instead',
   'group.id': 'set kafka.groupId (or replay.group) instead',
   'client.id': 'set kafka.clientId instead',
+  'group.instance.id': 'set kafka.groupInstanceId instead',
   'auto.offset.reset': 'set kafka.autoOffsetReset instead',
   'enable.auto.commit': 'tracefold commits offsets itself, only once spans are written',
   'enable.auto.offset.store': 'tracefold stores offsets itself, only once spans are written',
@@ -285,6 +286,16 @@ export const OPTIONS = {
     commands: ['ingest'],
     description: 'Consumer group.',
     note: "Not Zipkin's default (zipkin), so both can consume one topic side by side while migrating.",
+  }),
+  'kafka.groupInstanceId': option({
+    type: str({ placeholder: 'id', allowEmpty: true }),
+    optional: true,
+    commands: ['ingest'],
+    // Kafka's rule for instance ids (JoinGroupRequest.validateGroupInstanceId): the topic-name alphabet.
+    check: (id) => (id === '' || /^[A-Za-z0-9._-]{1,249}$/.test(id) ? undefined : 'only letters, digits, ".", "_" and "-", at most 249'),
+    description:
+      'Static group membership (group.instance.id): a node restarted with the same id gets its partitions back at once instead of after the session timeout. Empty: dynamic membership.',
+    note: 'Default: $POD_NAME, else $HOSTNAME, else the host name. Every node of a group needs its own id (two processes on one host: set it); a node that stops for good releases its partitions only after session.timeout.ms (45 s).',
   }),
   'kafka.clientId': option({
     type: str({ placeholder: 'id' }),

@@ -1,6 +1,7 @@
 /** Topic administration through node-rdkafka's AdminClient (no Kafka CLI tools needed). */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
+import { type KafkaTarget, toConnection } from './connection.js';
 
 export interface TopicSpec {
   topic: string;
@@ -10,8 +11,13 @@ export interface TopicSpec {
 
 const TOPIC_ALREADY_EXISTS = 36;
 
-export async function ensureTopics(bootstrapServers: string, topics: readonly TopicSpec[], timeoutMs = 15_000): Promise<void> {
-  const admin = Kafka.AdminClient.create({ 'client.id': 'tracefold-admin', 'metadata.broker.list': bootstrapServers });
+function createAdmin(target: KafkaTarget): Kafka.IAdminClient {
+  const { bootstrapServers, properties } = toConnection(target);
+  return Kafka.AdminClient.create({ ...properties, 'client.id': 'tracefold-admin', 'metadata.broker.list': bootstrapServers });
+}
+
+export async function ensureTopics(target: KafkaTarget, topics: readonly TopicSpec[], timeoutMs = 15_000): Promise<void> {
+  const admin = createAdmin(target);
   try {
     for (const t of topics) {
       await new Promise<void>((resolve, reject) => {
@@ -30,8 +36,8 @@ export async function ensureTopics(bootstrapServers: string, topics: readonly To
   }
 }
 
-export async function deleteTopic(bootstrapServers: string, topic: string, timeoutMs = 15_000): Promise<void> {
-  const admin = Kafka.AdminClient.create({ 'client.id': 'tracefold-admin', 'metadata.broker.list': bootstrapServers });
+export async function deleteTopic(target: KafkaTarget, topic: string, timeoutMs = 15_000): Promise<void> {
+  const admin = createAdmin(target);
   try {
     await new Promise<void>((resolve, reject) => {
       admin.deleteTopic(topic, timeoutMs, (err) => {

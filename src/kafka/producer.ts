@@ -4,6 +4,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
+import { type KafkaTarget, toConnection } from './connection.js';
 
 export interface OutgoingRecord {
   topic: string;
@@ -38,11 +39,13 @@ export class KafkaProducer {
   }
 
   static async connect(
-    bootstrapServers: string,
+    target: KafkaTarget,
     extra: Record<string, string | number | boolean> = {},
     timeoutMs = 15_000,
   ): Promise<KafkaProducer> {
+    const { bootstrapServers, properties } = toConnection(target);
     const producer = new Kafka.Producer({
+      ...properties,
       'metadata.broker.list': bootstrapServers,
       'client.id': 'tracefold-producer',
       dr_cb: true,

@@ -18,6 +18,8 @@ export interface PartitionRange {
 
 export interface PlanInput {
   bootstrapServers: string;
+  /** Connection properties (TLS, SASL) the other clients use too. */
+  properties?: Readonly<Record<string, string>>;
   topic: string;
   partitions: readonly number[];
   from: Position<'earliest'>;
@@ -33,7 +35,7 @@ function call<T>(fn: (cb: (err: Kafka.LibrdKafkaError | null | undefined, v: T) 
 
 export async function planReplay(input: PlanInput, timeoutMs = 10_000): Promise<PartitionRange[]> {
   const consumer = new Kafka.KafkaConsumer(
-    { 'metadata.broker.list': input.bootstrapServers, 'group.id': input.group, 'enable.auto.commit': false },
+    { ...input.properties, 'metadata.broker.list': input.bootstrapServers, 'group.id': input.group, 'enable.auto.commit': false },
     {},
   );
   await new Promise<void>((resolve, reject) => {

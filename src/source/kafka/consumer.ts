@@ -39,6 +39,8 @@ export interface SourceHandlers {
 export interface SourceOptions {
   bootstrapServers: string;
   groupId: string;
+  /** Static membership (group.instance.id); only with a group subscription, not an explicit assignment. */
+  groupInstanceId?: string | undefined;
   clientId: string;
   topics: string[];
   autoOffsetReset: 'earliest' | 'latest';
@@ -77,6 +79,9 @@ export class KafkaSource {
       'enable.partition.eof': false,
       'socket.keepalive.enable': true,
       ...(this.opts.extra as Kafka.ConsumerGlobalConfig),
+      ...(this.opts.groupInstanceId !== undefined && this.opts.assignment === undefined
+        ? { 'group.instance.id': this.opts.groupInstanceId }
+        : {}),
       rebalance_cb(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) {
         self.onRebalance(this as Kafka.KafkaConsumer, err, assignment);
       },

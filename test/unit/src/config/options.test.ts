@@ -25,6 +25,7 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
   'kafka.bootstrapServers': { good: 'k1:9092,k2:9092', expect: 'k1:9092,k2:9092', bad: '' },
   'kafka.topic': { good: 'a,b', expect: ['a', 'b'], bad: 'bad topic' },
   'kafka.groupId': { good: 'g1', expect: 'g1', bad: '' },
+  'kafka.groupInstanceId': { good: 'node-1', expect: 'node-1', bad: 'node 1' },
   'kafka.clientId': { good: 'c1', expect: 'c1', bad: '' },
   'kafka.deadLetterTopic': { good: 'dlq', expect: 'dlq', bad: 'zipkin' },
   'kafka.autoOffsetReset': { good: 'latest', expect: 'latest', bad: 'newest' },
