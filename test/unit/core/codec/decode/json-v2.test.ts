@@ -158,6 +158,12 @@ describe('decodeJsonV2: normalisation rules', () => {
     assert.deepEqual(one({ ...base, localEndpoint: { ipv6: '::ffff:10.0.0.1' } }).localEndpoint, { ipv4: '10.0.0.1' });
     assert.deepEqual(one({ ...base, localEndpoint: { ipv6: '2001:0DB8:0:0:0:0:0:C001' } }).localEndpoint, { ipv6: '2001:db8::c001' });
     assert.deepEqual(one({ ...base, localEndpoint: { serviceName: 'a', ipv4: '300.1.1.1', port: 0 } }).localEndpoint, { serviceName: 'a' });
+    // Zipkin's detectFamily accepts words with leading zeros and keeps the text as given.
+    assert.deepEqual(one({ ...base, localEndpoint: { ipv4: '10.0.0.04' } }).localEndpoint, { ipv4: '10.0.0.04' });
+    assert.deepEqual(one({ ...base, localEndpoint: { ipv4: '010.000.000.255' } }).localEndpoint, { ipv4: '010.000.000.255' });
+    assert.deepEqual(one({ ...base, localEndpoint: { ipv6: '::ffff:10.0.0.04' } }).localEndpoint, { ipv4: '10.0.0.04' });
+    for (const bad of ['10.0.0.0004', '10.0.0.256', '10.0.0', '10.0.0.4.', '1.2.3.4.5', '10.0.0.a'])
+      assert.equal(one({ ...base, localEndpoint: { ipv4: bad } }).localEndpoint, undefined, bad);
     assert.deepEqual(one({ ...base, localEndpoint: { serviceName: 'a', port: 70000 } }).localEndpoint, { serviceName: 'a' });
   });
 
