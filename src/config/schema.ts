@@ -383,6 +383,36 @@ export const OPTIONS = {
     commands: PIPELINE,
     description: 'Basic-auth password (never printed; prefer the environment to a flag).',
   }),
+  'es.apiKey': option({
+    type: str({ secret: true, placeholder: 'key' }),
+    optional: true,
+    commands: PIPELINE,
+    description: 'API key (the base64 id:key the engine issues), sent as Authorization: ApiKey; instead of basic auth (never printed).',
+  }),
+  'es.tlsCaFile': option({
+    type: str({ path: true, placeholder: 'file.pem' }),
+    optional: true,
+    commands: PIPELINE,
+    description: 'PEM file of the CA(s) that signed the engine certificate (https hosts), instead of the system CAs.',
+  }),
+  'es.tlsCertFile': option({
+    type: str({ path: true, placeholder: 'file.pem' }),
+    optional: true,
+    commands: PIPELINE,
+    description: 'PEM client certificate, for engines that require one (with es.tlsKeyFile).',
+  }),
+  'es.tlsKeyFile': option({
+    type: str({ path: true, placeholder: 'file.pem' }),
+    optional: true,
+    commands: PIPELINE,
+    description: 'PEM private key of the client certificate (unencrypted; keep the file readable by tracefold only).',
+  }),
+  'es.tlsVerify': option({
+    type: bool(),
+    default: true,
+    commands: PIPELINE,
+    description: "Verify the engine's certificate and host name. Turn off only for a test cluster.",
+  }),
   'es.index': option({
     type: str({ placeholder: 'prefix' }),
     default: 'zipkin',
