@@ -126,6 +126,14 @@ export async function detectVersion(client: Client): Promise<SearchVersion> {
   try {
     body = await client.transport.request({ method: 'GET', path: '/' });
   } catch (err) {
+    const status = (err as { meta?: { statusCode?: unknown } }).meta?.statusCode;
+    if (status === 401 || status === 403)
+      throw new TracefoldError(
+        'TF_SEARCH_AUTH',
+        `the search engine refused tracefold's credentials (HTTP ${status} on GET /): check es.username/es.password or es.apiKey`,
+        { status },
+        { cause: err },
+      );
     const what = err instanceof Error ? err.message : String(err);
     throw new TracefoldError('TF_SEARCH_UNREACHABLE', `cannot read the search engine version (GET /): ${what}`, {}, { cause: err });
   }

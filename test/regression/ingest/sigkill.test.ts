@@ -14,7 +14,7 @@ import { committedTotal, produceTraces } from '../../helpers/kafka.js';
 import { createPrng } from '../../helpers/prng.js';
 import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
-import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { logLines, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 const PARTITIONS = 6;
@@ -30,18 +30,16 @@ test(`SIGKILL at ${KILLS} random moments with restarts: every span stored exactl
   const group = uniqueName('tf-sigkill-group');
   await ensureTopics(KAFKA, [{ topic, partitions: PARTITIONS }]);
 
-  // Traffic keeps arriving during the kills, in small rounds of distinct traces.
+  // Traffic keeps arriving during the kills: a round of distinct traces (~2,200 spans) per life, sent
+  // while the node starts and works, so each kill lands with records read but not yet committed.
   const produced: Span[][] = [];
   let messages = 0;
-  let producing = true;
-  const traffic = (async () => {
-    for (let round = 0; producing; round++) {
-      const traces = syntheticTraces(2, seed * 1000 + round);
-      produced.push(...traces);
-      messages += await produceTraces(topic, traces);
-      await new Promise((r) => setTimeout(r, 100)); // pacing, not a wait for a condition
-    }
-  })();
+  const produceRound = async (round: number): Promise<void> => {
+    const traces = syntheticTraces(1, seed * 100 + round);
+    produced.push(...traces);
+    messages += await produceTraces(topic, traces);
+  };
+  await produceRound(0);
 
   const args = [
     'ingest',
@@ -73,21 +71,32 @@ test(`SIGKILL at ${KILLS} random moments with restarts: every span stored exactl
       const committedBefore = await committedTotal(group, topic, PARTITIONS);
       const startedAt = Date.now();
       node = startTracefold(args, env, `${index}-life${kill}`);
+      const traffic = produceRound(kill);
       // Each life must make progress (a commit past the previous one) before it is killed.
       await waitFor(`life ${kill} to commit`, async () => (await committedTotal(group, topic, PARTITIONS)) > committedBefore, 120_000, 100);
       const resumedMs = Date.now() - startedAt;
+      const assigned = logLines(node.logFile, /^partitions assigned$/)[0];
+      await traffic;
       const delayMs = prng.int(2000);
       await new Promise((r) => setTimeout(r, delayMs)); // the random moment of the kill
       node.child.kill('SIGKILL');
       await node.exited;
-      lives.push(`${kill}: resumed in ${resumedMs} ms, killed ${delayMs} ms later`);
+      lives.push(
+        `${kill}: assigned after ${assigned ? assigned.time - startedAt : '?'} ms, committing after ${resumedMs} ms, killed ${delayMs} ms later`,
+      );
     }
     process.stdout.write(`[sigkill] ${lives.join('; ')}\n`);
-    producing = false;
-    await traffic;
 
     node = startTracefold(args, env, `${index}-final`);
-    await waitFor('offsets committed to the end', async () => (await committedTotal(group, topic, PARTITIONS)) === messages, 300_000, 500);
+    let committed = 0;
+    await waitFor(
+      `offsets committed to the end (${messages} messages)`,
+      async () => (committed = await committedTotal(group, topic, PARTITIONS)) === messages,
+      180_000,
+      500,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: ${committed} committed (log ${node?.logFile})`);
+    });
     node.child.kill('SIGTERM');
     assert.equal(await node.exited, 0, `clean exit after SIGTERM (log: ${node.logFile})`);
 
@@ -95,8 +104,6 @@ test(`SIGKILL at ${KILLS} random moments with restarts: every span stored exactl
       compareIdentities(`SIGKILL x${KILLS} (seed ${seed})`, expectedIdentities(produced), await storedSpanKeys(`${index}-span-*`)),
     );
   } finally {
-    producing = false;
-    await traffic.catch(() => undefined);
     node?.child.kill('SIGKILL');
     await deleteIndices(`${index}-*`);
     await deleteTopic(KAFKA, topic).catch(() => undefined);
