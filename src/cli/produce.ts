@@ -112,8 +112,13 @@ export const command: Command = {
       if (values['shift-to-now']) for (const f of files) shiftToNow(f, Date.now() * 1000);
       const bootstrap = values['bootstrap-servers'] ?? process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092';
       const kafka = kafkaConnection(bootstrap, properties);
-      if (partitions > 0) await ensureTopics(kafka, [{ topic, partitions }]);
+      // The producer first: refused credentials fail it at once with a clear error (admin calls only time out).
       const producer = await KafkaProducer.connect(kafka);
+      if (partitions > 0)
+        await ensureTopics(kafka, [{ topic, partitions }]).catch(async (err: unknown) => {
+          await producer.close();
+          throw err;
+        });
       let messages = 0;
       let spans = 0;
       try {

@@ -1,7 +1,7 @@
 /** Topic administration through node-rdkafka's AdminClient (no Kafka CLI tools needed). */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
-import { type KafkaTarget, toConnection } from './connection.js';
+import { type KafkaTarget, toConnection, UNREACHABLE_HINT } from './connection.js';
 
 export interface TopicSpec {
   topic: string;
@@ -10,6 +10,7 @@ export interface TopicSpec {
 }
 
 const TOPIC_ALREADY_EXISTS = 36;
+const TIMED_OUT = -185; // ERR__TIMED_OUT
 
 function createAdmin(target: KafkaTarget): Kafka.IAdminClient {
   const { bootstrapServers, properties } = toConnection(target);
@@ -26,7 +27,14 @@ export async function ensureTopics(target: KafkaTarget, topics: readonly TopicSp
           timeoutMs,
           (err) => {
             if (!err || err.code === TOPIC_ALREADY_EXISTS) resolve();
-            else reject(new TracefoldError('TF_KAFKA_ADMIN', `cannot create topic ${t.topic}: ${err.message}`, { topic: t.topic }));
+            else
+              reject(
+                new TracefoldError(
+                  'TF_KAFKA_ADMIN',
+                  `cannot create topic ${t.topic}: ${err.message}${err.code === TIMED_OUT ? ` (${UNREACHABLE_HINT})` : ''}`,
+                  { topic: t.topic },
+                ),
+              );
           },
         );
       });

@@ -5,6 +5,8 @@
  * reachable by all of them or by none.
  */
 
+import { TracefoldError } from '../../core/errors.js';
+
 export interface KafkaConnection {
   readonly bootstrapServers: string;
   /** librdkafka properties valid for any client type (see `clientProperties`). */
@@ -40,3 +42,41 @@ export function clientProperties(librdkafka: Readonly<Record<string, string>>): 
 export function kafkaConnection(bootstrapServers: string, librdkafka: Readonly<Record<string, string>>): KafkaConnection {
   return { bootstrapServers, properties: clientProperties(librdkafka) };
 }
+
+/**
+ * librdkafka reports refused credentials (SASL) and failed TLS handshakes only as log lines while
+ * connect() keeps retrying until it times out with "broker transport failure"; these lines turn
+ * that into a clear error at once. Their text names the mechanism, never the password.
+ */
+const AUTH_FAILURE_LOG =
+  /SASL authentication error|SASL authentication failed|Authentication failed|SSL handshake failed|certificate verify failed/i;
+
+interface LogEmitter {
+  on(event: 'event.log', listener: (e: { message: string }) => void): unknown;
+  removeListener(event: 'event.log', listener: (e: { message: string }) => void): unknown;
+}
+
+/** Calls `onFailure` with the first log line that reports refused credentials; returns the unsubscribe. */
+export function watchAuthFailure(client: LogEmitter, onFailure: (message: string) => void): () => void {
+  const listener = (e: { message: string }): void => {
+    if (!AUTH_FAILURE_LOG.test(e.message)) return;
+    client.removeListener('event.log', listener);
+    onFailure(e.message.replace(/^\[thrd:[^\]]*\]:\s*/, ''));
+  };
+  client.on('event.log', listener);
+  return () => client.removeListener('event.log', listener);
+}
+
+/**
+ * The clear error for refused credentials. librdkafka otherwise only reports a connect timeout;
+ * its own message names the mechanism, never the password.
+ */
+export function authError(bootstrapServers: string, reason: string): TracefoldError {
+  return new TracefoldError(
+    'TF_KAFKA_AUTH',
+    `Kafka at ${bootstrapServers} refused tracefold's credentials (check kafka.librdkafka security.protocol / sasl.* / ssl.*): ${reason}`,
+  );
+}
+
+/** The hint added to a connect or admin timeout: the usual causes are the address and the credentials. */
+export const UNREACHABLE_HINT = 'is the address right, and does the cluster need security.protocol / sasl.* / ssl.* properties?';

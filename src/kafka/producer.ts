@@ -4,7 +4,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
-import { type KafkaTarget, toConnection } from './connection.js';
+import { authError, type KafkaTarget, toConnection, UNREACHABLE_HINT, watchAuthFailure } from './connection.js';
 
 export interface OutgoingRecord {
   topic: string;
@@ -56,8 +56,21 @@ export class KafkaProducer {
       ...extra,
     });
     await new Promise<void>((resolve, reject) => {
+      // Refused credentials show only in the client's log while connect() would just time out.
+      const unwatch = watchAuthFailure(producer, (reason) => {
+        producer.disconnect(() => undefined);
+        reject(authError(bootstrapServers, reason));
+      });
       producer.connect({ timeout: timeoutMs }, (err) => {
-        if (err) reject(new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${bootstrapServers}: ${err.message}`, {}));
+        unwatch();
+        if (err)
+          reject(
+            new TracefoldError(
+              'TF_KAFKA_UNREACHABLE',
+              `cannot reach Kafka at ${bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`,
+              {},
+            ),
+          );
         else resolve();
       });
     });

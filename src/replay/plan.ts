@@ -6,6 +6,7 @@
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
 import type { Position } from '../config/parse.js';
+import { authError, UNREACHABLE_HINT, watchAuthFailure } from '../kafka/connection.js';
 
 export interface PartitionRange {
   topic: string;
@@ -39,11 +40,21 @@ export async function planReplay(input: PlanInput, timeoutMs = 10_000): Promise<
     {},
   );
   await new Promise<void>((resolve, reject) => {
-    consumer.connect({ timeout: timeoutMs }, (err) =>
-      err
-        ? reject(new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${input.bootstrapServers}: ${err.message}`))
-        : resolve(),
-    );
+    const unwatch = watchAuthFailure(consumer, (reason) => {
+      consumer.disconnect(() => undefined);
+      reject(authError(input.bootstrapServers, reason));
+    });
+    consumer.connect({ timeout: timeoutMs }, (err) => {
+      unwatch();
+      if (err)
+        reject(
+          new TracefoldError(
+            'TF_KAFKA_UNREACHABLE',
+            `cannot reach Kafka at ${input.bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`,
+          ),
+        );
+      else resolve();
+    });
   });
   try {
     const meta = await call<Kafka.Metadata>((cb) => consumer.getMetadata({ topic: input.topic, timeout: timeoutMs }, cb));

@@ -5,6 +5,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../../core/errors.js';
+import { authError, UNREACHABLE_HINT, watchAuthFailure } from '../../kafka/connection.js';
 
 export interface TopicPartition {
   topic: string;
@@ -92,9 +93,21 @@ export class KafkaSource {
       this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `Kafka client error: ${err.message}`, {})),
     );
     await new Promise<void>((resolve, reject) => {
+      // Refused credentials show only in the client's log while connect() would just time out.
+      const unwatch = watchAuthFailure(consumer, (reason) => {
+        consumer.disconnect(() => undefined);
+        reject(authError(this.opts.bootstrapServers, reason));
+      });
       consumer.connect({ timeout: timeoutMs }, (err) => {
+        unwatch();
         if (err)
-          reject(new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${this.opts.bootstrapServers}: ${err.message}`, {}));
+          reject(
+            new TracefoldError(
+              'TF_KAFKA_UNREACHABLE',
+              `cannot reach Kafka at ${this.opts.bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`,
+              {},
+            ),
+          );
         else resolve();
       });
     });

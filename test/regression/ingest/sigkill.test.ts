@@ -88,6 +88,14 @@ test(`SIGKILL at ${KILLS} random moments with restarts: every span stored exactl
     process.stdout.write(`[sigkill] ${lives.join('; ')}\n`);
 
     node = startTracefold(args, env, `${index}-final`);
+    const finalLog = node.logFile;
+    await produceRound(KILLS + 1);
+    await waitFor(
+      'the final node to be assigned its partitions',
+      async () => logLines(finalLog, /^partitions assigned$/).length > 0,
+      120_000,
+      100,
+    );
     let committed = 0;
     await waitFor(
       `offsets committed to the end (${messages} messages)`,
