@@ -101,7 +101,7 @@ export class SecureProxy {
   refused = 0;
   forwarded = 0;
 
-  constructor(private readonly opts: SecureProxyOptions) {
+  constructor(opts: SecureProxyOptions) {
     const upstream = new URL(opts.upstream);
     const basic = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
     const apiKey = `ApiKey ${opts.apiKey}`;

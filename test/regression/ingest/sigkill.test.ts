@@ -99,7 +99,10 @@ test(`SIGKILL at ${KILLS} random moments with restarts: every span stored exactl
     let committed = 0;
     await waitFor(
       `offsets committed to the end (${messages} messages)`,
-      async () => (committed = await committedTotal(group, topic, PARTITIONS)) === messages,
+      async () => {
+        committed = await committedTotal(group, topic, PARTITIONS);
+        return committed === messages;
+      },
       180_000,
       500,
     ).catch((err: Error) => {
