@@ -52,6 +52,9 @@ export interface SourceOptions {
   assignment?: Array<TopicPartition & { offset: number }>;
 }
 
+/** Broker error FENCED_INSTANCE_ID (KIP-345). */
+const FENCED_INSTANCE_ID = 82;
+
 const key = (t: string, p: number): string => `${t}\u0000${p}`;
 
 export class KafkaSource {
@@ -89,9 +92,7 @@ export class KafkaSource {
     };
     const consumer = new Kafka.KafkaConsumer(conf, { 'auto.offset.reset': this.opts.autoOffsetReset });
     this.consumer = consumer;
-    consumer.on('event.error', (err) =>
-      this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `Kafka client error: ${err.message}`, {})),
-    );
+    consumer.on('event.error', (err) => this.handlers.onError(this.describeError(err)));
     await new Promise<void>((resolve, reject) => {
       // Refused credentials show only in the client's log while connect() would just time out.
       const unwatch = watchAuthFailure(consumer, (reason) => {
@@ -118,6 +119,22 @@ export class KafkaSource {
     } else {
       consumer.subscribe(this.opts.topics);
     }
+  }
+
+  /**
+   * A static member fenced by another with the same group.instance.id (or a fatal error that hides
+   * that) cannot consume again: name the cause and the fix rather than a bare librdkafka code.
+   */
+  private describeError(err: Kafka.LibrdKafkaError): TracefoldError {
+    const fenced = err.code === FENCED_INSTANCE_ID || err.code === Kafka.CODES.ERRORS.ERR__FENCED || /fenced/i.test(err.message);
+    if (fenced && this.opts.groupInstanceId !== undefined)
+      return new TracefoldError(
+        'TF_KAFKA_FENCED',
+        `another consumer joined group ${this.opts.groupId} with the same group.instance.id ${JSON.stringify(this.opts.groupInstanceId)}, ` +
+          `so this one was fenced out and consumes nothing more: give each node its own kafka.groupInstanceId (${err.message})`,
+        {},
+      );
+    return new TracefoldError('TF_KAFKA_CONSUME', `Kafka client error: ${err.message}`, {});
   }
 
   private onRebalance(consumer: Kafka.KafkaConsumer, err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {

@@ -8,13 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
 import { assertIdentity, compareIdentities, expectedIdentities } from '../../helpers/identity.js';
 import { committedTotal, readTopic } from '../../helpers/kafka.js';
+import { OwnKafka } from '../../helpers/own-kafka.js';
 import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
@@ -39,16 +39,6 @@ const asEnv = (p: Record<string, string>): string =>
     .join(',');
 const SECURE = { bootstrapServers: BOOTSTRAP, properties: props(PASSWORD) };
 
-function infra(args: string[], env: Record<string, string>): void {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'infra/cli.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
-  if (r.status !== 0) throw new Error(`infra ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-}
-
 /** Runs the CLI to completion; returns its exit code and everything it printed. */
 async function cli(args: string[], env: Record<string, string>, name: string): Promise<{ code: number | null; output: string }> {
   const run = startTracefold(args, env, name);
@@ -59,22 +49,15 @@ async function cli(args: string[], env: Record<string, string>, name: string): P
 }
 
 describe('Kafka with SASL/SCRAM', { timeout: 600_000 }, () => {
-  const runDir = mkdtempSync(join(tmpdir(), 'tracefold-sasl-'));
-  const brokerEnv = {
-    TRACEFOLD_RUN_DIR: runDir,
-    TF_KAFKA_PORT: String(PORT),
-    TF_KAFKA_SASL_PORT: String(SASL_PORT),
-    TF_KAFKA_SASL_USER: USER,
-    TF_KAFKA_SASL_PASSWORD: PASSWORD,
-  };
+  const broker = new OwnKafka(PORT, { TF_KAFKA_SASL_PORT: String(SASL_PORT), TF_KAFKA_SASL_USER: USER, TF_KAFKA_SASL_PASSWORD: PASSWORD });
+  const runDir = broker.runDir;
   const outputs: string[] = [];
   before(async () => {
     await requireHttp(OPENSEARCH, 'OpenSearch');
-    infra(['up', 'kafka'], brokerEnv);
+    broker.up();
   });
   after(() => {
-    infra(['down'], brokerEnv);
-    rmSync(runDir, { recursive: true, force: true });
+    broker.destroy();
   });
 
   test('produce, ingest (consumer + dead-letter producer) and replay all work with the right credentials', async () => {
