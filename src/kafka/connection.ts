@@ -80,3 +80,12 @@ export function authError(bootstrapServers: string, reason: string): TracefoldEr
 
 /** The hint added to a connect or admin timeout: the usual causes are the address and the credentials. */
 export const UNREACHABLE_HINT = 'is the address right, and does the cluster need security.protocol / sasl.* / ssl.* properties?';
+
+/**
+ * librdkafka properties whose values are secrets (passwords, private keys, OAuth client secrets):
+ * for the one redaction (`redactConfig`) to hide inside `kafka.librdkafka`, whose values are
+ * otherwise plain strings.
+ */
+export function isSecretProperty(key: string): boolean {
+  return /password|secret|^ssl\.key\.pem$|^sasl\.oauthbearer\.config$/.test(key);
+}

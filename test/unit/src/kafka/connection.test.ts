@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clientProperties, kafkaConnection, toConnection } from '../../../../src/kafka/connection.js';
+import { clientProperties, isSecretProperty, kafkaConnection, toConnection } from '../../../../src/kafka/connection.js';
 import { groupInstanceId } from '../../../../src/kafka/membership.js';
 
 test('security and socket properties reach every client; consumer tuning stays with the consumer', () => {
@@ -49,4 +49,18 @@ test('group.instance.id: configured, else pod name, else HOSTNAME, else the host
     groupInstanceId(undefined, {}, () => ''),
     undefined,
   );
+});
+
+test('secret librdkafka properties are recognised for redaction', () => {
+  for (const k of [
+    'sasl.password',
+    'ssl.key.password',
+    'ssl.keystore.password',
+    'ssl.key.pem',
+    'sasl.oauthbearer.client.secret',
+    'sasl.oauthbearer.config',
+  ])
+    assert.ok(isSecretProperty(k), k);
+  for (const k of ['sasl.username', 'security.protocol', 'ssl.ca.location', 'ssl.certificate.pem', 'sasl.mechanism'])
+    assert.ok(!isSecretProperty(k), k);
 });
