@@ -30,6 +30,13 @@ function envPort(variable: string, fallback: number): number {
 
 export const KAFKA_PORT = envPort('TF_KAFKA_PORT', 9092);
 export const KAFKA_CONTROLLER_PORT = envPort('TF_KAFKA_CONTROLLER_PORT', KAFKA_PORT + 1);
+/**
+ * Optional SASL_PLAINTEXT listener with SCRAM-SHA-512 (secured-cluster tests): off unless set. The
+ * user is created when the storage is formatted; PLAINTEXT stays for inter-broker traffic and probes.
+ */
+export const KAFKA_SASL_PORT: number | undefined = process.env.TF_KAFKA_SASL_PORT ? envPort('TF_KAFKA_SASL_PORT', 0) : undefined;
+export const KAFKA_SASL_USER = process.env.TF_KAFKA_SASL_USER || 'tracefold';
+export const KAFKA_SASL_PASSWORD = process.env.TF_KAFKA_SASL_PASSWORD || 'tracefold-test-secret';
 export const OPENSEARCH_PORT = envPort('TF_OPENSEARCH_PORT', 9200);
 export const ZIPKIN_PORT = envPort('TF_ZIPKIN_PORT', 9411);
 export const ELASTICSEARCH_PORT = envPort('TF_ELASTICSEARCH_PORT', 9201);

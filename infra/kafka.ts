@@ -2,7 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KAFKA_ARTIFACTS } from './artifacts.js';
-import { HOST, javaBin, KAFKA_BOOTSTRAP, KAFKA_CONTROLLER_PORT, KAFKA_PORT, VERSIONS } from './config.js';
+import {
+  HOST,
+  javaBin,
+  KAFKA_BOOTSTRAP,
+  KAFKA_CONTROLLER_PORT,
+  KAFKA_PORT,
+  KAFKA_SASL_PASSWORD,
+  KAFKA_SASL_PORT,
+  KAFKA_SASL_USER,
+  VERSIONS,
+} from './config.js';
 import { InfraError } from './errors.js';
 import { fetchArtifacts } from './fetch.js';
 import { kafkaHealthy } from './kafka-probe.js';
@@ -19,15 +29,23 @@ function kafkaClusterId(): string {
   }
 }
 
-function serverProperties(logDirs: string): string {
+function serverProperties(logDirs: string, sasl: number | undefined): string {
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     // A static voter set keeps single-node formatting simple (no --standalone / dynamic quorum).
     'controller.quorum.voters': `1@${HOST}:${KAFKA_CONTROLLER_PORT}`,
-    listeners: `PLAINTEXT://${HOST}:${KAFKA_PORT},CONTROLLER://${HOST}:${KAFKA_CONTROLLER_PORT}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${KAFKA_PORT}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    listeners: `PLAINTEXT://${HOST}:${KAFKA_PORT},CONTROLLER://${HOST}:${KAFKA_CONTROLLER_PORT}${sasl ? `,SASL_PLAINTEXT://${HOST}:${sasl}` : ''}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${KAFKA_PORT}${sasl ? `,SASL_PLAINTEXT://${HOST}:${sasl}` : ''}`,
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${sasl ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}`,
+    ...(sasl
+      ? {
+          'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+          // The user itself is created by `kafka-storage format --add-scram` (KRaft has no ZooKeeper to hold it).
+          'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config':
+            'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        }
+      : {}),
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': logDirs,
@@ -67,9 +85,9 @@ export function kafkaSpec(): ServerSpec {
     kind: 'kafka',
     host: HOST,
     port: KAFKA_PORT,
-    ports: [KAFKA_PORT, KAFKA_CONTROLLER_PORT],
+    ports: [KAFKA_PORT, KAFKA_CONTROLLER_PORT, ...(KAFKA_SASL_PORT ? [KAFKA_SASL_PORT] : [])],
     url: KAFKA_BOOTSTRAP,
-    fingerprint: JSON.stringify({ v: VERSIONS.kafka, port: KAFKA_PORT, controller: KAFKA_CONTROLLER_PORT }),
+    fingerprint: JSON.stringify({ v: VERSIONS.kafka, port: KAFKA_PORT, controller: KAFKA_CONTROLLER_PORT, sasl: KAFKA_SASL_PORT ?? null }),
     startTimeoutMs: 90_000,
     stopTimeoutMs: 30_000,
     healthy: () => kafkaHealthy(HOST, KAFKA_PORT),
@@ -87,7 +105,7 @@ export function kafkaSpec(): ServerSpec {
       mkdirSync(data, { recursive: true });
       const propsFile = join(conf, 'server.properties');
       const log4jFile = join(conf, 'log4j2.properties');
-      writeFileSync(propsFile, serverProperties(data));
+      writeFileSync(propsFile, serverProperties(data, KAFKA_SASL_PORT));
       writeFileSync(log4jFile, LOG4J2);
       const classpath = join(lib, '*');
       const common = [`-Dlog4j2.configurationFile=${log4jFile}`, '-cp', classpath];
@@ -102,6 +120,7 @@ export function kafkaSpec(): ServerSpec {
           '-c',
           propsFile,
           '-g',
+          ...(KAFKA_SASL_PORT ? ['--add-scram', `SCRAM-SHA-512=[name=${KAFKA_SASL_USER},password=${KAFKA_SASL_PASSWORD}]`] : []),
         ]);
         if (format.code !== 0) {
           throw new InfraError(`kafka storage format failed (exit ${format.code})`, format.output.trim().split('\n').slice(-40).join('\n'));

@@ -184,6 +184,9 @@ export interface SinkSettings {
   hosts: string[];
   username?: string;
   password?: string;
+  apiKey?: string;
+  /** TLS towards the engine (file paths; each worker reads them). */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; verify: boolean };
   index: string;
   dateSeparator: string;
   /** ES < 7 and OpenSearch < 2 need `_type`; the coordinator detects the version before workers start. */

@@ -9,6 +9,8 @@
  * Pure construction, no module state: usable from the main thread and from worker threads
  * (each thread builds its own client).
  */
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { Client, SniffingTransport, type TransportOptions } from '@elastic/elasticsearch';
 import { TracefoldError } from '../errors.js';
 
@@ -19,10 +21,22 @@ class NeutralTransport extends SniffingTransport {
   }
 }
 
+/** TLS towards the engine: file paths (each thread reads them when it builds its client). */
+export interface SearchTlsOptions {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  /** Verify the certificate chain and host name (the default; false only for test clusters). */
+  verify: boolean;
+}
+
 export interface SearchClientOptions {
   hosts: readonly string[];
   username?: string;
   password?: string;
+  /** `Authorization: ApiKey …`; exclusive with username/password. */
+  apiKey?: string;
+  tls?: SearchTlsOptions;
   /** Per-request timeout; bulk requests may override it. */
   timeoutMs: number;
   /** Client-internal retries for admin calls (bulk requests always pass 0 and retry themselves). */
@@ -32,13 +46,41 @@ export interface SearchClientOptions {
 export function createSearchClient(opts: SearchClientOptions): Client {
   if (opts.hosts.length === 0)
     throw new TracefoldError('TF_CONFIG', 'sink.hosts is empty: at least one Elasticsearch/OpenSearch URL is needed');
+  if (opts.apiKey !== undefined && opts.username !== undefined)
+    throw new TracefoldError('TF_CONFIG', 'es.apiKey and es.username/es.password are both set: use one way to authenticate');
+  const auth =
+    opts.apiKey !== undefined
+      ? { auth: { apiKey: opts.apiKey } }
+      : opts.username !== undefined
+        ? { auth: { username: opts.username, password: opts.password ?? '' } }
+        : {};
   return new Client({
     nodes: [...opts.hosts],
     Transport: NeutralTransport,
     requestTimeout: opts.timeoutMs,
     maxRetries: opts.maxRetries ?? 2,
-    ...(opts.username !== undefined ? { auth: { username: opts.username, password: opts.password ?? '' } } : {}),
+    ...auth,
+    ...(opts.tls !== undefined ? { tls: tlsOptions(opts.tls) } : {}),
   });
+}
+
+/** Node's TLS options from the configured files; a file that cannot be read is a TF_CONFIG error naming it. */
+export function tlsOptions(tls: SearchTlsOptions): ConnectionOptions {
+  const read = (key: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new TracefoldError('TF_CONFIG', `${key}: cannot read ${path}: ${(err as Error).message}`, { path }, { cause: err });
+    }
+  };
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
+    throw new TracefoldError('TF_CONFIG', 'es.tlsCertFile and es.tlsKeyFile go together: set both or neither');
+  return {
+    rejectUnauthorized: tls.verify,
+    ...(tls.caFile !== undefined ? { ca: read('es.tlsCaFile', tls.caFile) } : {}),
+    ...(tls.certFile !== undefined ? { cert: read('es.tlsCertFile', tls.certFile) } : {}),
+    ...(tls.keyFile !== undefined ? { key: read('es.tlsKeyFile', tls.keyFile) } : {}),
+  };
 }
 
 export type Distribution = 'elasticsearch' | 'opensearch';
@@ -84,6 +126,14 @@ export async function detectVersion(client: Client): Promise<SearchVersion> {
   try {
     body = await client.transport.request({ method: 'GET', path: '/' });
   } catch (err) {
+    const status = (err as { meta?: { statusCode?: unknown } }).meta?.statusCode;
+    if (status === 401 || status === 403)
+      throw new TracefoldError(
+        'TF_SEARCH_AUTH',
+        `the search engine refused tracefold's credentials (HTTP ${status} on GET /): check es.username/es.password or es.apiKey`,
+        { status },
+        { cause: err },
+      );
     const what = err instanceof Error ? err.message : String(err);
     throw new TracefoldError('TF_SEARCH_UNREACHABLE', `cannot read the search engine version (GET /): ${what}`, {}, { cause: err });
   }

@@ -86,8 +86,9 @@ export function normalizeSpanId(raw: string): string | null {
 }
 
 /**
- * Dotted-quad IPv4 without leading zeros, each part ≤ 255: what the regex
- * /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/ accepts, ~5x faster.
+ * Dotted-quad IPv4 as Zipkin's `Endpoint.detectFamily` accepts it (netty's isValidIpV4Address): four
+ * words of one to three decimal digits, each ≤ 255. Leading zeros are allowed (`10.0.0.04`) and the
+ * text is then kept as given, as Zipkin keeps it; decimal, never octal.
  */
 function isIpv4(s: string): boolean {
   const len = s.length;
@@ -98,10 +99,8 @@ function isIpv4(s: string): boolean {
   for (let i = 0; i < len; i++) {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
-      if (digits === 1 && val === 0) return false; // leading zero
       val = val * 10 + (c - 48);
-      if (val > 255) return false;
-      digits++;
+      if (val > 255 || ++digits > 3) return false;
     } else if (c === 46) {
       if (digits === 0 || ++dots > 3) return false;
       val = 0;

@@ -9,6 +9,7 @@ import { redactConfig } from '../config/redact.js';
 import type { Command as ConfigCommand, ConfigFor } from '../config/schema.js';
 import { toWorkerSettings } from '../config/worker-settings.js';
 import type { IngestNode, NodeOptions } from '../ingest/node.js';
+import { groupInstanceId } from '../kafka/membership.js';
 import { prepareSearchEngine } from '../sink/elasticsearch/setup.js';
 import type { Logger } from '../telemetry/logger.js';
 import { loadCli } from './io.js';
@@ -37,6 +38,7 @@ export function nodeOptions(config: ConfigFor<'ingest'>, workerSettings: WorkerS
     source: {
       bootstrapServers: k.bootstrapServers,
       groupId: k.groupId,
+      groupInstanceId: groupInstanceId(k.groupInstanceId),
       clientId: k.clientId,
       topics: [...k.topic],
       autoOffsetReset: k.autoOffsetReset,

@@ -3,6 +3,7 @@ import { decodeJsonV2 } from '../../core/codec/decode/json-v2.js';
 import { ENCODERS } from '../../core/codec/formats.js';
 import type { Span } from '../../core/model/span.js';
 import { ensureTopics } from '../kafka/admin.js';
+import { kafkaConnection } from '../kafka/connection.js';
 import { KafkaProducer } from '../kafka/producer.js';
 import { loadCli, runCli } from './io.js';
 import type { Command } from './main.js';
@@ -18,6 +19,22 @@ async function readSpans(path: string): Promise<Span[]> {
     throw new Error(`${path}: ${result.errors.length} bad span(s), first: ${e?.code}: ${e?.reason}`);
   }
   return result.spans;
+}
+
+/** `K=V` pairs from the environment (comma-separated) then the flags; a malformed pair is an error. */
+export function parseProperties(env: string | undefined, flags: readonly string[], errors: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const pairs = [...(env ? env.split(',').filter((p) => p.trim() !== '') : []), ...flags];
+  for (const [i, pair] of pairs.entries()) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      // The entry itself is not echoed: it may be a secret typed without its key.
+      errors.push(`Kafka property ${i + 1} is not KEY=VALUE`);
+      continue;
+    }
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return out;
 }
 
 /** Moves a trace in time so its earliest timestamp is `nowMicros`; durations are unchanged. */
@@ -46,10 +63,15 @@ export const command: Command = {
       const encode = ENCODERS[p.format];
       const files = await Promise.all(loaded.args.map(readSpans));
       if (p.shiftToNow) for (const f of files) shiftToNow(f, Date.now() * 1000);
-      // The same client settings as ingest (security.protocol, sasl.*, …): a secured cluster needs them here too.
-      const client = { 'client.id': kafka.clientId, ...kafka.librdkafka };
-      if (p.partitions > 0) await ensureTopics(kafka.bootstrapServers, [{ topic, partitions: p.partitions }], 15_000, client);
-      const producer = await KafkaProducer.connect(kafka.bootstrapServers, client);
+      // The same connection settings as ingest (security.protocol, sasl.*, ssl.*): a secured cluster needs them here too.
+      const conn = kafkaConnection(kafka.bootstrapServers, kafka.librdkafka);
+      // The producer first: refused credentials fail it at once with a clear error (admin calls only time out).
+      const producer = await KafkaProducer.connect(conn, { 'client.id': kafka.clientId });
+      if (p.partitions > 0)
+        await ensureTopics(conn, [{ topic, partitions: p.partitions }]).catch(async (err: unknown) => {
+          await producer.close();
+          throw err;
+        });
       const headers = p.headers.length === 0 ? undefined : Object.fromEntries(p.headers.map((h) => [h.name, h.value]));
       let messages = 0;
       let spans = 0;

@@ -21,6 +21,7 @@ export const command: Command = {
     try {
       const ranges = await planReplay({
         bootstrapServers: config.kafka.bootstrapServers,
+        properties: config.kafka.librdkafka,
         topic,
         partitions: r.partitions,
         from: r.from,

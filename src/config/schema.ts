@@ -332,6 +332,7 @@ export const RESERVED_LIBRDKAFKA: Readonly<Record<string, string>> = {
   'metadata.broker.list': 'set kafka.bootstrapServers instead',
   'group.id': 'set kafka.groupId (or replay.group) instead',
   'client.id': 'set kafka.clientId instead',
+  'group.instance.id': 'set kafka.groupInstanceId instead',
   'auto.offset.reset': 'set kafka.autoOffsetReset instead',
   'enable.auto.commit': 'tracefold commits offsets itself, only once spans are written',
   'enable.auto.offset.store': 'tracefold stores offsets itself, only once spans are written',
@@ -371,6 +372,16 @@ export const OPTIONS = {
     commands: ['ingest'],
     description: 'Consumer group.',
     note: "Not Zipkin's default (zipkin), so both can consume one topic side by side while migrating.",
+  }),
+  'kafka.groupInstanceId': option({
+    type: str({ placeholder: 'id', allowEmpty: true }),
+    optional: true,
+    commands: ['ingest'],
+    // Kafka's rule for instance ids (JoinGroupRequest.validateGroupInstanceId): the topic-name alphabet.
+    check: (id) => (id === '' || /^[A-Za-z0-9._-]{1,249}$/.test(id) ? undefined : 'only letters, digits, ".", "_" and "-", at most 249'),
+    description:
+      'Static group membership (group.instance.id): a node restarted with the same id gets its partitions back at once instead of after the session timeout. Empty: dynamic membership.',
+    note: 'Default: $POD_NAME, else $HOSTNAME, else the host name. Every node of a group needs its own id (two processes on one host: set it); a node that stops for good releases its partitions only after session.timeout.ms (45 s).',
   }),
   'kafka.clientId': option({
     type: str({ placeholder: 'id' }),
@@ -457,6 +468,36 @@ export const OPTIONS = {
     env: ['ES_PASSWORD'],
     commands: PIPELINE,
     description: 'Basic-auth password (never printed; prefer the environment to a flag).',
+  }),
+  'es.apiKey': option({
+    type: str({ secret: true, placeholder: 'key' }),
+    optional: true,
+    commands: PIPELINE,
+    description: 'API key (the base64 id:key the engine issues), sent as Authorization: ApiKey; instead of basic auth (never printed).',
+  }),
+  'es.tlsCaFile': option({
+    type: str({ path: true, placeholder: 'file.pem' }),
+    optional: true,
+    commands: PIPELINE,
+    description: 'PEM file of the CA(s) that signed the engine certificate (https hosts), instead of the system CAs.',
+  }),
+  'es.tlsCertFile': option({
+    type: str({ path: true, placeholder: 'file.pem' }),
+    optional: true,
+    commands: PIPELINE,
+    description: 'PEM client certificate, for engines that require one (with es.tlsKeyFile).',
+  }),
+  'es.tlsKeyFile': option({
+    type: str({ path: true, placeholder: 'file.pem' }),
+    optional: true,
+    commands: PIPELINE,
+    description: 'PEM private key of the client certificate (unencrypted; keep the file readable by tracefold only).',
+  }),
+  'es.tlsVerify': option({
+    type: bool(),
+    default: true,
+    commands: PIPELINE,
+    description: "Verify the engine's certificate and host name. Turn off only for a test cluster.",
   }),
   'es.index': option({
     type: str({ placeholder: 'prefix' }),

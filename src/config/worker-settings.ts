@@ -52,6 +52,8 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
   // Optional fields are left out rather than set to undefined, so the settings compare and log cleanly.
   if (es.username !== undefined) sinkSettings.username = es.username;
   if (es.password !== undefined) sinkSettings.password = es.password;
+  if (es.apiKey !== undefined) sinkSettings.apiKey = es.apiKey;
+  sinkSettings.tls = searchTls(es);
   if (es.pipeline !== undefined) sinkSettings.pipeline = es.pipeline;
   if (sink.file !== undefined) sinkSettings.filePath = sink.file;
 
@@ -67,5 +69,15 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
     ...toStageSettings(config),
     sink: sinkSettings,
     maxMessageBytes: config.maxMessageBytes,
+  };
+}
+
+/** The TLS settings of the search-engine client, without the unset files. */
+export function searchTls(es: Config['es']): NonNullable<SinkSettings['tls']> {
+  return {
+    verify: es.tlsVerify,
+    ...(es.tlsCaFile !== undefined ? { caFile: es.tlsCaFile } : {}),
+    ...(es.tlsCertFile !== undefined ? { certFile: es.tlsCertFile } : {}),
+    ...(es.tlsKeyFile !== undefined ? { keyFile: es.tlsKeyFile } : {}),
   };
 }

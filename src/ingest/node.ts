@@ -10,6 +10,7 @@ import type { DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator
 import { type HealthReport, startAdminServer } from '../admin/server.js';
 import { WorkerPool } from '../dispatch/pool.js';
 import { ensureTopics } from '../kafka/admin.js';
+import { kafkaConnection } from '../kafka/connection.js';
 import { KafkaProducer } from '../kafka/producer.js';
 import type { PartitionRange } from '../replay/plan.js';
 import { DeadLetterSink } from '../sink/dead-letter/producer.js';
@@ -113,8 +114,9 @@ export class IngestNode {
   async start(): Promise<void> {
     const { source: so } = this.opts;
     if (this.opts.deadLetter === 'kafka') {
-      this.producer = await KafkaProducer.connect(so.bootstrapServers);
-      await ensureTopics(so.bootstrapServers, [{ topic: this.opts.deadLetterTopic, partitions: 1 }]);
+      const kafka = kafkaConnection(so.bootstrapServers, so.extra);
+      this.producer = await KafkaProducer.connect(kafka);
+      await ensureTopics(kafka, [{ topic: this.opts.deadLetterTopic, partitions: 1 }]);
       this.deadLetter = new DeadLetterSink(
         this.producer,
         this.opts.deadLetterTopic,

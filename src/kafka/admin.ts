@@ -1,6 +1,7 @@
 /** Topic administration through node-rdkafka's AdminClient (no Kafka CLI tools needed). */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
+import { type KafkaTarget, toConnection, UNREACHABLE_HINT } from './connection.js';
 
 export interface TopicSpec {
   topic: string;
@@ -9,15 +10,15 @@ export interface TopicSpec {
 }
 
 const TOPIC_ALREADY_EXISTS = 36;
+const TIMED_OUT = -185; // ERR__TIMED_OUT
 
-export async function ensureTopics(
-  bootstrapServers: string,
-  topics: readonly TopicSpec[],
-  timeoutMs = 15_000,
-  /** Client properties (security.protocol, sasl.*): a secured cluster needs them for admin requests too. */
-  extra: Readonly<Record<string, string>> = {},
-): Promise<void> {
-  const admin = Kafka.AdminClient.create({ 'client.id': 'tracefold-admin', ...extra, 'metadata.broker.list': bootstrapServers });
+function createAdmin(target: KafkaTarget): Kafka.IAdminClient {
+  const { bootstrapServers, properties } = toConnection(target);
+  return Kafka.AdminClient.create({ ...properties, 'client.id': 'tracefold-admin', 'metadata.broker.list': bootstrapServers });
+}
+
+export async function ensureTopics(target: KafkaTarget, topics: readonly TopicSpec[], timeoutMs = 15_000): Promise<void> {
+  const admin = createAdmin(target);
   try {
     for (const t of topics) {
       await new Promise<void>((resolve, reject) => {
@@ -26,7 +27,14 @@ export async function ensureTopics(
           timeoutMs,
           (err) => {
             if (!err || err.code === TOPIC_ALREADY_EXISTS) resolve();
-            else reject(new TracefoldError('TF_KAFKA_ADMIN', `cannot create topic ${t.topic}: ${err.message}`, { topic: t.topic }));
+            else
+              reject(
+                new TracefoldError(
+                  'TF_KAFKA_ADMIN',
+                  `cannot create topic ${t.topic}: ${err.message}${err.code === TIMED_OUT ? ` (${UNREACHABLE_HINT})` : ''}`,
+                  { topic: t.topic },
+                ),
+              );
           },
         );
       });
@@ -36,8 +44,8 @@ export async function ensureTopics(
   }
 }
 
-export async function deleteTopic(bootstrapServers: string, topic: string, timeoutMs = 15_000): Promise<void> {
-  const admin = Kafka.AdminClient.create({ 'client.id': 'tracefold-admin', 'metadata.broker.list': bootstrapServers });
+export async function deleteTopic(target: KafkaTarget, topic: string, timeoutMs = 15_000): Promise<void> {
+  const admin = createAdmin(target);
   try {
     await new Promise<void>((resolve, reject) => {
       admin.deleteTopic(topic, timeoutMs, (err) => {

@@ -4,6 +4,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
+import { authError, type KafkaTarget, toConnection, UNREACHABLE_HINT, watchAuthFailure } from './connection.js';
 
 export interface OutgoingRecord {
   topic: string;
@@ -38,11 +39,13 @@ export class KafkaProducer {
   }
 
   static async connect(
-    bootstrapServers: string,
+    target: KafkaTarget,
     extra: Record<string, string | number | boolean> = {},
     timeoutMs = 15_000,
   ): Promise<KafkaProducer> {
+    const { bootstrapServers, properties } = toConnection(target);
     const producer = new Kafka.Producer({
+      ...properties,
       'metadata.broker.list': bootstrapServers,
       'client.id': 'tracefold-producer',
       dr_cb: true,
@@ -53,8 +56,21 @@ export class KafkaProducer {
       ...extra,
     });
     await new Promise<void>((resolve, reject) => {
+      // Refused credentials show only in the client's log while connect() would just time out.
+      const unwatch = watchAuthFailure(producer, (reason) => {
+        producer.disconnect(() => undefined);
+        reject(authError(bootstrapServers, reason));
+      });
       producer.connect({ timeout: timeoutMs }, (err) => {
-        if (err) reject(new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${bootstrapServers}: ${err.message}`, {}));
+        unwatch();
+        if (err)
+          reject(
+            new TracefoldError(
+              'TF_KAFKA_UNREACHABLE',
+              `cannot reach Kafka at ${bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`,
+              {},
+            ),
+          );
         else resolve();
       });
     });

@@ -6,6 +6,7 @@
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
 import type { Position } from '../config/parse.js';
+import { authError, UNREACHABLE_HINT, watchAuthFailure } from '../kafka/connection.js';
 
 export interface PartitionRange {
   topic: string;
@@ -18,6 +19,8 @@ export interface PartitionRange {
 
 export interface PlanInput {
   bootstrapServers: string;
+  /** Connection properties (TLS, SASL) the other clients use too. */
+  properties?: Readonly<Record<string, string>>;
   topic: string;
   partitions: readonly number[];
   from: Position<'earliest'>;
@@ -35,15 +38,31 @@ function call<T>(fn: (cb: (err: Kafka.LibrdKafkaError | null | undefined, v: T) 
 
 export async function planReplay(input: PlanInput, timeoutMs = 10_000): Promise<PartitionRange[]> {
   const consumer = new Kafka.KafkaConsumer(
-    { ...input.client, 'metadata.broker.list': input.bootstrapServers, 'group.id': input.group, 'enable.auto.commit': false },
+    {
+      ...input.client,
+      ...input.properties,
+      'metadata.broker.list': input.bootstrapServers,
+      'group.id': input.group,
+      'enable.auto.commit': false,
+    },
     {},
   );
   await new Promise<void>((resolve, reject) => {
-    consumer.connect({ timeout: timeoutMs }, (err) =>
-      err
-        ? reject(new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${input.bootstrapServers}: ${err.message}`))
-        : resolve(),
-    );
+    const unwatch = watchAuthFailure(consumer, (reason) => {
+      consumer.disconnect(() => undefined);
+      reject(authError(input.bootstrapServers, reason));
+    });
+    consumer.connect({ timeout: timeoutMs }, (err) => {
+      unwatch();
+      if (err)
+        reject(
+          new TracefoldError(
+            'TF_KAFKA_UNREACHABLE',
+            `cannot reach Kafka at ${input.bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`,
+          ),
+        );
+      else resolve();
+    });
   });
   try {
     const meta = await call<Kafka.Metadata>((cb) => consumer.getMetadata({ topic: input.topic, timeout: timeoutMs }, cb));

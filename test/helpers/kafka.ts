@@ -1,12 +1,17 @@
 /** Kafka reads for assertions, through a plain node-rdkafka consumer (independent of the code under test). */
 import Kafka from 'node-rdkafka';
 import type { Span } from '../../core/model/span.js';
+import { type KafkaTarget, toConnection } from '../../src/kafka/connection.js';
 import { KafkaProducer } from '../../src/kafka/producer.js';
 import { KAFKA } from './servers.js';
 
 /** Sum over the topic's partitions of the group's committed offsets (what a restart would skip). */
-export async function committedTotal(group: string, topic: string, partitions: number): Promise<number> {
-  const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': KAFKA, 'group.id': group, 'enable.auto.commit': false }, {});
+export async function committedTotal(group: string, topic: string, partitions: number, kafka: KafkaTarget = KAFKA): Promise<number> {
+  const { bootstrapServers, properties } = toConnection(kafka);
+  const consumer = new Kafka.KafkaConsumer(
+    { ...properties, 'metadata.broker.list': bootstrapServers, 'group.id': group, 'enable.auto.commit': false },
+    {},
+  );
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
   try {
     const parts = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
@@ -22,8 +27,13 @@ export async function committedTotal(group: string, topic: string, partitions: n
 }
 
 /** Produces traces as JSON v2 messages of up to `perMessage` spans, no key (like real reporters); returns the message count. */
-export async function produceTraces(topic: string, traces: readonly (readonly Span[])[], perMessage = 5): Promise<number> {
-  const producer = await KafkaProducer.connect(KAFKA);
+export async function produceTraces(
+  topic: string,
+  traces: readonly (readonly Span[])[],
+  perMessage = 5,
+  kafka: KafkaTarget = KAFKA,
+): Promise<number> {
+  const producer = await KafkaProducer.connect(kafka);
   let messages = 0;
   try {
     const sends: Promise<number>[] = [];
@@ -38,4 +48,27 @@ export async function produceTraces(topic: string, traces: readonly (readonly Sp
     await producer.close();
   }
   return messages;
+}
+
+/** Every record of a single-partition topic (e.g. a dead-letter topic), reading until `expected` arrived or 30 s passed. */
+export async function readTopic(topic: string, expected: number, kafka: KafkaTarget = KAFKA): Promise<Kafka.Message[]> {
+  const { bootstrapServers, properties } = toConnection(kafka);
+  const consumer = new Kafka.KafkaConsumer(
+    { ...properties, 'metadata.broker.list': bootstrapServers, 'group.id': `reader-${Date.now()}`, 'enable.auto.commit': false },
+    {},
+  );
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+  const out: Kafka.Message[] = [];
+  try {
+    consumer.assign([{ topic, partition: 0, offset: 0 }]);
+    const deadline = Date.now() + 30_000;
+    while (out.length < expected && Date.now() < deadline) {
+      out.push(
+        ...(await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(100, (err, m) => (err ? reject(err) : resolve(m))))),
+      );
+    }
+  } finally {
+    await new Promise<void>((r) => consumer.disconnect(() => r()));
+  }
+  return out;
 }

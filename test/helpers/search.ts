@@ -2,6 +2,7 @@
  * Small direct reads of the search engine under test (SEARCH: OpenSearch, or Elasticsearch when
  * TRACEFOLD_SEARCH=elasticsearch) for assertions (plain fetch: independent of the code under test).
  */
+import { spanIdentity } from './identity.js';
 import { SEARCH } from './servers.js';
 
 export async function countDocs(indexPattern: string): Promise<number> {
@@ -32,8 +33,7 @@ export async function storedSpanKeys(indexPattern: string): Promise<Map<string, 
   for (;;) {
     const hits = page.hits?.hits ?? [];
     for (const h of hits) {
-      const s = h._source;
-      const k = `${s.traceId}/${s.id}/${s.kind ?? ''}/${s.shared === true}`;
+      const k = spanIdentity(h._source);
       out.set(k, (out.get(k) ?? 0) + 1);
     }
     if (hits.length === 0 || page._scroll_id === undefined) break;

@@ -1,6 +1,7 @@
 /** Runs tracefold as a child process (the real CLI from source), for end-to-end tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -35,4 +36,46 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A port free right now on 127.0.0.1 (for a child's admin endpoint, instead of a fixed number another test may hold). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** A metric's value (the sum over its label sets) from a node's /metrics; NaN when absent or unreachable. */
+export async function metric(adminPort: number, name: string): Promise<number> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    let sum = Number.NaN;
+    for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[1]);
+    return sum;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The JSON log lines (pino) of a child so far whose `msg` matches. */
+export function logLines(logFile: string, msg: RegExp): Array<{ time: number; msg: string } & Record<string, unknown>> {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: Array<{ time: number; msg: string } & Record<string, unknown>> = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const rec = JSON.parse(line) as { time: number; msg: string };
+      if (typeof rec.msg === 'string' && msg.test(rec.msg)) out.push(rec);
+    } catch {
+      // a line cut by a kill
+    }
+  }
+  return out;
 }

@@ -24,6 +24,8 @@ export function createSink<R>(settings: SinkSettings, events: SinkEvents<R>, opt
         timeoutMs: settings.timeoutMs,
         ...(settings.username !== undefined ? { username: settings.username } : {}),
         ...(settings.password !== undefined ? { password: settings.password } : {}),
+        ...(settings.apiKey !== undefined ? { apiKey: settings.apiKey } : {}),
+        ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
       });
       return new BulkWriter(client, settings, events, { ...options, closeClient: true });
     }

@@ -3,8 +3,10 @@
  * engine (its version decides `_type` and the index delimiter) and install and verify Zipkin's
  * templates. The writing itself is the workers' (workers/encode, workers/sink/elasticsearch).
  */
+
 import { createSearchClient, detectVersion } from '../../../core/elasticsearch/client.js';
 import type { ConfigFor } from '../../config/schema.js';
+import { searchTls } from '../../config/worker-settings.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { ensureTemplates } from './templates.js';
 
@@ -20,6 +22,8 @@ export async function prepareSearchEngine(es: ConfigFor<'ingest'>['es'], log: Lo
     timeoutMs: es.timeoutMs,
     ...(es.username !== undefined ? { username: es.username } : {}),
     ...(es.password !== undefined ? { password: es.password } : {}),
+    ...(es.apiKey !== undefined ? { apiKey: es.apiKey } : {}),
+    tls: searchTls(es),
   });
   try {
     const version = await detectVersion(client);

@@ -5,6 +5,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../../core/errors.js';
+import { authError, UNREACHABLE_HINT, watchAuthFailure } from '../../kafka/connection.js';
 
 export interface TopicPartition {
   topic: string;
@@ -41,6 +42,8 @@ export interface SourceHandlers {
 export interface SourceOptions {
   bootstrapServers: string;
   groupId: string;
+  /** Static membership (group.instance.id); only with a group subscription, not an explicit assignment. */
+  groupInstanceId?: string | undefined;
   clientId: string;
   topics: string[];
   autoOffsetReset: 'earliest' | 'latest';
@@ -56,6 +59,9 @@ export interface SourceOptions {
   /** Replay: explicit assignment instead of a group subscription. */
   assignment?: Array<TopicPartition & { offset: number }>;
 }
+
+/** Broker error FENCED_INSTANCE_ID (KIP-345). */
+const FENCED_INSTANCE_ID = 82;
 
 const key = (t: string, p: number): string => `${t}\u0000${p}`;
 
@@ -85,19 +91,32 @@ export class KafkaSource {
       'enable.partition.eof': false,
       'socket.keepalive.enable': true,
       ...(this.opts.extra as Kafka.ConsumerGlobalConfig),
+      ...(this.opts.groupInstanceId !== undefined && this.opts.assignment === undefined
+        ? { 'group.instance.id': this.opts.groupInstanceId }
+        : {}),
       rebalance_cb(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) {
         self.onRebalance(this as Kafka.KafkaConsumer, err, assignment);
       },
     };
     const consumer = new Kafka.KafkaConsumer(conf, { 'auto.offset.reset': this.opts.autoOffsetReset });
     this.consumer = consumer;
-    consumer.on('event.error', (err) =>
-      this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `Kafka client error: ${err.message}`, {})),
-    );
+    consumer.on('event.error', (err) => this.handlers.onError(this.describeError(err)));
     await new Promise<void>((resolve, reject) => {
+      // Refused credentials show only in the client's log while connect() would just time out.
+      const unwatch = watchAuthFailure(consumer, (reason) => {
+        consumer.disconnect(() => undefined);
+        reject(authError(this.opts.bootstrapServers, reason));
+      });
       consumer.connect({ timeout: timeoutMs }, (err) => {
+        unwatch();
         if (err)
-          reject(new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${this.opts.bootstrapServers}: ${err.message}`, {}));
+          reject(
+            new TracefoldError(
+              'TF_KAFKA_UNREACHABLE',
+              `cannot reach Kafka at ${this.opts.bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`,
+              {},
+            ),
+          );
         else resolve();
       });
     });
@@ -108,6 +127,22 @@ export class KafkaSource {
     } else {
       consumer.subscribe(this.opts.topics);
     }
+  }
+
+  /**
+   * A static member fenced by another with the same group.instance.id (or a fatal error that hides
+   * that) cannot consume again: name the cause and the fix rather than a bare librdkafka code.
+   */
+  private describeError(err: Kafka.LibrdKafkaError): TracefoldError {
+    const fenced = err.code === FENCED_INSTANCE_ID || err.code === Kafka.CODES.ERRORS.ERR__FENCED || /fenced/i.test(err.message);
+    if (fenced && this.opts.groupInstanceId !== undefined)
+      return new TracefoldError(
+        'TF_KAFKA_FENCED',
+        `another consumer joined group ${this.opts.groupId} with the same group.instance.id ${JSON.stringify(this.opts.groupInstanceId)}, ` +
+          `so this one was fenced out and consumes nothing more: give each node its own kafka.groupInstanceId (${err.message})`,
+        {},
+      );
+    return new TracefoldError('TF_KAFKA_CONSUME', `Kafka client error: ${err.message}`, {});
   }
 
   private onRebalance(consumer: Kafka.KafkaConsumer, err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {

@@ -5,23 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Span } from '../../../core/model/span.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
+import { assertIdentity, compareIdentities, expectedIdentities } from '../../helpers/identity.js';
 import { FlakyProxy } from '../../helpers/proxy.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
-import { startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { freePort, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
-const ADMIN_PORT = 19465;
-
-async function health(): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`http://127.0.0.1:${ADMIN_PORT}/health`);
+async function health(adminPort: number): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/health`);
   return { status: res.status, body: await res.json() };
 }
 
-async function gauge(name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${ADMIN_PORT}/metrics`)).text();
+async function gauge(adminPort: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : Number.NaN;
 }
@@ -30,15 +30,16 @@ test('search engine outage: consumption pauses, nothing is lost, nothing duplica
   await requireSearchEngine();
   const proxy = new FlakyProxy(new URL(SEARCH));
   const port = await proxy.listen();
+  const ADMIN_PORT = await freePort();
   const topic = uniqueName('tf-outage');
   const index = uniqueName('tfoutage');
   await ensureTopics(KAFKA, [{ topic, partitions: 4 }]);
   const producer = await KafkaProducer.connect(KAFKA);
-  const expected = new Set<string>();
+  const produced: Span[][] = [];
   const produce = async (copies: number, seed: number): Promise<void> => {
     const sends: Promise<number>[] = [];
     for (const t of syntheticTraces(copies, seed)) {
-      for (const s of t) expected.add(`${s.traceId}/${s.id}/${s.kind ?? ''}/${s.shared === true}/${JSON.stringify(s)}`);
+      produced.push(t);
       for (let i = 0; i < t.length; i += 5) sends.push(producer.send({ topic, value: Buffer.from(JSON.stringify(t.slice(i, i + 5))) }));
     }
     await Promise.all(sends);
@@ -79,29 +80,31 @@ test('search engine outage: consumption pauses, nothing is lost, nothing duplica
     await waitFor('the first traces to be stored', async () => (await countDocs(`${index}-span-*`)) > 0, 90_000);
     proxy.setDown(true);
     await produce(10, 2);
-    await waitFor('consumption to pause under backpressure', async () => (await gauge('tracefold_partitions_paused')) > 0, 60_000);
-    const outstanding = await gauge('tracefold_outstanding_messages');
+    await waitFor(
+      'consumption to pause under backpressure',
+      async () => (await gauge(ADMIN_PORT, 'tracefold_partitions_paused')) > 0,
+      60_000,
+    );
+    const outstanding = await gauge(ADMIN_PORT, 'tracefold_outstanding_messages');
     assert.ok(outstanding < 300 + 4 * 500, `outstanding messages stay bounded during the outage (${outstanding})`);
-    await waitFor('/health to report the failing writes', async () => (await health()).status === 503, 30_000);
-    const down = (await health()).body as { status: string; details: { sinkError?: string; sinkFailingForMs?: number } };
+    await waitFor('/health to report the failing writes', async () => (await health(ADMIN_PORT)).status === 503, 30_000);
+    const down = (await health(ADMIN_PORT)).body as { status: string; details: { sinkError?: string; sinkFailingForMs?: number } };
     assert.equal(down.status, 'DOWN');
     assert.ok((down.details.sinkFailingForMs ?? 0) >= 3000, `failing time reported (${down.details.sinkFailingForMs})`);
     assert.ok(typeof down.details.sinkError === 'string' && down.details.sinkError.length > 0, 'the reason is reported');
     proxy.setDown(false);
-    const uniqueDocs = new Set([...expected].map((k) => k)).size;
+    const expected = expectedIdentities(produced);
+    const uniqueDocs = [...expected.values()].reduce((a, b) => a + b, 0);
     await waitFor(
       'every span to be stored after the outage',
       async () => (await countDocs(`${index}-span-*`)) >= uniqueDocs,
       300_000,
       1000,
     );
-    assert.equal((await health()).status, 200, '/health is UP again once writes succeed');
+    assert.equal((await health(ADMIN_PORT)).status, 200, '/health is UP again once writes succeed');
     tf.child.kill('SIGTERM');
     assert.equal(await tf.exited, 0, `clean exit (log ${tf.logFile})`);
-    const stored = await storedSpanKeys(`${index}-span-*`);
-    let docs = 0;
-    for (const n of stored.values()) docs += n;
-    assert.equal(docs, uniqueDocs, 'each distinct span document stored exactly once');
+    assertIdentity(compareIdentities('search engine outage (connections cut)', expected, await storedSpanKeys(`${index}-span-*`)));
   } finally {
     tf.child.kill('SIGKILL');
     proxy.close();

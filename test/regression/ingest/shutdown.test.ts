@@ -10,7 +10,7 @@ import { committedTotal, produceTraces } from '../../helpers/kafka.js';
 import { FlakyProxy } from '../../helpers/proxy.js';
 import { countDocs, deleteIndices } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
-import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { freePort, logLines, metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 async function withinMs<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -32,6 +32,7 @@ async function startAgainstOutage(
   await requireSearchEngine();
   const proxy = new FlakyProxy(new URL(SEARCH));
   const port = await proxy.listen();
+  const adminPort = await freePort();
   const topic = uniqueName(`tf-${name}`);
   const index = uniqueName(`tf${name}`);
   const group = uniqueName('g');
@@ -41,6 +42,8 @@ async function startAgainstOutage(
       'ingest',
       '--workers',
       '2',
+      '--admin-port',
+      String(adminPort),
       '--window-quiet-ms',
       '200ms',
       '--shutdown-timeout-ms',
@@ -66,8 +69,14 @@ async function startAgainstOutage(
   await waitFor('the first traces to be stored', async () => (await countDocs(`${index}-span-*`)) > 0, 90_000);
   proxy.setDown(true);
   const second = await produceTraces(topic, syntheticTraces(4, 2));
-  // Let the node consume the new records and start failing to write them.
-  await new Promise((r) => setTimeout(r, 3000));
+  // The node has consumed the new records and is failing to write them.
+  await waitFor(
+    'the records produced during the outage to be consumed',
+    async () => (await metric(adminPort, 'tracefold_consumed_messages_total')) >= first + second,
+    60_000,
+    100,
+  );
+  await waitFor('writes to be failing', async () => (await metric(adminPort, 'tracefold_sink_failing_seconds')) > 0, 60_000, 100);
   return { tf, proxy, topic, index, group, produced: first + second };
 }
 
@@ -97,7 +106,7 @@ test('a second SIGTERM during a stuck drain exits at once', { timeout: 300_000 }
   const s = await startAgainstOutage('sigterm2', '10m');
   try {
     s.tf.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 2000));
+    await waitFor('the drain to start', async () => logLines(s.tf.logFile, /^stopping: draining/).length > 0, 30_000, 50);
     assert.equal(s.tf.child.exitCode, null, 'still draining after the first signal (the drain is stuck on the outage)');
     s.tf.child.kill('SIGTERM');
     const code = await withinMs(s.tf.exited, 15_000, 'tracefold after a second SIGTERM');

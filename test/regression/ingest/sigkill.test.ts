@@ -1,42 +1,45 @@
 /**
- * Crash safety: SIGKILL the ingest process mid-stream, restart it, and check that every span is
- * stored exactly once and that the group's committed offsets reach the end of the topic.
+ * Crash safety, repeatedly: while traffic keeps arriving, the ingest node is killed with SIGKILL at
+ * a random moment ten times, each time restarted (same static member id, so it resumes its
+ * partitions at once). Judged by identity: every produced span is stored exactly once, none is
+ * missing, none extra, and the committed offsets reach the end. The seed is printed (replay with
+ * TF_FAULT_SEED).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Span } from '../../../core/model/span.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
+import { assertIdentity, compareIdentities, expectedIdentities } from '../../helpers/identity.js';
 import { committedTotal, produceTraces } from '../../helpers/kafka.js';
-import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
+import { createPrng } from '../../helpers/prng.js';
+import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
-import { startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { logLines, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 const PARTITIONS = 6;
+const KILLS = 10;
 
-test('SIGKILL mid-stream, restart: every span stored exactly once, offsets committed to the end', { timeout: 600_000 }, async () => {
+test(`SIGKILL at ${KILLS} random moments with restarts: every span stored exactly once`, { timeout: 900_000 }, async () => {
   await requireSearchEngine();
+  const seed = Number(process.env.TF_FAULT_SEED ?? Date.now() % 1_000_000);
+  process.stdout.write(`[sigkill] seed ${seed}\n`);
+  const prng = createPrng(seed);
   const topic = uniqueName('tf-sigkill');
   const index = uniqueName('tfkill');
   const group = uniqueName('tf-sigkill-group');
   await ensureTopics(KAFKA, [{ topic, partitions: PARTITIONS }]);
 
-  // ~66k spans in ~13k messages of up to 5 spans, no key (like real reporters): enough that the
-  // kill, sent as soon as the first documents are searchable, lands mid-stream.
-  const traces = syntheticTraces(60, 7);
-  // Key → distinct span documents under it (a real trace can report one span id several times
-  // with different content: those are different documents, each stored once).
-  const variants = new Map<string, Set<string>>();
-  for (const t of traces) {
-    for (const s of t) {
-      const k = `${s.traceId}/${s.id}/${s.kind ?? ''}/${s.shared === true}`;
-      const v = variants.get(k) ?? new Set<string>();
-      variants.set(k, v);
-      v.add(JSON.stringify(s));
-    }
-  }
-  const messages = await produceTraces(topic, traces);
-  let expectedDocs = 0;
-  for (const v of variants.values()) expectedDocs += v.size;
+  // Traffic keeps arriving during the kills: a round of distinct traces (~2,200 spans) per life, sent
+  // while the node starts and works, so each kill lands with records read but not yet committed.
+  const produced: Span[][] = [];
+  let messages = 0;
+  const produceRound = async (round: number): Promise<void> => {
+    const traces = syntheticTraces(1, seed * 100 + round);
+    produced.push(...traces);
+    messages += await produceTraces(topic, traces);
+  };
+  await produceRound(0);
 
   const args = [
     'ingest',
@@ -55,37 +58,64 @@ test('SIGKILL mid-stream, restart: every span stored exactly once, offsets commi
     KAFKA_BOOTSTRAP_SERVERS: KAFKA,
     KAFKA_TOPIC: topic,
     KAFKA_GROUP_ID: group,
+    TRACEFOLD_KAFKA_GROUP_INSTANCE_ID: `${group}-node`,
     ES_HOSTS: SEARCH,
     ES_INDEX: index,
     ES_INDEX_REPLICAS: '0',
     ES_INDEX_SHARDS: '1',
   };
+  let node: Running | undefined;
   try {
-    const first = startTracefold(args, env, `${index}-first`);
-    await waitFor('the first spans to be stored', async () => (await countDocs(`${index}-span-*`)) > 0, 180_000, 100);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    const atKill = await countDocs(`${index}-span-*`);
-    assert.ok(atKill < expectedDocs, `the kill happened mid-stream (${atKill} of ${expectedDocs} stored)`);
+    const lives: string[] = [];
+    for (let kill = 1; kill <= KILLS; kill++) {
+      const committedBefore = await committedTotal(group, topic, PARTITIONS);
+      const startedAt = Date.now();
+      node = startTracefold(args, env, `${index}-life${kill}`);
+      const traffic = produceRound(kill);
+      // Each life must make progress (a commit past the previous one) before it is killed.
+      await waitFor(`life ${kill} to commit`, async () => (await committedTotal(group, topic, PARTITIONS)) > committedBefore, 120_000, 100);
+      const resumedMs = Date.now() - startedAt;
+      const assigned = logLines(node.logFile, /^partitions assigned$/)[0];
+      await traffic;
+      const delayMs = prng.int(2000);
+      await new Promise((r) => setTimeout(r, delayMs)); // the random moment of the kill
+      node.child.kill('SIGKILL');
+      await node.exited;
+      lives.push(
+        `${kill}: assigned after ${assigned ? assigned.time - startedAt : '?'} ms, committing after ${resumedMs} ms, killed ${delayMs} ms later`,
+      );
+    }
+    process.stdout.write(`[sigkill] ${lives.join('; ')}\n`);
 
-    const second = startTracefold(args, env, `${index}-second`);
-    await waitFor('every span to be stored', async () => (await countDocs(`${index}-span-*`)) >= expectedDocs, 240_000);
-    // The killed process's last bulk requests may have completed its work already: wait until the
-    // restarted one has consumed and committed to the end, then a clean shutdown must exit 0.
-    await waitFor('offsets committed to the end', async () => (await committedTotal(group, topic, PARTITIONS)) === messages, 120_000);
-    second.child.kill('SIGTERM');
-    assert.equal(await second.exited, 0, `clean exit after SIGTERM (log: ${second.logFile})`);
+    node = startTracefold(args, env, `${index}-final`);
+    const finalLog = node.logFile;
+    await produceRound(KILLS + 1);
+    await waitFor(
+      'the final node to be assigned its partitions',
+      async () => logLines(finalLog, /^partitions assigned$/).length > 0,
+      120_000,
+      100,
+    );
+    let committed = 0;
+    await waitFor(
+      `offsets committed to the end (${messages} messages)`,
+      async () => {
+        committed = await committedTotal(group, topic, PARTITIONS);
+        return committed === messages;
+      },
+      180_000,
+      500,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: ${committed} committed (log ${node?.logFile})`);
+    });
+    node.child.kill('SIGTERM');
+    assert.equal(await node.exited, 0, `clean exit after SIGTERM (log: ${node.logFile})`);
 
-    const stored = await storedSpanKeys(`${index}-span-*`);
-    const missing = [...variants.keys()].filter((k) => !stored.has(k));
-    const wrongCount = [...stored]
-      .filter(([k, n]) => n !== variants.get(k)?.size)
-      .map(([k, n]) => `${k}: ${n} stored, ${variants.get(k)?.size ?? 0} expected`);
-    assert.deepEqual(missing, [], 'no span is missing');
-    assert.deepEqual(wrongCount, [], 'every distinct span document is stored exactly once');
-    assert.equal(await countDocs(`${index}-span-*`), expectedDocs);
-    assert.equal(await committedTotal(group, topic, PARTITIONS), messages, 'committed offsets cover every message');
+    assertIdentity(
+      compareIdentities(`SIGKILL x${KILLS} (seed ${seed})`, expectedIdentities(produced), await storedSpanKeys(`${index}-span-*`)),
+    );
   } finally {
+    node?.child.kill('SIGKILL');
     await deleteIndices(`${index}-*`);
     await deleteTopic(KAFKA, topic).catch(() => undefined);
   }

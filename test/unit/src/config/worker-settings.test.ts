@@ -52,6 +52,7 @@ describe('toWorkerSettings', () => {
       refresh: true,
       retry: { initialMs: 100, maxMs: 30_000, maxAttempts: 10 },
       timeoutMs: 10_000,
+      tls: { verify: true },
     });
     assert.equal(s.maxMessageBytes, 16 * 2 ** 20);
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FileSink } from '../../../../workers/sink/file.js';
+import { until } from '../../../helpers/wait.js';
 
 const retry = { initialMs: 5, maxMs: 10, maxAttempts: 3 };
 
@@ -49,7 +50,7 @@ describe('FileSink', () => {
         },
       );
       sink.write({ lines: 'x\ny\n', batchId: 1, units: 1, ref: null });
-      await new Promise((r) => setTimeout(r, 30));
+      await until('the write to fail and be retried', () => sink.failingSince !== null && retries.includes('file_ENOENT'));
       assert.notEqual(sink.failingSince, null);
       assert.ok(retries.includes('file_ENOENT'));
       const { mkdir } = await import('node:fs/promises');

@@ -4,6 +4,9 @@ import { decodeJsonV2 } from '../../../../../core/codec/decode/json-v2.js';
 import type { DecodeResult, Span } from '../../../../../core/model/span.js';
 import { loadTrace, loadTraces } from '../codec-fixtures.js';
 
+/** A hang guard for the hostile-input cases, not a speed claim (speed is the benchmark's job). */
+const HANG_GUARD_MS = 60_000;
+
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
 const decode = (json: string, options?: Parameters<typeof decodeJsonV2>[1]) => decodeJsonV2(enc(json), options);
 const list = (...spans: unknown[]) => JSON.stringify(spans);
@@ -158,6 +161,12 @@ describe('decodeJsonV2: normalisation rules', () => {
     assert.deepEqual(one({ ...base, localEndpoint: { ipv6: '::ffff:10.0.0.1' } }).localEndpoint, { ipv4: '10.0.0.1' });
     assert.deepEqual(one({ ...base, localEndpoint: { ipv6: '2001:0DB8:0:0:0:0:0:C001' } }).localEndpoint, { ipv6: '2001:db8::c001' });
     assert.deepEqual(one({ ...base, localEndpoint: { serviceName: 'a', ipv4: '300.1.1.1', port: 0 } }).localEndpoint, { serviceName: 'a' });
+    // Zipkin's detectFamily accepts words with leading zeros and keeps the text as given.
+    assert.deepEqual(one({ ...base, localEndpoint: { ipv4: '10.0.0.04' } }).localEndpoint, { ipv4: '10.0.0.04' });
+    assert.deepEqual(one({ ...base, localEndpoint: { ipv4: '010.000.000.255' } }).localEndpoint, { ipv4: '010.000.000.255' });
+    assert.deepEqual(one({ ...base, localEndpoint: { ipv6: '::ffff:10.0.0.04' } }).localEndpoint, { ipv4: '10.0.0.04' });
+    for (const bad of ['10.0.0.0004', '10.0.0.256', '10.0.0', '10.0.0.4.', '1.2.3.4.5', '10.0.0.a'])
+      assert.equal(one({ ...base, localEndpoint: { ipv4: bad } }).localEndpoint, undefined, bad);
     assert.deepEqual(one({ ...base, localEndpoint: { serviceName: 'a', port: 70000 } }).localEndpoint, { serviceName: 'a' });
   });
 
@@ -336,10 +345,9 @@ describe('decodeJsonV2: whole-message failures (index -1, never thrown)', () => 
 });
 
 describe('decodeJsonV2: hostile input', () => {
-  it('truncated at every byte offset of a real message: no throw, bounded time', () => {
+  it('truncated at every byte offset of a real message: no throw, bounded time', { timeout: HANG_GUARD_MS }, () => {
     const bytes = loadTrace('messaging.json').bytes;
     const end = bytes.lastIndexOf(0x5d); // the closing ], before any trailing whitespace
-    const started = performance.now();
     for (let cut = 0; cut <= end; cut++) {
       const r = decodeJsonV2(bytes.subarray(0, cut));
       assert.equal(r.spans.length, 0);
@@ -347,7 +355,6 @@ describe('decodeJsonV2: hostile input', () => {
       assert.equal(r.errors[0]?.index, -1);
     }
     assert.equal(decodeJsonV2(bytes).spans.length, 4);
-    assert.ok(performance.now() - started < 10_000);
   });
 
   it('deep nesting does not throw', () => {
@@ -358,13 +365,11 @@ describe('decodeJsonV2: hostile input', () => {
     assert.equal(r2.spans.length, 1);
   });
 
-  it('a 10 MB string costs linear time', () => {
+  it('a 10 MB string costs linear time', { timeout: HANG_GUARD_MS }, () => {
     const big = 'A'.repeat(10 * 1024 * 1024);
-    const started = performance.now();
     const r = decode(list({ ...base, name: big, tags: { small: 'b' } }));
     assert.equal(r.spans[0]?.name?.length, big.length);
     assert.equal(r.spans[0]?.name?.[0], 'a');
-    assert.ok(performance.now() - started < 5000);
   });
 
   it('a 10 MB bad field does not end up whole in the error reason', () => {

@@ -6,6 +6,9 @@ import { encodeProto3 } from '../../../../../core/codec/encode/proto3.js';
 import type { DecodeResult, Span } from '../../../../../core/model/span.js';
 import { loadTrace, loadTraces } from '../codec-fixtures.js';
 
+/** A hang guard for the hostile-input cases, not a speed claim (speed is the benchmark's job). */
+const HANG_GUARD_MS = 60_000;
+
 // A tiny protobuf writer for building test messages by hand (independent of the encoder).
 type Bytes = number[];
 function varint(v: number | bigint): Bytes {
@@ -358,7 +361,7 @@ describe('decodeProto3: whole-message failures', () => {
 });
 
 describe('decodeProto3: hostile input', () => {
-  it('truncated at every byte offset of a real message: a prefix of the spans, one error, bounded time', () => {
+  it('truncated at every byte offset of a real message: a prefix of the spans, one error, bounded time', { timeout: HANG_GUARD_MS }, () => {
     const full = decodeJsonV2(loadTrace('messaging-kafka.json').bytes).spans;
     const bytes = encodeProto3(full);
     // Span boundaries, to know how many complete spans each prefix holds.
@@ -376,7 +379,6 @@ describe('decodeProto3: hostile input', () => {
       p = q + len;
       ends.push(p);
     }
-    const started = performance.now();
     for (let cut = 1; cut < bytes.length; cut++) {
       const r = decodeProto3(bytes.subarray(0, cut));
       const complete = ends.filter((e) => e <= cut).length;
@@ -387,7 +389,6 @@ describe('decodeProto3: hostile input', () => {
         assert.deepEqual([e.index, e.code], [complete, 'truncated']);
       }
     }
-    assert.ok(performance.now() - started < 10_000);
   });
 
   it('varint overflow and length overflow', () => {
@@ -397,28 +398,24 @@ describe('decodeProto3: hostile input', () => {
     assert.equal(onlyError(decodeProto3(list(msg(ids, [...key(5, 2), ...varint(2n ** 63n)])))).code, 'truncated');
   });
 
-  it('a 10 MB string', () => {
+  it('a 10 MB string', { timeout: HANG_GUARD_MS }, () => {
     const big = Buffer.alloc(10 * 1024 * 1024, 'q');
     const entry = Buffer.concat([Buffer.from([0x0a, 3]), Buffer.from('big'), Buffer.from([0x12, ...varint(big.length)]), big]);
     const span = Buffer.concat([Buffer.from(ids), Buffer.from([0x5a, ...varint(entry.length)]), entry]);
     const bytes = Buffer.concat([Buffer.from([0x0a, ...varint(span.length)]), span]);
-    const started = performance.now();
     const r = decodeProto3(bytes);
-    assert.ok(performance.now() - started < 5000);
     assert.deepEqual(r.errors, []);
     assert.equal(r.spans[0]?.tags?.big, big.toString('latin1'));
   });
 
-  it('huge repeated counts: a million empty annotations and tag entries', () => {
+  it('huge repeated counts: a million empty annotations and tag entries', { timeout: HANG_GUARD_MS }, () => {
     const many = new Array(1_000_000).fill([0x52, 0x00, 0x5a, 0x00]).flat();
-    const started = performance.now();
     const s = one(msg(ids, many));
     assert.equal(s.annotations, undefined);
     assert.equal(s.tags, undefined);
     const manyTags = [];
     for (let i = 0; i < 100_000; i++) manyTags.push(...ld(11, msg(str(1, `k${i}`))));
     assert.equal(Object.keys(one(msg(ids, manyTags)).tags ?? {}).length, 100_000);
-    assert.ok(performance.now() - started < 10_000);
   });
 
   it('random garbage and mutated real messages never throw', () => {

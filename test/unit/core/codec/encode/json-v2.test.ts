@@ -16,6 +16,9 @@ import {
   ZIPKIN_UTF8_SPAN,
 } from '../codec-fixtures.js';
 
+/** A hang guard for the hostile-input cases, not a speed claim (speed is the benchmark's job). */
+const HANG_GUARD_MS = 60_000;
+
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 
 // Expected strings copied from zipkin2.codec.SpanBytesEncoderTest (*_JSON_V2), as JSON text.
@@ -145,11 +148,9 @@ describe('encodeJsonV2: format details', () => {
     assert.deepEqual(Buffer.from(bytes), expected);
   });
 
-  it('throws nothing for a 10 MB string and escapes it linearly', () => {
+  it('throws nothing for a 10 MB string and escapes it linearly', { timeout: HANG_GUARD_MS }, () => {
     const big = 'x"'.repeat(5 * 1024 * 1024);
-    const started = performance.now();
     const out = encodeJsonV2([{ ...ZIPKIN_MINIMUM_SPAN, tags: { big } }]);
-    assert.ok(performance.now() - started < 5000);
     const back = decodeJsonV2(out);
     assert.equal(back.spans[0]?.tags?.big, big);
   });

@@ -7,6 +7,7 @@ import { backoffCeiling, backoffMs } from '../../../../../workers/sink/backoff.j
 import { BULK_FILTER_PATH, type BulkSettings, BulkWriter } from '../../../../../workers/sink/elasticsearch/bulk.js';
 import { classifyItemStatus } from '../../../../../workers/sink/elasticsearch/retry.js';
 import type { Clock, SinkEntry, SinkEvents } from '../../../../../workers/sink/sink.js';
+import { until } from '../../../../helpers/wait.js';
 
 /** What the fake engine saw in one `_bulk` request. */
 interface SeenRequest {
@@ -233,7 +234,7 @@ describe('BulkWriter: requests', () => {
     });
     server.handler = (req) => (req.n < 2 ? { hold: gate } : ok(req));
     for (let i = 0; i < 10; i++) writer.write(entry(`e${i}`));
-    await new Promise((r) => setTimeout(r, 50));
+    await until('two requests held at the server', () => server.seen.length >= 2);
     assert.equal(writer.inFlight, 2);
     assert.equal(writer.queuedEntries, 8);
     assert.equal(writer.queuedBytes, 8 * Buffer.byteLength(entry('e0').lines));
@@ -408,7 +409,7 @@ describe('BulkWriter: whole-request failures', () => {
       await up.stop();
     });
     writer.write(entry('a'));
-    await new Promise((r) => setTimeout(r, 100));
+    await until('two failed connection attempts', () => writer.failingSince !== null && (events.retries.get('connection') ?? 0) >= 2);
     assert.notEqual(writer.failingSince, null);
     assert.ok((events.retries.get('connection') ?? 0) >= 2);
     await up.start(port);
@@ -442,7 +443,8 @@ describe('BulkWriter: lifecycle', () => {
     const d = writer.drain().then(() => {
       drained = true;
     });
-    await new Promise((r) => setTimeout(r, 5));
+    // Once the first 429 is answered a retry is pending: drain cannot have finished.
+    await until('the first 429', () => server.seen.length >= 1 && server.seen.length < 4);
     assert.equal(drained, false);
     await d;
     assert.equal(server.seen.length, 4);
