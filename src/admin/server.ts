@@ -1,15 +1,25 @@
-/** Admin HTTP endpoint (127.0.0.1 by default): Prometheus `/metrics`, `/health` as JSON. */
+/**
+ * Admin HTTP endpoint (127.0.0.1 by default): Prometheus `/metrics`, `/health` as JSON, and the
+ * live service graph as JSON at `/api/graph` (see graph.ts).
+ */
 import { createServer, type Server } from 'node:http';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { GraphSnapshot } from './graph.js';
 
 export interface HealthReport {
   status: 'UP' | 'DEGRADED' | 'DOWN';
   details: Record<string, unknown>;
 }
 
-export async function startAdminServer(host: string, port: number, metrics: Metrics, health: () => HealthReport): Promise<Server> {
+export async function startAdminServer(
+  host: string,
+  port: number,
+  metrics: Metrics,
+  health: () => HealthReport,
+  graph?: (now: number) => GraphSnapshot,
+): Promise<Server> {
   const server = createServer((req, res) => {
-    const url = req.url ?? '/';
+    const url = (req.url ?? '/').split('?')[0] as string;
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end();
       return;
@@ -26,7 +36,11 @@ export async function startAdminServer(host: string, port: number, metrics: Metr
       res.writeHead(h.status === 'DOWN' ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(h));
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /health\n');
+    if (url === '/api/graph' && graph) {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(graph(Date.now())));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /health or /api/graph\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

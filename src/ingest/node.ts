@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import { TracefoldError } from '../../core/errors.js';
 import type { DecodedMessage, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
+import { LiveGraph } from '../admin/graph.js';
 import { startAdminServer } from '../admin/server.js';
 import { WorkerPool } from '../dispatch/pool.js';
 import { ensureTopics } from '../kafka/admin.js';
@@ -69,6 +70,8 @@ function trimBatch(b: RawBatch, end: number): RawBatch {
 
 export class IngestNode {
   readonly metrics = new Metrics();
+  /** Dependency links of the last minutes, as the workers report them (admin `/api/graph`). */
+  readonly graph = new LiveGraph();
   private pool: WorkerPool | undefined;
   private source: KafkaSource | undefined;
   private producer: KafkaProducer | undefined;
@@ -161,7 +164,13 @@ export class IngestNode {
     });
     await this.source.connect();
     if (this.opts.admin.enabled) {
-      this.admin = await startAdminServer(this.opts.admin.host, this.opts.admin.port, this.metrics, () => this.health());
+      this.admin = await startAdminServer(
+        this.opts.admin.host,
+        this.opts.admin.port,
+        this.metrics,
+        () => this.health(),
+        (now) => this.graph.snapshot(now),
+      );
     }
     if (this.opts.http.enabled) {
       this.intake = await startIntake(
@@ -284,6 +293,9 @@ export class IngestNode {
         }
         break;
       }
+      case 'links':
+        this.graph.add(msg.at, msg.edges);
+        break;
       case 'fatal':
         this.onFatal(new TracefoldError('TF_WORKER_FAILED', `worker ${msg.worker}: ${msg.message}`, { worker: msg.worker }));
         break;
