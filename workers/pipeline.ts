@@ -17,6 +17,9 @@ import {
   spanJsonFromBulkLines,
 } from './encode/es-document.js';
 import { SpanFilter } from './filter/rules.js';
+import type { LinkSpan } from './link/linker.js';
+import { linkSpanOf } from './link/linker.js';
+import { DependencyStage } from './link/stage.js';
 import type { BatchMessage, DeadLetterRecord, DecodedMessage, WorkerSettings, WorkerToCoordinator } from './protocol.js';
 import { createSink } from './sink/create.js';
 import type { Sink, SinkEntry } from './sink/sink.js';
@@ -39,13 +42,18 @@ interface Buffered {
   index: string;
   batchId: number;
   prov: Provenance;
+  /** What the dependency linker needs of the span (the lead's span facts can replace it). */
+  link: LinkSpan;
 }
+
+/** Sink ref of dependency documents (units 0, like autocomplete: never dead-lettered). */
+const DEPENDENCY_REF = '\u0000dependency';
 
 /** Sampling arrives in a later milestone; until then every trace is kept, under this policy name. */
 const KEEP_ALL: TraceDecision = { keep: true, policy: 'keep_all' };
 
-/** Forwarded item: [traceId, document, index, batchId, topic, partition, offset]. */
-type ForwardTuple = [string, string, string, number, string, number, number];
+/** Forwarded item: [traceId, document, index, batchId, topic, partition, offset, link facts]. */
+type ForwardTuple = [string, string, string, number, string, number, number, LinkSpan];
 
 const STATS_INTERVAL_MS = 1000;
 
@@ -60,6 +68,9 @@ export class Pipeline {
   private readonly sink: Sink<Ref>;
   private readonly filter: SpanFilter;
   private readonly autocomplete: AutocompleteTracker;
+  private readonly deps: DependencyStage;
+  /** Dependency documents go where span documents go; other sinks only feed the live graph. */
+  private readonly writeDependencies: boolean;
   private readonly doc: DocumentSettings;
   private readonly stats = new StatsCounters();
   private readonly packr = new Packr({ useRecords: false });
@@ -92,6 +103,13 @@ export class Pipeline {
       autocompleteCardinality: s.autocompleteCardinality,
     });
     this.filter = new SpanFilter(settings.filter);
+    this.deps = new DependencyStage({
+      prefix: s.index,
+      delimiter: s.indexTypeDelimiter,
+      dateSeparator: s.dateSeparator,
+      supportsTypes: s.supportsTypes,
+    });
+    this.writeDependencies = s.kind === 'elasticsearch';
     this.forwards = Array.from({ length: workers }, () => []);
     this.windows = new TraceWindows<Buffered>((t) => this.onFlush(t), {
       quietMs: settings.window.quietMs,
@@ -108,6 +126,10 @@ export class Pipeline {
         this.post({ type: 'dead-letter', records: [this.sinkDeadLetter(entry, code, reason)] });
       },
       onDropped: (entry, code) => {
+        if (entry.ref === DEPENDENCY_REF) {
+          this.stats.inc('dependency_docs_dropped', `reason=${code}`);
+          return;
+        }
         this.stats.inc('autocomplete_dropped', `reason=${code}`);
         // Not written: let the next span carrying this tag value write it again.
         if (typeof entry.ref === 'string') this.autocomplete.release(entry.ref);
@@ -185,8 +207,9 @@ export class Pipeline {
       ac.length = 0;
     }
     const owner = this.workers === 1 ? this.worker : shardOf(span.traceId, this.workers);
-    if (owner === this.worker) this.assemble(span.traceId, { doc, index, batchId, prov });
-    else (this.forwards[owner] as ForwardTuple[]).push([span.traceId, doc, index, batchId, prov.topic, prov.partition, prov.offset]);
+    const link = linkSpanOf(span);
+    if (owner === this.worker) this.assemble(span.traceId, { doc, index, batchId, prov, link });
+    else (this.forwards[owner] as ForwardTuple[]).push([span.traceId, doc, index, batchId, prov.topic, prov.partition, prov.offset, link]);
   }
 
   private flushForwards(): void {
@@ -204,14 +227,16 @@ export class Pipeline {
 
   onForward(data: ArrayBuffer): void {
     const list = this.packr.unpack(new Uint8Array(data)) as ForwardTuple[];
-    for (const [traceId, doc, index, batchId, topic, partition, offset] of list) {
-      this.assemble(traceId, { doc, index, batchId, prov: { topic, partition, offset } });
+    for (const [traceId, doc, index, batchId, topic, partition, offset, link] of list) {
+      this.assemble(traceId, { doc, index, batchId, prov: { topic, partition, offset }, link });
     }
   }
 
   private assemble(traceId: string, b: Buffered): void {
     const late = this.windows.add(traceId, b, b.doc.length, b.batchId, this.now);
     if (late === 'buffered') return;
+    // A span after its trace was flushed still counts in the graph, as a fragment of its own.
+    this.deps.onTrace(traceId, [b.link], this.now);
     this.stats.inc('spans_late', `reason=${late.keep ? 'kept' : 'dropped'}`);
     if (late.keep) this.write(traceId, b);
     else this.post({ type: 'resolved', batchIds: [b.batchId], counts: [1] });
@@ -220,6 +245,12 @@ export class Pipeline {
   private onFlush(t: FlushedTrace<Buffered>): void {
     this.stats.inc('traces_flushed', `reason=${t.reason}`);
     this.stats.inc('spans_flushed', `reason=${t.reason}`, t.spanCount);
+    // Before sampling: a sampled-out trace still counts in the dependency graph.
+    this.deps.onTrace(
+      t.traceId,
+      t.entries.map((b) => b.link),
+      this.now,
+    );
     const decision = KEEP_ALL;
     this.windows.recordDecision(t.traceId, decision, this.now);
     for (const b of t.entries) this.write(t.traceId, b);
@@ -233,11 +264,13 @@ export class Pipeline {
   onTick(now: number): void {
     this.now = now;
     this.windows.tick(now);
+    this.writeDependencyDocs(false);
     if (now - this.lastStats >= STATS_INTERVAL_MS) this.reportStats(now);
   }
 
   async drain(): Promise<void> {
     this.windows.flushAll();
+    this.writeDependencyDocs(true);
     await this.sink.drain();
     this.reportStats(this.now);
   }
@@ -246,8 +279,17 @@ export class Pipeline {
     await this.sink.close();
   }
 
+  private writeDependencyDocs(all: boolean): void {
+    const items = this.deps.seal(all);
+    if (!this.writeDependencies) return;
+    for (const lines of items) this.sink.write({ lines, batchId: -1, units: 0, ref: DEPENDENCY_REF });
+    if (items.length > 0) this.stats.inc('dependency_docs', '', items.length);
+  }
+
   private reportStats(now: number): void {
     this.lastStats = now;
+    const edges = this.deps.takeLive();
+    if (edges.length > 0) this.post({ type: 'links', worker: this.worker, at: now, edges });
     const failingSince = this.sink.failingSince;
     this.post({
       type: 'stats',
