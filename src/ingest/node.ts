@@ -323,6 +323,11 @@ export class IngestNode {
     }
     const pool = this.pool;
     if (!pool || this.replayFlushing) return;
+    // Flush only once every batch is decoded: a worker forwards the spans it does not own before
+    // it answers 'decoded', so they are queued at their owner before the drain is sent. Flushing
+    // earlier cut traces in pieces (the rest arrived late), which the trace-level stages
+    // (dependency links, sampling) then saw as separate fragments.
+    if (pool.queuedBatches > 0) return;
     // Repeated until idle: a span forwarded between workers can land after a worker's flush.
     this.replayFlushing = true;
     void this.requestDrain(pool).drained.then(() => {
