@@ -39,3 +39,33 @@ describe('admin server', () => {
     }
   });
 });
+
+describe('status page', () => {
+  it('serves the page, its script and /api/status from the metrics', async () => {
+    const metrics = new Metrics();
+    metrics.consumedMessages.labels('t', '0').inc(5);
+    metrics.consumerLag.labels('t', '0').set(7);
+    metrics.addWorkerCounters({
+      spans_decoded: { 'encoding=json-v2': 11 },
+      decode_errors: { 'encoding=thrift,reason=truncated': 2 },
+      spans_filtered: { 'reason=service': 3 },
+    });
+    const server = await startAdminServer('127.0.0.1', 0, metrics, () => ({ status: 'UP', details: {} }));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const page = await fetch(`http://127.0.0.1:${port}/status`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<script type="module" src="status.js">/);
+      const js = await fetch(`http://127.0.0.1:${port}/status.js`);
+      assert.match(js.headers.get('content-type') ?? '', /javascript/);
+      const s = (await (await fetch(`http://127.0.0.1:${port}/api/status`)).json()) as Record<string, unknown>;
+      assert.equal(s.consumedMessages, 5);
+      assert.equal(s.spansIn, 11);
+      assert.deepEqual(s.lag, { 't/0': 7 });
+      assert.deepEqual(s.quarantined, { truncated: 2 });
+      assert.deepEqual(s.filtered, { service: 3 });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
