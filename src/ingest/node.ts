@@ -415,8 +415,10 @@ export class IngestNode {
     if (!pool) return idle();
     const deadline = Date.now() + timeoutMs;
     // Forwarded spans can cross a drain between workers: repeat until the watermark says all is done.
-    while (!idle()) {
-      if (Date.now() >= deadline || this.fatal) return false;
+    // At least once even when idle: workers also hold derived state that only a drain writes out
+    // (open dependency-link windows), which the commit watermark does not track.
+    for (let first = true; first || !idle(); first = false) {
+      if (Date.now() >= deadline || this.fatal) return idle();
       const { requestId, drained } = this.requestDrain(pool);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
