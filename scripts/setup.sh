@@ -9,8 +9,11 @@ need_apt=()
 for pkg in libzstd-dev liblz4-dev libsasl2-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
+# The browser tests (test/integration/ui) drive Debian's Chromium through playwright-core; no
+# browser is ever downloaded by npm.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ "${#need_apt[@]}" -gt 0 ]; then
-  echo "setup: installing ${need_apt[*]} (node-rdkafka compiles zstd/lz4/SASL support in)"
+  echo "setup: installing ${need_apt[*]} (node-rdkafka compiles zstd/lz4/SASL support in; chromium for the browser tests)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
@@ -28,4 +31,4 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   touch "$stamp"
 fi
 node -e "const f=require('node-rdkafka').features; for (const x of ['zstd','lz4','sasl_scram']) if(!f.includes(x)) { console.error('setup: node-rdkafka lacks '+x+'; reinstall after apt-get install libzstd-dev liblz4-dev libsasl2-dev'); process.exit(1) }"
-npx tsc -p tsconfig.build.json
+npx tsc -p tsconfig.build.json && node scripts/copy-assets.mjs

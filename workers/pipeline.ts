@@ -13,7 +13,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Kind, Span } from '../core/model/span.js';
-import { factFlags, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
+import { FACT_ERROR_TAG, FACT_SHARED, factFlags, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
 import { SpanChecker } from './check/span.js';
@@ -31,6 +31,8 @@ import {
   withTag,
 } from './encode/es-document.js';
 import { SpanFilter } from './filter/rules.js';
+import type { LinkSpan } from './link/linker.js';
+import { DependencyStage } from './link/stage.js';
 import type { BatchMessage, DeadLetterRecord, DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from './protocol.js';
 import { KEEP_ALL_DECISION, Sampler } from './sample/index.js';
 import { createSink } from './sink/create.js';
@@ -54,6 +56,8 @@ type Entry = SinkEntry<Ref>;
  * written through (then it holds no unit of its batch: the sink resolves that).
  */
 interface Buffered extends SpanFacts {
+  /** Interned local address and port (`endpointKey`), '' when none. */
+  endpoint: string;
   doc: string | null;
   span: Span | null;
   index: string;
@@ -65,6 +69,9 @@ interface Buffered extends SpanFacts {
 const ENTRY_BYTES = 200;
 
 export const SAMPLED_TAG = 'tracefold.sampled';
+
+/** Sink ref of dependency documents (units 0, like autocomplete: never dead-lettered). */
+const DEPENDENCY_REF = '\u0000dependency';
 
 /** Forwarded span: document fields, provenance, facts, and the span when its encoding is deferred. */
 type ForwardTuple = [
@@ -85,6 +92,7 @@ type ForwardTuple = [
   duration: number,
   flags: number,
   span: Span | null,
+  endpoint: string,
 ];
 
 const STATS_INTERVAL_MS = 1000;
@@ -93,6 +101,31 @@ interface DecodeTally {
   spans: number;
   errors: number;
   firstError: string | undefined;
+}
+
+/** The local endpoint's address and port, as one interned key: the linker tells servers sharing a client's span ID apart by it. */
+function endpointKey(span: Span): string {
+  const e = span.localEndpoint;
+  if (e === undefined || (e.ipv4 === undefined && e.ipv6 === undefined && e.port === undefined)) return '';
+  return `${e.ipv4 ?? ''}|${e.ipv6 ?? ''}|${e.port ?? 0}`;
+}
+
+/** What the dependency linker reads of a buffered span (built at flush; the window keeps only the facts). */
+function linkSpanOfEntry(traceKey: string, b: Buffered): LinkSpan {
+  const out: LinkSpan = { traceId: traceKey, id: b.id, error: (b.flags & FACT_ERROR_TAG) !== 0 };
+  if (b.parentId !== '') out.parentId = b.parentId;
+  if (b.kind !== '') out.kind = b.kind;
+  if ((b.flags & FACT_SHARED) !== 0) out.shared = true;
+  if (b.timestamp > 0) out.timestamp = b.timestamp;
+  if (b.service !== '') out.localServiceName = b.service;
+  if (b.remoteService !== '') out.remoteServiceName = b.remoteService;
+  if (b.endpoint !== '') {
+    const [ipv4, ipv6, port] = b.endpoint.split('|') as [string, string, string];
+    if (ipv4 !== '') out.localIpv4 = ipv4;
+    if (ipv6 !== '') out.localIpv6 = ipv6;
+    if (port !== '0') out.localPort = Number(port);
+  }
+  return out;
 }
 
 /** A buffered span's full trace ID: from its span, else its document. */
@@ -111,6 +144,9 @@ export class Pipeline {
   /** Documents wait for their trace: some trace-level stage decides what is written. */
   private wholeTrace = false;
   private readonly autocomplete: AutocompleteTracker;
+  private readonly deps: DependencyStage;
+  /** Dependency documents go where span documents go; other sinks only feed the live graph. */
+  private readonly writeDependencies: boolean;
   private readonly doc: DocumentSettings;
   private readonly interner = new Interner();
   private readonly stats = new StatsCounters();
@@ -146,6 +182,13 @@ export class Pipeline {
       autocompleteCardinality: s.autocompleteCardinality,
     });
     this.reconfigure(settings);
+    this.deps = new DependencyStage({
+      prefix: s.index,
+      delimiter: s.indexTypeDelimiter,
+      dateSeparator: s.dateSeparator,
+      supportsTypes: s.supportsTypes,
+    });
+    this.writeDependencies = s.kind === 'elasticsearch';
     this.forwards = Array.from({ length: workers }, () => []);
     this.windows = new TraceWindows<Buffered>((t) => this.onFlush(t), {
       quietMs: settings.window.quietMs,
@@ -162,6 +205,10 @@ export class Pipeline {
         this.post({ type: 'dead-letter', records: [this.sinkDeadLetter(entry, code, reason)] });
       },
       onDropped: (entry, code) => {
+        if (entry.ref === DEPENDENCY_REF) {
+          this.stats.inc('dependency_docs_dropped', { reason: code });
+          return;
+        }
         this.stats.inc('autocomplete_dropped', { reason: code });
         // Not written: let the next span carrying this tag value write it again.
         if (typeof entry.ref === 'string') this.autocomplete.release(entry.ref);
@@ -281,6 +328,7 @@ export class Pipeline {
     const timestamp = span.timestamp ?? 0;
     const duration = span.duration ?? 0;
     const flags = factFlags(span);
+    const endpoint = interner.intern(endpointKey(span));
     if (owner === this.worker) {
       // One object literal, always in this field order: one hidden class for every buffered span.
       const b: Buffered = {
@@ -298,6 +346,7 @@ export class Pipeline {
         timestamp,
         duration,
         flags,
+        endpoint,
       };
       this.assemble(traceKey(span.traceId), b);
     } else {
@@ -319,6 +368,7 @@ export class Pipeline {
         duration,
         flags,
         deferred,
+        endpoint,
       ];
       (this.forwards[owner] as ForwardTuple[]).push(tuple);
     }
@@ -356,6 +406,7 @@ export class Pipeline {
         timestamp: t[13],
         duration: t[14],
         flags: t[15],
+        endpoint: interner.intern(t[17]),
       };
       this.assemble(traceKey(t[6]), b);
     }
@@ -371,6 +422,8 @@ export class Pipeline {
     const bytes = (b.doc === null ? 0 : b.doc.length) + ENTRY_BYTES;
     const late = this.windows.add(key, b, bytes, b.batchId, this.now);
     if (late === 'buffered') return;
+    // A span after its trace was flushed still counts in the graph, as a fragment of its own.
+    this.deps.onTrace(key, [linkSpanOfEntry(key, b)], this.now);
     this.stats.inc('spans_late', { reason: late.keep ? 'kept' : 'dropped' });
     if (!Pipeline.holdsUnit(b)) return;
     if (late.keep) this.write(b, late, undefined);
@@ -381,6 +434,12 @@ export class Pipeline {
     this.stats.inc('traces_flushed', { reason: t.reason });
     this.stats.inc('spans_flushed', { reason: t.reason }, t.spanCount);
     const entries = t.entries;
+    // Before sampling: a sampled-out trace still counts in the dependency graph.
+    this.deps.onTrace(
+      t.traceId,
+      entries.map((b) => linkSpanOfEntry(t.traceId, b)),
+      this.now,
+    );
     if (!this.wholeTrace) {
       this.windows.recordDecision(t.traceId, KEEP_ALL_DECISION, this.now);
       // Only documents buffered before a reload switched to write-through are still here.
@@ -488,12 +547,14 @@ export class Pipeline {
     this.now = now;
     this.windows.tick(now);
     this.postDropped();
+    this.writeDependencyDocs(false);
     if (now - this.lastStats >= STATS_INTERVAL_MS) this.reportStats(now);
   }
 
   async drain(): Promise<void> {
     this.windows.flushAll();
     this.postDropped();
+    this.writeDependencyDocs(true);
     await this.sink.drain();
     this.reportStats(this.now);
   }
@@ -502,8 +563,17 @@ export class Pipeline {
     await this.sink.close();
   }
 
+  private writeDependencyDocs(all: boolean): void {
+    const items = this.deps.seal(all);
+    if (!this.writeDependencies) return;
+    for (const lines of items) this.sink.write({ lines, batchId: -1, units: 0, ref: DEPENDENCY_REF });
+    if (items.length > 0) this.stats.inc('dependency_docs', {}, items.length);
+  }
+
   private reportStats(now: number): void {
     this.lastStats = now;
+    const edges = this.deps.takeLive();
+    if (edges.length > 0) this.post({ type: 'links', worker: this.worker, at: now, edges });
     const failingSince = this.sink.failingSince;
     this.post({
       type: 'stats',

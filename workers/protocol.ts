@@ -130,7 +130,27 @@ export interface FatalMessage {
   message: string;
 }
 
-export type WorkerToCoordinator = DecodedMessage | ResolvedMessage | DeadLetterMessage | StatsMessage | DrainedMessage | FatalMessage;
+/**
+ * Dependency-link counts of the traces a worker assembled since its last report (all traces, kept
+ * or sampled out), for the live service graph on the admin port. Not part of the accounting.
+ */
+export interface LinksMessage {
+  type: 'links';
+  worker: number;
+  /** Coordinator clock (last tick) when the counts were taken, epoch ms. */
+  at: number;
+  /** [parent, child, calls, errors] per edge. */
+  edges: [string, string, number, number][];
+}
+
+export type WorkerToCoordinator =
+  | DecodedMessage
+  | ResolvedMessage
+  | DeadLetterMessage
+  | StatsMessage
+  | DrainedMessage
+  | FatalMessage
+  | LinksMessage;
 
 /** Spans decoded by one worker but owned by another (by trace-ID hash), msgpackr-packed. Transferred. */
 export interface ForwardMessage {

@@ -26,6 +26,9 @@ export const PIPELINE_COUNTERS = {
   spans_sampled: ['policy', 'decision'],
   /** Data-quality rules applied to a span: fixed, dropped or quarantined (service: the span's local service). */
   quality: ['rule', 'action', 'service'],
+  /** Dependency-link documents written, and those the search engine refused. */
+  dependency_docs: [],
+  dependency_docs_dropped: ['reason'],
 } as const satisfies Record<string, readonly PipelineLabel[]>;
 
 export type PipelineCounter = keyof typeof PIPELINE_COUNTERS;

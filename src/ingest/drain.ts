@@ -32,12 +32,14 @@ export class Drains {
 
   /**
    * Drains until `idle()` holds; false when `timeoutMs` passes or `aborted()` turns true first.
-   * Forwarded spans can cross a drain between workers, hence the repetition.
+   * Forwarded spans can cross a drain between workers, hence the repetition; at least once even
+   * when idle, because workers hold derived state only a drain writes out (open dependency-link
+   * windows), which the commit watermark does not track.
    */
   async until(idle: () => boolean, timeoutMs: number, aborted: () => boolean): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (!idle()) {
-      if (Date.now() >= deadline || aborted()) return false;
+    for (let first = true; first || !idle(); first = false) {
+      if (Date.now() >= deadline || aborted()) return idle();
       const { requestId, drained } = this.request();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);

@@ -7,6 +7,7 @@
 import type { Server } from 'node:http';
 import { TracefoldError } from '../../core/errors.js';
 import type { DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
+import { LiveGraph } from '../admin/graph.js';
 import { type HealthReport, startAdminServer } from '../admin/server.js';
 import { WorkerPool } from '../dispatch/pool.js';
 import { ensureTopics } from '../kafka/admin.js';
@@ -63,6 +64,8 @@ export interface NodeSummary {
 
 export class IngestNode {
   readonly metrics = new Metrics();
+  /** Dependency links of the last minutes, as the workers report them (admin `/api/graph`). */
+  readonly graph = new LiveGraph();
   private pool: WorkerPool | undefined;
   private drains: Drains | undefined;
   private source: KafkaSource | undefined;
@@ -152,13 +155,10 @@ export class IngestNode {
     this.committer = new OffsetCommitter(this.source, this.watermark, this.metrics, this.log);
     await this.source.connect();
     if (this.opts.admin.enabled) {
-      this.admin = await startAdminServer(
-        this.opts.admin.host,
-        this.opts.admin.port,
-        this.metrics,
-        () => this.health(),
-        this.opts.effectiveConfig,
-      );
+      this.admin = await startAdminServer(this.opts.admin.host, this.opts.admin.port, this.metrics, () => this.health(), {
+        config: this.opts.effectiveConfig,
+        graph: (now) => this.graph.snapshot(now),
+      });
     }
     if (this.opts.http.enabled) {
       this.intake = await startIntake(
@@ -243,6 +243,9 @@ export class IngestNode {
       case 'drained':
         this.drains?.onDrained(msg.requestId);
         break;
+      case 'links':
+        this.graph.add(msg.at, msg.edges);
+        break;
       case 'fatal':
         this.onFatal(new TracefoldError('TF_WORKER_FAILED', `worker ${msg.worker}: ${msg.message}`, { worker: msg.worker }));
         break;
@@ -270,7 +273,13 @@ export class IngestNode {
       return;
     }
     const drains = this.drains;
-    if (!drains || this.replayFlushing) return;
+    const pool = this.pool;
+    if (!drains || !pool || this.replayFlushing) return;
+    // Flush only once every batch is decoded: a worker forwards the spans it does not own before
+    // it answers 'decoded', so they are queued at their owner before the drain is sent. Flushing
+    // earlier cut traces in pieces (the rest arrived late), which the trace-level stages
+    // (dependency links, sampling) then saw as separate fragments.
+    if (pool.queuedBatches > 0) return;
     // Repeated until idle: a span forwarded between workers can land after a worker's flush.
     this.replayFlushing = true;
     void drains.request().drained.then(() => {

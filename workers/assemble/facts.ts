@@ -15,6 +15,8 @@ export const FACT_DEBUG = 2;
 export const FACT_SHARED = 4;
 /** The span's trace ID has 128 bits (else 64). */
 export const FACT_LONG_ID = 8;
+/** The span has an `error` tag (what Zipkin's dependency linker counts; FACT_ERROR is wider). */
+export const FACT_ERROR_TAG = 16;
 
 /**
  * The trace ID is not among the facts: a window holds one trace, keyed by its lower 64 bits, and
@@ -79,6 +81,7 @@ export function isErrorSpan(tags: Record<string, string> | undefined): boolean {
 export function factFlags(span: Span): number {
   let flags = 0;
   if (isErrorSpan(span.tags)) flags |= FACT_ERROR;
+  if (span.tags?.error !== undefined) flags |= FACT_ERROR_TAG;
   if (span.debug === true) flags |= FACT_DEBUG;
   if (span.shared === true) flags |= FACT_SHARED;
   if (span.traceId.length > 16) flags |= FACT_LONG_ID;

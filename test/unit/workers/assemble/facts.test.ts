@@ -4,6 +4,7 @@ import type { Span } from '../../../../core/model/span.js';
 import {
   FACT_DEBUG,
   FACT_ERROR,
+  FACT_ERROR_TAG,
   FACT_LONG_ID,
   FACT_SHARED,
   factsOf,
@@ -42,7 +43,7 @@ describe('span facts', () => {
       name: 'get',
       timestamp: 10,
       duration: 5,
-      flags: FACT_ERROR | FACT_DEBUG | FACT_SHARED,
+      flags: FACT_ERROR | FACT_ERROR_TAG | FACT_DEBUG | FACT_SHARED,
     });
     assert.equal(factsOf(span({ traceId: '463ac35c9f6413ad48485a3953bb6124' }), new Interner()).flags, FACT_LONG_ID);
     const bare = factsOf(span({}), new Interner());
