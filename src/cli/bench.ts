@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ENCODERS, isEncoding } from '../../core/codec/formats.js';
-import type { Encoding } from '../../core/model/span.js';
+import type { ZipkinEncoding } from '../../core/model/span.js';
 import { parseCommandArgs, runCli } from './io.js';
 import type { Command } from './main.js';
 
@@ -124,7 +124,7 @@ export const command: Command = {
         quick: values.quick === true,
         only,
         ...(spans !== undefined ? { spans } : {}),
-        encoding: values.encoding as Encoding,
+        encoding: values.encoding as ZipkinEncoding,
         spansPerMessage: spansPerMessage ?? 10,
         ...(runs !== undefined ? { runs } : {}),
         workersMax: workersMax ?? availableParallelism(),
