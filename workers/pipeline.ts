@@ -5,7 +5,7 @@
  */
 import { Packr } from 'msgpackr';
 import { decodeMessage } from '../core/codec/decode/index.js';
-import type { Span } from '../core/model/span.js';
+import type { Encoding, Span } from '../core/model/span.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
 import {
@@ -122,11 +122,12 @@ export class Pipeline {
     let units = 0;
     let start = 0;
     const tally: DecodeTally = { spans: 0, errors: 0, firstError: undefined };
+    const encoding = b.encoding ?? this.settings.topicEncoding[b.topic];
     for (let i = 0; i < b.ends.length; i++) {
       const end = b.ends[i] as number;
       const value = data.subarray(start, end);
       const prov: Provenance = { topic: b.topic, partition: b.partition, offset: b.offsets[i] as number };
-      units += this.onRecord(value, b.batchId, prov, tally);
+      units += this.onRecord(value, b.batchId, prov, tally, encoding);
       start = end;
     }
     this.flushForwards();
@@ -136,7 +137,7 @@ export class Pipeline {
   }
 
   /** Decodes one record; returns the units it created for its batch. */
-  private onRecord(value: Uint8Array, batchId: number, prov: Provenance, tally: DecodeTally): number {
+  private onRecord(value: Uint8Array, batchId: number, prov: Provenance, tally: DecodeTally, encoding: Encoding | undefined): number {
     if (value.length > this.settings.maxMessageBytes) {
       tally.errors++;
       tally.firstError ??= `record of ${value.length} bytes exceeds maxMessageBytes`;
@@ -144,7 +145,7 @@ export class Pipeline {
       this.deadLetter(value, batchId, prov, 'too_large', `record of ${value.length} bytes exceeds maxMessageBytes`, 'unknown');
       return 1;
     }
-    const result = decodeMessage(value);
+    const result = decodeMessage(value, encoding);
     let units = 0;
     if (result.errors.length > 0) {
       for (const e of result.errors) this.stats.inc('decode_errors', `encoding=${e.encoding},reason=${e.code}`);

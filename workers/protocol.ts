@@ -11,6 +11,7 @@
  * coordinator is the only place that decides, no snapshot across workers is ever needed.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { Encoding } from '../core/model/span.js';
 
 /** Raw Kafka records of one partition, moved (transferred), never cloned. */
 export interface BatchMessage {
@@ -24,6 +25,8 @@ export interface BatchMessage {
   ends: Uint32Array;
   /** Kafka offsets of the records. Transferred. */
   offsets: Float64Array;
+  /** Decode every record as this encoding (an OTLP/HTTP body); else the topic's setting, else detection. */
+  encoding?: Encoding;
 }
 
 /** Time reaches stateful stages as an explicit tick, so windows never depend on worker timers. */
@@ -156,6 +159,8 @@ export interface WorkerSettings {
   };
   sink: SinkSettings;
   maxMessageBytes: number;
+  /** Topic → encoding its records are decoded as, without detection (kafka.topicEncoding). */
+  topicEncoding: Record<string, Encoding>;
 }
 
 export interface SinkSettings {

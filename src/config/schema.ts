@@ -9,6 +9,7 @@
  * `env` adds the Zipkin server's names where they mean the same thing, so an existing Zipkin
  * deployment's environment configures tracefold unchanged.
  */
+import { ENCODINGS } from '../../core/model/span.js';
 import type { Position } from './parse.js';
 
 export const COMMANDS = ['ingest', 'replay', 'bench', 'decode', 'encode', 'produce'] as const;
@@ -338,6 +339,18 @@ export const OPTIONS = {
     check: (props) => {
       const bad = Object.keys(props).find((k) => RESERVED_LIBRDKAFKA[k] !== undefined);
       return bad === undefined ? undefined : `${bad} cannot be set here: ${RESERVED_LIBRDKAFKA[bad]}`;
+    },
+  }),
+  'kafka.topicEncoding': option({
+    type: map(),
+    default: {},
+    entryFlag: 'kafka-topic-encoding',
+    commands: PIPELINE,
+    description: `Decode a topic's messages as one encoding instead of detecting it per message; repeat --kafka-topic-encoding topic=encoding (${ENCODINGS.join(', ')}).`,
+    note: "OTLP protobuf (otlp-proto, as the Collector's Kafka exporter writes otlp_proto) is told apart from Zipkin Proto3 by structure; naming the encoding removes any doubt.",
+    check: (byTopic) => {
+      const bad = Object.entries(byTopic).find(([, e]) => !(ENCODINGS as readonly string[]).includes(e));
+      return bad === undefined ? undefined : `${bad[0]}=${bad[1]}: the encoding must be one of ${ENCODINGS.join(', ')}`;
     },
   }),
   'kafka.streams': option({

@@ -3,6 +3,7 @@
  * structured-cloned once per worker at start), and fresh mutable arrays so nothing a worker does can
  * reach back into the coordinator's frozen config.
  */
+import type { Encoding } from '../../core/model/span.js';
 import type { SinkSettings, WorkerSettings } from '../../workers/protocol.js';
 import type { Config } from './schema.js';
 
@@ -55,5 +56,7 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
     },
     sink: sinkSettings,
     maxMessageBytes: config.maxMessageBytes,
+    // The schema's check admits only known encodings.
+    topicEncoding: { ...(config.kafka.topicEncoding as Record<string, Encoding>) },
   };
 }

@@ -5,7 +5,8 @@
  */
 import type { Server } from 'node:http';
 import { TracefoldError } from '../../core/errors.js';
-import type { DecodedMessage, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
+import type { Encoding } from '../../core/model/span.js';
+import type { BatchMessage, DecodedMessage, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
 import { startAdminServer } from '../admin/server.js';
 import { WorkerPool } from '../dispatch/pool.js';
 import { ensureTopics } from '../kafka/admin.js';
@@ -166,7 +167,7 @@ export class IngestNode {
     if (this.opts.http.enabled) {
       this.intake = await startIntake(
         this.opts.http,
-        (body) => this.submitHttp(body),
+        (body, encoding) => this.submitHttp(body, encoding),
         (status) => this.metrics.httpRequests.labels(String(status)).inc(),
       );
       this.log.info({ host: this.opts.http.host, port: this.opts.http.port }, 'HTTP span intake listening');
@@ -210,7 +211,7 @@ export class IngestNode {
     this.applyBackpressure();
   }
 
-  private submitHttp(body: Buffer): Promise<DecodedMessage> {
+  private submitHttp(body: Buffer, encoding: Encoding | undefined): Promise<DecodedMessage> {
     if (this.stopping || !this.pool) return Promise.reject(new Error('shutting down: not accepting spans'));
     const batchId = ++this.batchSeq;
     const offset = this.httpOffset++;
@@ -218,7 +219,7 @@ export class IngestNode {
     const data = new ArrayBuffer(body.length);
     new Uint8Array(data).set(body);
     const done = new Promise<DecodedMessage>((resolve) => this.decodedWaiters.set(batchId, resolve));
-    this.pool.dispatch({
+    const batch: BatchMessage = {
       type: 'batch',
       batchId,
       topic: HTTP_TOPIC,
@@ -226,7 +227,9 @@ export class IngestNode {
       data,
       ends: Uint32Array.of(body.length),
       offsets: Float64Array.of(offset),
-    });
+    };
+    if (encoding !== undefined) batch.encoding = encoding;
+    this.pool.dispatch(batch);
     return done;
   }
 
