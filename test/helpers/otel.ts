@@ -35,8 +35,8 @@ export function otelOracle(runId: string): OtelOracle {
 }
 
 /** Exports the same spans with the SDK's OTLP/HTTP exporter to `url` (…/v1/traces). */
-export function exportOtlpHttp(url: string, runId: string): { traceIds: string[]; service: string } {
+export function exportOtlpHttp(url: string, runId: string): { traceIds: string[]; service: string; zipkinJson: Record<string, unknown>[] } {
   const out = execFileSync(python(), [SCRIPT, 'export', url, runId], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const d = JSON.parse(out) as { trace_ids: string[]; service: string };
-  return { traceIds: d.trace_ids, service: d.service };
+  const d = JSON.parse(out) as { trace_ids: string[]; service: string; zipkin_json: Record<string, unknown>[] };
+  return { traceIds: d.trace_ids, service: d.service, zipkinJson: d.zipkin_json };
 }
