@@ -25,6 +25,7 @@ import {
   spanBulkItem,
   spanDocument,
 } from '../workers/encode/es-document.js';
+import { encodeOtlpRequest } from './otlp-corpus.js';
 import { pairedRatios, type Summary, summarize } from './stats.js';
 import { type BaseTrace, MessageGen, TraceGen } from './traffic.js';
 
@@ -114,6 +115,11 @@ export async function runMicro(bases: readonly BaseTrace[], opts: MicroOptions):
     const back = messages[e].reduce((n, m) => n + decodeMessage(m).spans.length, 0);
     if (back !== spans.length) throw new Error(`micro corpus: ${e} decodes to ${back} spans, expected ${spans.length}`);
   }
+  // OTLP protobuf requests of the same spans, decoded beside Zipkin Proto3 (the other protobuf).
+  const otlpMessages = spanLists.map((l) => encodeOtlpRequest(l));
+  const otlpBytes = otlpMessages.reduce((n, m) => n + m.length, 0);
+  const otlpBack = otlpMessages.reduce((n, m) => n + decodeMessage(m).spans.length, 0);
+  if (otlpBack !== spans.length) throw new Error(`micro corpus: otlp-proto decodes to ${otlpBack} spans, expected ${spans.length}`);
   const jsonBuffers = messages['json-v2'].map((m) => Buffer.from(m.buffer, m.byteOffset, m.byteLength));
   const rawObjects = jsonBuffers.flatMap((b) => JSON.parse(b.toString('utf8')) as RawSpan[]);
   const traceIds = spans.map((s) => s.traceId);
@@ -125,6 +131,16 @@ export async function runMicro(bases: readonly BaseTrace[], opts: MicroOptions):
   const n = spans.length;
 
   const tasks: TaskDef[] = [];
+  tasks.push({
+    name: 'decode otlp-proto (decodeMessage)',
+    group: 'decode',
+    unit: 'spans',
+    units: n,
+    bytes: otlpBytes,
+    fn: () => {
+      for (const m of otlpMessages) sink += decodeMessage(m).spans.length;
+    },
+  });
   for (const e of ENCODINGS) {
     const ms = messages[e];
     tasks.push({
@@ -297,6 +313,11 @@ export async function runMicro(bases: readonly BaseTrace[], opts: MicroOptions):
     if (e === 'json-v1') ratios.push({ name, goal: '(no goal)', ratio: r });
     else ratios.push({ name, goal: '> 1', ratio: r, met: r.median > 1 });
   }
+  ratios.push({
+    name: 'otlp-proto decode / proto3 decode (spans/s)',
+    goal: '(no goal)',
+    ratio: summarize(pairedRatios(rate('decode otlp-proto (decodeMessage)'), rate('decode proto3 (decodeMessage)'))),
+  });
   const bytesPerSpan = {} as Record<ZipkinEncoding, number>;
   for (const e of ENCODINGS) bytesPerSpan[e] = bytesPerEncoding[e] / n;
   return {

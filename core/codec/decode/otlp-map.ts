@@ -203,13 +203,16 @@ export function finishTags(
   droppedEvents: number,
   droppedLinks: number,
 ): Record<string, string> | undefined {
-  let out = tags;
+  const out = tags ?? {};
   const set = (k: string, v: string): void => {
-    if (out === undefined) out = {};
     if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     else out[k] = v;
   };
-  for (const [k, v] of ctx.shared) set(k, v);
+  const shared = ctx.shared;
+  for (let i = 0; i < shared.length; i++) {
+    const kv = shared[i] as [string, string];
+    set(kv[0], kv[1]);
+  }
   if (statusCode === 1) set('otel.status_code', 'OK');
   else if (statusCode === 2) {
     set('otel.status_code', 'ERROR');
@@ -218,5 +221,6 @@ export function finishTags(
   if (droppedAttributes > 0) set('otel.dropped_attributes_count', String(droppedAttributes));
   if (droppedEvents > 0) set('otel.dropped_events_count', String(droppedEvents));
   if (droppedLinks > 0) set('otel.dropped_links_count', String(droppedLinks));
-  return out;
+  for (const _ in out) return out;
+  return undefined;
 }

@@ -17,7 +17,7 @@
  */
 import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../model/normalize.js';
 import type { Annotation, DecodeErrorCode, DecodeResult, Kind, Span } from '../../model/span.js';
-import { setTag } from './bytes.js';
+import { hex8, setTag } from './bytes.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS, type DecodeOptions, messageError, SpanErrors } from './limits.js';
 import {
   contextTags,
@@ -205,6 +205,8 @@ function hexBytes(c: Cursor, end: number): string {
   if (c.err !== null) return '';
   const p = c.pos;
   c.pos = p + len;
+  if (len === 8) return hex8(c.b, p);
+  if (len === 16) return hex8(c.b, p) + hex8(c.b, p + 8);
   let s = '';
   for (let i = p; i < p + len; i++) s += ((c.b[i] as number) | 0x100).toString(16).slice(1);
   return s;
@@ -265,17 +267,10 @@ function span(c: Cursor, end: number, ctx: SpanContextTags): RawSpan | null {
       case 0x41:
         stop = fixedHalves(c, end);
         break;
-      case 0x4a: {
-        const kv = keyValue(c, end);
-        if (kv !== undefined) {
-          const t = tagValue(kv[1]);
-          if (t !== undefined) {
-            if (tags === undefined) tags = {};
-            setTag(tags, kv[0], t);
-          }
-        }
+      case 0x4a:
+        if (tags === undefined) tags = {};
+        attributeInto(c, end, tags);
         break;
-      }
       case 0x50:
         droppedAttributes = c.varint(end);
         break;
@@ -376,6 +371,46 @@ function kvFields(c: Cursor, end: number, want: number): OtlpKvList {
     if (c.err !== null) return out;
   }
   return out;
+}
+
+/**
+ * One span attribute straight into the tags: a string value (most attributes) is read without
+ * building an OtlpValue; other types go through anyValue and tagValue.
+ */
+function attributeInto(c: Cursor, outer: number, tags: Record<string, string>): void {
+  const len = c.length(outer);
+  if (c.err !== null) return;
+  const end = c.pos + len;
+  let key: string | undefined;
+  let text: string | undefined;
+  while (c.pos < end) {
+    const tagAt = c.pos;
+    const tag = c.varint(end);
+    if (c.err !== null) return;
+    if (tag === 0x0a) key = c.string(end);
+    else if (tag === 0x12) {
+      // AnyValue holding only string_value: tag 0x0a, then its length, filling the AnyValue exactly.
+      const lenAt = c.pos;
+      const l = c.length(end);
+      if (c.err !== null) return;
+      const e = c.pos + l;
+      if (l > 0 && c.b[c.pos] === 0x0a) {
+        const at = c.pos;
+        c.pos++;
+        const s = c.string(e);
+        if (c.err === null && c.pos === e) {
+          text = s;
+          continue;
+        }
+        c.clear();
+        c.pos = at;
+      }
+      c.pos = lenAt; // back to the length prefix: anyValue reads it
+      text = tagValue(anyValue(c, end));
+    } else c.skip(tag, tagAt, end);
+    if (c.err !== null) return;
+  }
+  if (key !== undefined && text !== undefined) setTag(tags, key, text);
 }
 
 /** One length-prefixed KeyValue; undefined without a key. */
