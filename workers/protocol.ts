@@ -159,7 +159,7 @@ export interface WorkerSettings {
   };
   sink: SinkSettings;
   maxMessageBytes: number;
-  /** Topic → encoding its records are decoded as, without detection (kafka.topicEncoding). */
+  /** Topic → encoding its records are decoded as, without detection (kafka.topicEncodings). */
   topicEncoding: Record<string, Encoding>;
 }
 

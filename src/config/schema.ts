@@ -341,7 +341,7 @@ export const OPTIONS = {
       return bad === undefined ? undefined : `${bad} cannot be set here: ${RESERVED_LIBRDKAFKA[bad]}`;
     },
   }),
-  'kafka.topicEncoding': option({
+  'kafka.topicEncodings': option({
     type: map(),
     default: {},
     entryFlag: 'kafka-topic-encoding',

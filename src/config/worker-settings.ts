@@ -57,6 +57,6 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
     sink: sinkSettings,
     maxMessageBytes: config.maxMessageBytes,
     // The schema's check admits only known encodings.
-    topicEncoding: { ...(config.kafka.topicEncoding as Record<string, Encoding>) },
+    topicEncoding: { ...(config.kafka.topicEncodings as Record<string, Encoding>) },
   };
 }

@@ -22,6 +22,8 @@ import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/server
 import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 
 const topic = uniqueName('tf-otlp');
+// A topic whose encoding is set (kafka.topicEncodings): an OTLP request there is read as JSON v2.
+const jsonTopic = uniqueName('tf-otlp-json');
 const index = uniqueName('tfotlp');
 const HTTP_PORT = 19418;
 let zipkin: ServerHandle;
@@ -75,13 +77,29 @@ async function assertStored(traceIds: string[], zipkinJson: Json[], what: string
 
 before(async () => {
   await requireHttp(OPENSEARCH, 'OpenSearch');
-  await ensureTopics(KAFKA, [{ topic, partitions: 2 }]);
+  await ensureTopics(KAFKA, [
+    { topic, partitions: 2 },
+    { topic: jsonTopic, partitions: 1 },
+  ]);
   zipkin = await startZipkin({ name: 'zipkin-otlp-reader', port: 9417, esIndex: index });
   tracefold = startTracefold(
-    ['ingest', '--workers', '2', '--admin-port', '0', '--window-quiet-ms', '300ms', '--http-enabled', '--http-port', String(HTTP_PORT)],
+    [
+      'ingest',
+      '--workers',
+      '2',
+      '--admin-port',
+      '0',
+      '--window-quiet-ms',
+      '300ms',
+      '--http-enabled',
+      '--http-port',
+      String(HTTP_PORT),
+      '--kafka-topic-encoding',
+      `${jsonTopic}=json-v2`,
+    ],
     {
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
-      KAFKA_TOPIC: topic,
+      KAFKA_TOPIC: `${topic},${jsonTopic}`,
       KAFKA_GROUP_ID: uniqueName('tf'),
       ES_HOSTS: OPENSEARCH,
       ES_INDEX: index,
@@ -111,6 +129,7 @@ after(async () => {
   await zipkin?.stop();
   await deleteIndices(`${index}-*`);
   await deleteTopic(KAFKA, topic).catch(() => undefined);
+  await deleteTopic(KAFKA, jsonTopic).catch(() => undefined);
   await deleteTopic(KAFKA, `${topic}.dead-letter`).catch(() => undefined);
 });
 
@@ -120,15 +139,26 @@ test('SDK OTLP protobuf through Kafka reads back from Zipkin as the SDK Zipkin e
   try {
     await producer.send({ topic, value: oracle.otlpProto });
     await producer.send({ topic, value: Buffer.from('{"neither": "otlp nor zipkin"}') });
+    await producer.send({ topic: jsonTopic, value: oracle.otlpProto });
   } finally {
     await producer.close();
   }
   await assertStored(oracle.traceIds, oracle.zipkinJson, 'kafka');
-  const dead = await readDeadLetters(`${topic}.dead-letter`, 1);
-  assert.equal(dead.length, 1);
-  assert.equal(dead[0]?.value?.toString(), '{"neither": "otlp nor zipkin"}');
-  const headers = Object.assign({}, ...(dead[0]?.headers ?? [])) as Record<string, Buffer>;
-  assert.match(headers['tracefold-reason']?.toString() ?? '', /JSON object/);
+  const dead = await readDeadLetters(`${topic}.dead-letter`, 2);
+  assert.equal(dead.length, 2);
+  const bySource = new Map(
+    dead.map((m) => {
+      const h = Object.assign({}, ...(m.headers ?? [])) as Record<string, Buffer>;
+      return [h['tracefold-source-topic']?.toString(), { value: m.value, h }] as const;
+    }),
+  );
+  const neither = bySource.get(topic);
+  assert.equal(neither?.value?.toString(), '{"neither": "otlp nor zipkin"}');
+  assert.match(neither?.h['tracefold-reason']?.toString() ?? '', /JSON object/);
+  // The topic's configured encoding wins over detection: the OTLP bytes were read as JSON v2.
+  const forced = bySource.get(jsonTopic);
+  assert.equal(forced?.h['tracefold-encoding']?.toString(), 'json-v2');
+  assert.deepEqual(forced?.value, oracle.otlpProto);
 });
 
 test('the SDK OTLP/HTTP exporter posting to /v1/traces reads back from Zipkin as its Zipkin exporter wrote it', async () => {

@@ -33,7 +33,7 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
   'kafka.batchMaxBytes': { good: '2MiB', expect: 2 * 2 ** 20, bad: '10' },
   'kafka.fetchWaitMs': { good: '50ms', expect: 50, bad: '2m' },
   'kafka.librdkafka': { good: 'security.protocol=SSL', expect: { 'security.protocol': 'SSL' }, bad: 'enable.auto.commit=true' },
-  'kafka.topicEncoding': { good: 'otel=otlp-proto', expect: { otel: 'otlp-proto' }, bad: 'otel=otlp-xml' },
+  'kafka.topicEncodings': { good: 'otel=otlp-proto', expect: { otel: 'otlp-proto' }, bad: 'otel=otlp-xml' },
   'kafka.streams': { good: '2', expect: 2, bad: '0' },
   'es.hosts': { good: 'es1,https://es2:9243', expect: ['http://es1:9200', 'https://es2:9243'], bad: 'http://' },
   'es.username': { good: 'elastic', expect: 'elastic', bad: '', with: ['--es-password=x'] },
