@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { encodeOtlpRequest } from '../../../../../bench/otlp-corpus.js';
 import { detect, isOtlpProto } from '../../../../../core/codec/decode/detect.js';
 import { decodeMessage } from '../../../../../core/codec/decode/index.js';
 import { decodeOtlpJson } from '../../../../../core/codec/decode/otlp-json.js';
 import { decimalNanosToMicros, eventValue, nanosToMicros, pyFloat, tagValue } from '../../../../../core/codec/decode/otlp-map.js';
+import { decodeOtlpProto } from '../../../../../core/codec/decode/otlp-proto.js';
 import { encodeProto3 } from '../../../../../core/codec/encode/proto3.js';
 import type { Span } from '../../../../../core/model/span.js';
 import { createPrng } from '../../../../helpers/prng.js';
@@ -154,4 +156,21 @@ test('no Zipkin Proto3 list is detected as OTLP: real shared traces and randomis
     }
   }
   assert.ok(messages > 100);
+});
+
+test('damaged OTLP protobuf never throws: flipped bytes and truncation cost spans, not the decoder', () => {
+  const prng = createPrng(3);
+  const spans = sharedTraces().flatMap((t) => copyTrace(t.spans, prng));
+  const clean = encodeOtlpRequest(spans);
+  assert.equal(decodeOtlpProto(clean).spans.length, spans.length, 'the undamaged request decodes whole');
+  let salvaged = 0;
+  for (let i = 0; i < 300; i++) {
+    const bytes = Uint8Array.from(clean);
+    for (let k = 0; k < 3; k++) bytes[Math.floor(prng.next() * bytes.length)] = Math.floor(prng.next() * 256);
+    const cut = i % 3 === 0 ? bytes.subarray(0, Math.floor(prng.next() * bytes.length)) : bytes;
+    const r = decodeOtlpProto(cut); // not via decodeMessage, whose catch would hide a throw
+    for (const s of r.spans) assert.match(s.traceId, /^([0-9a-f]{16}|[0-9a-f]{32})$/);
+    if (r.errors.length > 0 && r.spans.length > 0) salvaged++;
+  }
+  assert.ok(salvaged > 50, `good spans kept beside errors in ${salvaged} of 300 damaged requests`);
 });
