@@ -13,7 +13,7 @@ import { decodeProto3 } from '../core/codec/decode/proto3.js';
 import { decodeThriftList } from '../core/codec/decode/thrift.js';
 import { ENCODERS } from '../core/codec/formats.js';
 import { normalizeSpan, type RawSpan } from '../core/model/normalize.js';
-import type { DecodeResult, Encoding, Span } from '../core/model/span.js';
+import type { DecodeResult, Span, ZipkinEncoding } from '../core/model/span.js';
 import { shardOf, traceHash } from '../workers/assemble/shard.js';
 import { TraceWindows } from '../workers/assemble/windows.js';
 import {
@@ -25,6 +25,7 @@ import {
   spanBulkItem,
   spanDocument,
 } from '../workers/encode/es-document.js';
+import { encodeOtlpRequest } from './otlp-corpus.js';
 import { pairedRatios, type Summary, summarize } from './stats.js';
 import { type BaseTrace, MessageGen, TraceGen } from './traffic.js';
 
@@ -58,21 +59,21 @@ export interface MicroRatio {
 }
 
 export interface MicroResult {
-  corpus: { spans: number; messages: number; spansPerMessage: number; bytesPerSpan: Record<Encoding, number> };
+  corpus: { spans: number; messages: number; spansPerMessage: number; bytesPerSpan: Record<ZipkinEncoding, number> };
   rows: MicroRow[];
   ratios: MicroRatio[];
 }
 
 const DOC: DocumentSettings = { index: 'zipkin', indexTypeDelimiter: '-', dateSeparator: '-', supportsTypes: false, searchEnabled: true };
 
-const DECODERS: Record<Encoding, { name: string; fn: (b: Uint8Array) => DecodeResult }> = {
+const DECODERS: Record<ZipkinEncoding, { name: string; fn: (b: Uint8Array) => DecodeResult }> = {
   'json-v2': { name: 'decodeJsonV2', fn: (b) => decodeJsonV2(b) },
   'json-v1': { name: 'decodeJsonV1', fn: (b) => decodeJsonV1(b) },
   thrift: { name: 'decodeThriftList', fn: (b) => decodeThriftList(b) },
   proto3: { name: 'decodeProto3', fn: (b) => decodeProto3(b) },
 };
 
-const ENCODINGS: Encoding[] = ['json-v2', 'json-v1', 'thrift', 'proto3'];
+const ENCODINGS: ZipkinEncoding[] = ['json-v2', 'json-v1', 'thrift', 'proto3'];
 
 interface TaskDef {
   name: string;
@@ -104,8 +105,8 @@ export async function runMicro(bases: readonly BaseTrace[], opts: MicroOptions):
   const jsonMessages = new MessageGen(gen, 'json-v2', opts.spansPerMessage).messages(opts.corpusSpans);
   const spanLists: Span[][] = jsonMessages.values.map((v) => decodeJsonV2(v).spans);
   const spans = spanLists.flat();
-  const messages = {} as Record<Encoding, Uint8Array[]>;
-  const bytesPerEncoding = {} as Record<Encoding, number>;
+  const messages = {} as Record<ZipkinEncoding, Uint8Array[]>;
+  const bytesPerEncoding = {} as Record<ZipkinEncoding, number>;
   for (const e of ENCODINGS) {
     messages[e] = spanLists.map((l) => ENCODERS[e](l));
     bytesPerEncoding[e] = messages[e].reduce((n, m) => n + m.length, 0);
@@ -114,6 +115,11 @@ export async function runMicro(bases: readonly BaseTrace[], opts: MicroOptions):
     const back = messages[e].reduce((n, m) => n + decodeMessage(m).spans.length, 0);
     if (back !== spans.length) throw new Error(`micro corpus: ${e} decodes to ${back} spans, expected ${spans.length}`);
   }
+  // OTLP protobuf requests of the same spans, decoded beside Zipkin Proto3 (the other protobuf).
+  const otlpMessages = spanLists.map((l) => encodeOtlpRequest(l));
+  const otlpBytes = otlpMessages.reduce((n, m) => n + m.length, 0);
+  const otlpBack = otlpMessages.reduce((n, m) => n + decodeMessage(m).spans.length, 0);
+  if (otlpBack !== spans.length) throw new Error(`micro corpus: otlp-proto decodes to ${otlpBack} spans, expected ${spans.length}`);
   const jsonBuffers = messages['json-v2'].map((m) => Buffer.from(m.buffer, m.byteOffset, m.byteLength));
   const rawObjects = jsonBuffers.flatMap((b) => JSON.parse(b.toString('utf8')) as RawSpan[]);
   const traceIds = spans.map((s) => s.traceId);
@@ -125,6 +131,16 @@ export async function runMicro(bases: readonly BaseTrace[], opts: MicroOptions):
   const n = spans.length;
 
   const tasks: TaskDef[] = [];
+  tasks.push({
+    name: 'decode otlp-proto (decodeMessage)',
+    group: 'decode',
+    unit: 'spans',
+    units: n,
+    bytes: otlpBytes,
+    fn: () => {
+      for (const m of otlpMessages) sink += decodeMessage(m).spans.length;
+    },
+  });
   for (const e of ENCODINGS) {
     const ms = messages[e];
     tasks.push({
@@ -297,7 +313,12 @@ export async function runMicro(bases: readonly BaseTrace[], opts: MicroOptions):
     if (e === 'json-v1') ratios.push({ name, goal: '(no goal)', ratio: r });
     else ratios.push({ name, goal: '> 1', ratio: r, met: r.median > 1 });
   }
-  const bytesPerSpan = {} as Record<Encoding, number>;
+  ratios.push({
+    name: 'otlp-proto decode / proto3 decode (spans/s)',
+    goal: '(no goal)',
+    ratio: summarize(pairedRatios(rate('decode otlp-proto (decodeMessage)'), rate('decode proto3 (decodeMessage)'))),
+  });
+  const bytesPerSpan = {} as Record<ZipkinEncoding, number>;
   for (const e of ENCODINGS) bytesPerSpan[e] = bytesPerEncoding[e] / n;
   return {
     corpus: { spans: n, messages: jsonMessages.values.length, spansPerMessage: opts.spansPerMessage, bytesPerSpan },

@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Encoding } from '../core/model/span.js';
+import type { ZipkinEncoding } from '../core/model/span.js';
 import { defaultWorkerSettings, pipelineRun } from './pipeline.js';
 import { loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
 
@@ -120,7 +120,7 @@ function table(title: string, map: Map<string, number>, total: number, limit: nu
   return lines.join('\n');
 }
 
-async function child(workers: number, spans: number, encoding: Encoding): Promise<void> {
+async function child(workers: number, spans: number, encoding: ZipkinEncoding): Promise<void> {
   const bases = loadBaseTraces();
   const gen = new MessageGen(new TraceGen(bases, { seed: 3, startMicros: () => Date.now() * 1000 }), encoding, 10);
   const warm = toBatches(gen.messages(30_000), 6, []);
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   });
   const workers = Number(values.workers);
   const spans = Number(values.spans);
-  if (values.child) return child(workers, spans, values.encoding as Encoding);
+  if (values.child) return child(workers, spans, values.encoding as ZipkinEncoding);
   const root = repoRoot();
   if (values.summarize !== undefined) {
     report(values.summarize, root);

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Encoding } from '../core/model/span.js';
+import type { ZipkinEncoding } from '../core/model/span.js';
 import { startZipkin } from '../infra/index.js';
 import { KafkaProducer } from '../src/kafka/producer.js';
 import type { WorkerSettings } from '../workers/protocol.js';
@@ -54,7 +54,7 @@ export interface BenchOptions {
   only: Phase[];
   /** Spans pre-loaded for the end-to-end phases. */
   spans?: number;
-  encoding: Encoding;
+  encoding: ZipkinEncoding;
   spansPerMessage: number;
   runs?: number;
   workersMax: number;

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeJsonV2 } from '../core/codec/decode/json-v2.js';
 import { ENCODERS } from '../core/codec/formats.js';
-import type { Encoding, Span } from '../core/model/span.js';
+import type { Span, ZipkinEncoding } from '../core/model/span.js';
 import { createPrng, type Prng } from '../test/helpers/prng.js';
 import { copyTrace } from '../test/helpers/traffic.js';
 import { documentId, spanDocument } from '../workers/encode/es-document.js';
@@ -109,7 +109,7 @@ export class MessageGen {
 
   constructor(
     readonly gen: TraceGen,
-    readonly encoding: Encoding,
+    readonly encoding: ZipkinEncoding,
     readonly spansPerMessage: number,
   ) {
     this.encode = ENCODERS[encoding];

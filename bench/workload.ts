@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ENCODERS } from '../core/codec/formats.js';
-import type { Encoding, Span } from '../core/model/span.js';
+import type { Span, ZipkinEncoding } from '../core/model/span.js';
 import { checkSample } from '../src/config/stages.js';
 import { createPrng, type Prng } from '../test/helpers/prng.js';
 import { copyTrace } from '../test/helpers/traffic.js';
@@ -139,7 +139,11 @@ export function exampleSampling(): SampleSettings {
 }
 
 /** The workload as Kafka record values of up to `spansPerMessage` spans (a trace's spans in order). */
-export function workloadMessages(workload: readonly LabelledTrace[], spansPerMessage: number, encoding: Encoding = 'json-v2'): Messages {
+export function workloadMessages(
+  workload: readonly LabelledTrace[],
+  spansPerMessage: number,
+  encoding: ZipkinEncoding = 'json-v2',
+): Messages {
   const encode = ENCODERS[encoding];
   const values: Uint8Array[] = [];
   const counts: number[] = [];

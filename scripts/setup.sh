@@ -32,3 +32,14 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
 fi
 node -e "const f=require('node-rdkafka').features; for (const x of ['zstd','lz4','sasl_scram']) if(!f.includes(x)) { console.error('setup: node-rdkafka lacks '+x+'; reinstall after apt-get install libzstd-dev liblz4-dev libsasl2-dev'); process.exit(1) }"
 npx tsc -p tsconfig.build.json && node scripts/copy-assets.mjs
+
+# The OpenTelemetry Python SDK (PyPI) for the OTLP oracle tests and OTLP test traffic
+# (test/fixtures/otel/make_spans.py), in a venv outside the repo. Pinned so the oracle is stable.
+otel_venv="${TRACEFOLD_OTEL_VENV:-$HOME/.cache/tracefold/otel-venv}"
+otel_pkgs="opentelemetry-sdk==1.45.2 opentelemetry-exporter-zipkin-json==1.45.1 opentelemetry-exporter-otlp-proto-common==1.45.2 opentelemetry-exporter-otlp-proto-http==1.45.2"
+if [ ! -f "$otel_venv/.tracefold-$(echo "$otel_pkgs" | md5sum | cut -c1-8)" ]; then
+  echo "setup: OpenTelemetry Python SDK into $otel_venv (OTLP oracle tests)"
+  python3 -m venv "$otel_venv"
+  "$otel_venv/bin/pip" install -q --disable-pip-version-check $otel_pkgs
+  touch "$otel_venv/.tracefold-$(echo "$otel_pkgs" | md5sum | cut -c1-8)"
+fi

@@ -12,7 +12,7 @@
  *    dropped by the trace's decision at flush.
  */
 import { Packr } from 'msgpackr';
-import type { Kind, Span } from '../core/model/span.js';
+import type { Encoding, Kind, Span } from '../core/model/span.js';
 import { FACT_ERROR_TAG, FACT_SHARED, factFlags, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
@@ -236,11 +236,12 @@ export class Pipeline {
     let units = 0;
     let start = 0;
     const tally: DecodeTally = { spans: 0, errors: 0, firstError: undefined };
+    const encoding = b.encoding ?? this.settings.topicEncoding[b.topic];
     for (let i = 0; i < b.ends.length; i++) {
       const end = b.ends[i] as number;
       const value = data.subarray(start, end);
       const prov: Provenance = { topic: b.topic, partition: b.partition, offset: b.offsets[i] as number };
-      units += this.onRecord(value, b.batchId, prov, b.times?.[i] ?? 0, tally);
+      units += this.onRecord(value, b.batchId, prov, b.times?.[i] ?? 0, tally, encoding);
       start = end;
     }
     this.flushForwards();
@@ -251,8 +252,15 @@ export class Pipeline {
   }
 
   /** Decodes one record; returns the units it created for its batch. */
-  private onRecord(value: Uint8Array, batchId: number, prov: Provenance, recordTimeMs: number, tally: DecodeTally): number {
-    const result = decodeRecord(value, this.settings.maxMessageBytes);
+  private onRecord(
+    value: Uint8Array,
+    batchId: number,
+    prov: Provenance,
+    recordTimeMs: number,
+    tally: DecodeTally,
+    encoding: Encoding | undefined,
+  ): number {
+    const result = decodeRecord(value, this.settings.maxMessageBytes, encoding);
     let units = 0;
     if (result.problem !== undefined) {
       const p = result.problem;

@@ -11,6 +11,7 @@
  * coordinator is the only place that decides, no snapshot across workers is ever needed.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { Encoding } from '../core/model/span.js';
 import type { CounterSample } from './stats.js';
 
 export { type CounterSample, type LabelsOf, labelValue, PIPELINE_COUNTERS, type PipelineCounter, type PipelineLabel } from './stats.js';
@@ -29,6 +30,8 @@ export interface BatchMessage {
   offsets: Float64Array;
   /** Record timestamps, epoch ms (0: none); absent when the source has none (receipt time is used). */
   times?: Float64Array;
+  /** Decode every record as this encoding (an OTLP/HTTP body); else the topic's setting, else detection. */
+  encoding?: Encoding;
 }
 
 /** Time reaches stateful stages as an explicit tick, so windows never depend on worker timers. */
@@ -196,6 +199,8 @@ export interface WorkerSettings {
   sample: SampleSettings;
   sink: SinkSettings;
   maxMessageBytes: number;
+  /** Topic → encoding its records are decoded as, without detection (kafka.topicEncodings). */
+  topicEncoding: Record<string, Encoding>;
 }
 
 export interface SinkSettings {

@@ -33,8 +33,16 @@ export interface Span {
   shared?: boolean;
 }
 
-/** The wire encodings Zipkin's Kafka collector accepts, plus the legacy single Thrift span. */
-export type Encoding = 'json-v2' | 'json-v1' | 'thrift' | 'proto3';
+/**
+ * The wire encodings Zipkin's Kafka collector accepts (plus the legacy single Thrift span), and
+ * OTLP's ExportTraceServiceRequest in protobuf and JSON.
+ */
+export type Encoding = ZipkinEncoding | 'otlp-proto' | 'otlp-json';
+
+/** Zipkin's own encodings: the ones tracefold can also write (encode, produce, bench corpora). */
+export type ZipkinEncoding = 'json-v2' | 'json-v1' | 'thrift' | 'proto3';
+
+export const ENCODINGS: readonly Encoding[] = ['json-v2', 'json-v1', 'thrift', 'proto3', 'otlp-proto', 'otlp-json'];
 
 /** Why one span (or a whole message) could not be decoded. Never thrown: returned. */
 export interface DecodeError {

@@ -5,14 +5,14 @@
  */
 import { resolve } from 'node:path';
 import type { Phase } from '../../bench/report.js';
-import type { Encoding } from '../../core/model/span.js';
+import type { ZipkinEncoding } from '../../core/model/span.js';
 import { BENCH_PHASES, type ENCODINGS } from '../config/schema.js';
 import { loadCli, runCli } from './io.js';
 import type { Command } from './main.js';
 
 // The schema's lists must stay the harness's: a phase or encoding added on one side only fails here.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const encodingsAgree: Same<(typeof ENCODINGS)[number], Encoding> = true;
+const encodingsAgree: Same<(typeof ENCODINGS)[number], ZipkinEncoding> = true;
 const phasesAgree: Same<(typeof BENCH_PHASES)[number], Phase> = true;
 void encodingsAgree;
 void phasesAgree;

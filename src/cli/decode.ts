@@ -16,7 +16,7 @@ export const command: Command = {
         return 2;
       }
       const bytes = await readInput(loaded.args[0]);
-      const result = decodeMessage(bytes);
+      const result = decodeMessage(bytes, loaded.config.decode.encoding);
       for (const e of result.errors) {
         const where = e.index >= 0 ? `span ${e.index}` : 'message';
         process.stderr.write(`tracefold decode: ${result.encoding}: ${where} at byte ${e.offset}: ${e.code}: ${e.reason}\n`);

@@ -9,6 +9,7 @@
  * `env` adds the Zipkin server's names where they mean the same thing, so an existing Zipkin
  * deployment's environment configures tracefold unchanged.
  */
+import { ENCODINGS as ALL_ENCODINGS } from '../../core/model/span.js';
 import type { Position } from './parse.js';
 import type { ItemValidator } from './records.js';
 import { checkRuleItem, filterRuleItem, samplePolicyItem } from './stages.js';
@@ -435,6 +436,18 @@ export const OPTIONS = {
     check: (props) => {
       const bad = Object.keys(props).find((k) => RESERVED_LIBRDKAFKA[k] !== undefined);
       return bad === undefined ? undefined : `${bad} cannot be set here: ${RESERVED_LIBRDKAFKA[bad]}`;
+    },
+  }),
+  'kafka.topicEncodings': option({
+    type: map(),
+    default: {},
+    entryFlag: 'kafka-topic-encoding',
+    commands: PIPELINE,
+    description: `Decode a topic's messages as one encoding instead of detecting it per message; repeat --kafka-topic-encoding topic=encoding (${ALL_ENCODINGS.join(', ')}).`,
+    note: "OTLP protobuf (otlp-proto, as the Collector's Kafka exporter writes otlp_proto) is told apart from Zipkin Proto3 by structure; naming the encoding removes any doubt.",
+    check: (byTopic) => {
+      const bad = Object.entries(byTopic).find(([, e]) => !(ALL_ENCODINGS as readonly string[]).includes(e));
+      return bad === undefined ? undefined : `${bad[0]}=${bad[1]}: the encoding must be one of ${ALL_ENCODINGS.join(', ')}`;
     },
   }),
   'kafka.streams': option({
@@ -980,6 +993,13 @@ export const OPTIONS = {
     aliases: ['pretty'],
     commands: ['decode'],
     description: 'Indent the JSON output.',
+  }),
+  'decode.encoding': option({
+    type: oneOf(...ALL_ENCODINGS),
+    optional: true,
+    aliases: ['encoding'],
+    commands: ['decode'],
+    description: 'Decode as this encoding instead of detecting it (an OTLP body, or a message detection would misread).',
   }),
 
   // ── Encode ──

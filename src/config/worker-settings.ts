@@ -3,6 +3,7 @@
  * structured-cloned once per worker at start), and fresh mutable arrays so nothing a worker does can
  * reach back into the coordinator's frozen config.
  */
+import type { Encoding } from '../../core/model/span.js';
 import type { SinkSettings, StageSettings, WorkerSettings } from '../../workers/protocol.js';
 import type { Config } from './schema.js';
 import { checkSettingsOf } from './stages.js';
@@ -69,6 +70,8 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
     ...toStageSettings(config),
     sink: sinkSettings,
     maxMessageBytes: config.maxMessageBytes,
+    // The schema's check admits only known encodings.
+    topicEncoding: { ...(config.kafka.topicEncodings as Record<string, Encoding>) },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Encoding } from '../../core/model/span.js';
 /**
  * HTTP intake bodies go through the same workers and watermark as Kafka records, as records of a
  * pseudo-partition that is never committed; the request waits for its body's `decoded` answer.
@@ -15,13 +16,14 @@ export class HttpSubmissions {
   constructor(private readonly watermark: CommitWatermark) {}
 
   /** Registers `body` as batch `batchId`; hands the batch to `dispatch` and resolves when it is decoded. */
-  submit(body: Buffer, batchId: number, dispatch: (batch: BatchMessage) => void): Promise<DecodedMessage> {
+  /** `encoding` forces how the body is decoded (an OTLP/HTTP request); else it is detected. */
+  submit(body: Buffer, batchId: number, dispatch: (batch: BatchMessage) => void, encoding?: Encoding): Promise<DecodedMessage> {
     const offset = this.nextOffset++;
     this.watermark.register(HTTP_TOPIC, 0, batchId, offset, offset, 1, body.length);
     const data = new ArrayBuffer(body.length);
     new Uint8Array(data).set(body);
     const done = new Promise<DecodedMessage>((resolve) => this.waiters.set(batchId, resolve));
-    dispatch({
+    const batch: BatchMessage = {
       type: 'batch',
       batchId,
       topic: HTTP_TOPIC,
@@ -29,7 +31,9 @@ export class HttpSubmissions {
       data,
       ends: Uint32Array.of(body.length),
       offsets: Float64Array.of(offset),
-    });
+    };
+    if (encoding !== undefined) batch.encoding = encoding;
+    dispatch(batch);
     return done;
   }
 

@@ -6,6 +6,7 @@
  */
 import type { Server } from 'node:http';
 import { TracefoldError } from '../../core/errors.js';
+import type { Encoding } from '../../core/model/span.js';
 import type { DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
 import { LiveGraph } from '../admin/graph.js';
 import { type HealthReport, startAdminServer } from '../admin/server.js';
@@ -163,7 +164,7 @@ export class IngestNode {
     if (this.opts.http.enabled) {
       this.intake = await startIntake(
         this.opts.http,
-        (body) => this.submitHttp(body),
+        (body, encoding) => this.submitHttp(body, encoding),
         (status) => this.metrics.httpRequests.labels(String(status)).inc(),
       );
       this.log.info({ host: this.opts.http.host, port: this.opts.http.port }, 'HTTP span intake listening');
@@ -213,10 +214,10 @@ export class IngestNode {
     this.applyBackpressure();
   }
 
-  private submitHttp(body: Buffer): Promise<DecodedMessage> {
+  private submitHttp(body: Buffer, encoding?: Encoding): Promise<DecodedMessage> {
     const pool = this.pool;
     if (this.stopping || !pool) return Promise.reject(new Error('shutting down: not accepting spans'));
-    return this.http.submit(body, ++this.batchSeq, (batch) => pool.dispatch(batch));
+    return this.http.submit(body, ++this.batchSeq, (batch) => pool.dispatch(batch), encoding);
   }
 
   private onWorkerMessage(worker: number, msg: WorkerToCoordinator): void {

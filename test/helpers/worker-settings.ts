@@ -42,5 +42,6 @@ export function testWorkerSettings(
       timeoutMs: 1_000,
     },
     maxMessageBytes: 1 * 2 ** 20,
+    topicEncoding: {},
   };
 }

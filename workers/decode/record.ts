@@ -26,7 +26,7 @@ export interface DecodedRecord {
 
 const NO_ERRORS: ReadonlyArray<{ encoding: string; code: string }> = [];
 
-export function decodeRecord(value: Uint8Array, maxMessageBytes: number): DecodedRecord {
+export function decodeRecord(value: Uint8Array, maxMessageBytes: number, encoding?: Encoding): DecodedRecord {
   if (value.length > maxMessageBytes) {
     const reason = `record of ${value.length} bytes exceeds maxMessageBytes`;
     return {
@@ -36,7 +36,7 @@ export function decodeRecord(value: Uint8Array, maxMessageBytes: number): Decode
       errors: [{ encoding: 'unknown', code: 'too_large' }],
     };
   }
-  const result = decodeMessage(value);
+  const result = decodeMessage(value, encoding);
   if (result.errors.length === 0) return { encoding: result.encoding, spans: result.spans, problem: undefined, errors: NO_ERRORS };
   const first = result.errors[0] as (typeof result.errors)[number];
   const reason = result.errors.length === 1 ? first.reason : `${result.errors.length} errors; first: ${first.reason}`;

@@ -2,17 +2,20 @@
  * The decode stage: one Kafka record value in, normalised spans and per-span errors out.
  * Never throws: a decoder bug surfaces as a `malformed` error for the message, not a crash.
  */
-import type { DecodeResult } from '../../model/span.js';
-import { detect } from './detect.js';
+import type { DecodeResult, Encoding } from '../../model/span.js';
+import { detectAs } from './detect.js';
 import { decodeJsonV1 } from './json-v1.js';
 import { decodeJsonV2 } from './json-v2.js';
+import { decodeOtlpJson } from './otlp-json.js';
+import { decodeOtlpProto } from './otlp-proto.js';
 import { decodeProto3 } from './proto3.js';
 import { decodeThriftList, decodeThriftSpan } from './thrift.js';
 
-export { detect } from './detect.js';
+export { detect, detectAs } from './detect.js';
 
-export function decodeMessage(bytes: Uint8Array): DecodeResult {
-  const d = detect(bytes);
+/** Decodes one message; `encoding` (a topic's configured encoding) skips detection. */
+export function decodeMessage(bytes: Uint8Array, encoding?: Encoding): DecodeResult {
+  const d = detectAs(bytes, encoding);
   try {
     switch (d.kind) {
       case 'empty':
@@ -49,6 +52,10 @@ export function decodeMessage(bytes: Uint8Array): DecodeResult {
             return decodeProto3(bytes);
           case 'thrift':
             return decodeThriftList(bytes);
+          case 'otlp-proto':
+            return decodeOtlpProto(bytes);
+          case 'otlp-json':
+            return decodeOtlpJson(bytes);
         }
     }
   } catch (err) {

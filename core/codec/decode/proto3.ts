@@ -44,7 +44,7 @@ const TWO_32 = 4294967296;
 const TWO_63 = 2 ** 63; // exact as a double
 
 /** Read position plus the first failure; every read checks bounds against the enclosing end. */
-class Cursor {
+export class Cursor {
   readonly b: Uint8Array;
   readonly buf: SliceableBuffer;
   pos = 0;

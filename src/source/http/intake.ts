@@ -3,10 +3,14 @@
  * body in any Zipkin encoding (optionally gzip). Bodies go through the same pipeline as Kafka
  * records; the answer waits for the decode so a client learns about a body that holds no span
  * (400), while storage stays asynchronous (202), as in Zipkin.
+ * Also OTLP/HTTP: `POST /v1/traces` with a protobuf or JSON ExportTraceServiceRequest, answered
+ * as the OTLP specification says (otlp.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzip } from 'node:zlib';
+import type { Encoding } from '../../../core/model/span.js';
 import type { DecodedMessage } from '../../../workers/protocol.js';
+import { OTLP_PATH, type OtlpEncoding, otlpBodyEncoding, otlpReply } from './otlp.js';
 
 export interface IntakeOptions {
   host: string;
@@ -15,11 +19,11 @@ export interface IntakeOptions {
 }
 
 /** Hands one body to the pipeline; resolves with its decode outcome. Rejects when not accepting. */
-export type Submit = (body: Buffer) => Promise<DecodedMessage>;
+export type Submit = (body: Buffer, encoding?: Encoding) => Promise<DecodedMessage>;
 
 export type IntakeCounter = (status: number) => void;
 
-const PATHS = new Set(['/api/v2/spans', '/api/v1/spans']);
+const PATHS = new Set(['/api/v2/spans', '/api/v1/spans', OTLP_PATH]);
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
   return new Promise((resolve, reject) => {
@@ -61,11 +65,20 @@ function reply(res: ServerResponse, status: number, text: string, count: IntakeC
 export async function startIntake(opts: IntakeOptions, submit: Submit, count: IntakeCounter): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] as string;
-    if (!PATHS.has(path)) return reply(res, 404, 'not found: POST spans to /api/v2/spans or /api/v1/spans', count);
+    if (!PATHS.has(path)) return reply(res, 404, `not found: POST spans to /api/v2/spans, /api/v1/spans or ${OTLP_PATH}`, count);
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       return reply(res, 405, 'method not allowed: use POST', count);
     }
+    let encoding: OtlpEncoding | undefined;
+    if (path === OTLP_PATH) {
+      encoding = otlpBodyEncoding(req.headers['content-type']);
+      if (encoding === undefined) {
+        req.resume();
+        return reply(res, 415, 'unsupported content-type: OTLP/HTTP takes application/x-protobuf or application/json', count);
+      }
+    }
+    const otlp = encoding;
     void (async () => {
       let body = await readBody(req, opts.maxBodyBytes);
       if (body === 'too_large') return reply(res, 413, `body larger than ${opts.maxBodyBytes} bytes`, count);
@@ -77,9 +90,15 @@ export async function startIntake(opts: IntakeOptions, submit: Submit, count: In
       }
       let decoded: DecodedMessage;
       try {
-        decoded = await submit(body);
+        decoded = await submit(body, otlp);
       } catch (err) {
+        if (otlp !== undefined) return otlpReply(res, otlp, 503, undefined, (err as Error).message, count);
         return reply(res, 503, (err as Error).message, count);
+      }
+      if (otlp !== undefined) {
+        if (decoded.spans === 0 && decoded.errors > 0)
+          return otlpReply(res, otlp, 400, undefined, `no span could be decoded: ${decoded.firstError ?? 'unknown error'}`, count);
+        return otlpReply(res, otlp, 200, decoded.errors, decoded.firstError ?? '', count);
       }
       if (decoded.spans === 0 && decoded.errors > 0)
         return reply(res, 400, `no span could be decoded: ${decoded.firstError ?? 'unknown error'}`, count);

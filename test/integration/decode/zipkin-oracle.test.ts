@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { decodeMessage } from '../../../core/codec/decode/index.js';
 import { encodeJsonV2 } from '../../../core/codec/encode/json-v2.js';
 import { ENCODERS } from '../../../core/codec/formats.js';
-import type { Encoding, Span } from '../../../core/model/span.js';
+import type { Span, ZipkinEncoding } from '../../../core/model/span.js';
 import { type ServerHandle, startZipkin } from '../../../infra/index.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
@@ -18,14 +18,14 @@ import { KAFKA, requireSearchEngine, uniqueName, zipkinPort } from '../../helper
 import { waitFor } from '../../helpers/tracefold.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
 
-const FORMATS: Encoding[] = ['json-v2', 'json-v1', 'thrift', 'proto3'];
+const FORMATS: ZipkinEncoding[] = ['json-v2', 'json-v1', 'thrift', 'proto3'];
 const topic = uniqueName('tf-oracle');
 const index = uniqueName('zkoracle');
 let zipkin: ServerHandle;
 
 interface Case {
   name: string;
-  format: Encoding;
+  format: ZipkinEncoding;
   traceId: string;
   decoded: Span[];
 }

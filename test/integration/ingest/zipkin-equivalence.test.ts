@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ENCODERS } from '../../../core/codec/formats.js';
-import type { Encoding } from '../../../core/model/span.js';
+import type { ZipkinEncoding } from '../../../core/model/span.js';
 import { type ServerHandle, startZipkin } from '../../../infra/index.js';
 import { shiftToNow } from '../../../src/cli/produce.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
@@ -18,7 +18,7 @@ import { KAFKA, requireSearchEngine, SEARCH, SEARCH_LABEL, uniqueName, zipkinPor
 import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { sharedTraces } from '../../helpers/traffic.js';
 
-const FORMATS: Encoding[] = ['json-v2', 'proto3', 'thrift', 'json-v1'];
+const FORMATS: ZipkinEncoding[] = ['json-v2', 'proto3', 'thrift', 'json-v1'];
 // The shared traces are from 2016-2019, and Zipkin's name lookups only look back QUERY_LOOKBACK
 // (an int of ms, at most ~24 days): move each trace to the last hour, the same bytes for both sides.
 const LOOKBACK_MS = 2 * 3600 * 1000;
@@ -69,7 +69,7 @@ before(async () => {
   try {
     const sends: Promise<number>[] = [];
     traces.forEach((t, i) => {
-      const encode = ENCODERS[FORMATS[i % FORMATS.length] as Encoding];
+      const encode = ENCODERS[FORMATS[i % FORMATS.length] as ZipkinEncoding];
       // Alternate one span per message and the whole trace in one message.
       const step = i % 2 === 0 ? 1 : t.spans.length;
       for (let j = 0; j < t.spans.length; j += step)

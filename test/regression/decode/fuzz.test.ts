@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeMessage } from '../../../core/codec/decode/index.js';
 import { ENCODERS } from '../../../core/codec/formats.js';
-import type { Encoding } from '../../../core/model/span.js';
+import type { ZipkinEncoding } from '../../../core/model/span.js';
 import { createPrng, type Prng } from '../../helpers/prng.js';
 import { sharedTraces } from '../../helpers/traffic.js';
 
@@ -18,7 +18,7 @@ function seeds(): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const t of sharedTraces()) {
     const spans = t.spans.slice(0, 20);
-    for (const f of Object.keys(ENCODERS) as Encoding[]) out.push(ENCODERS[f](spans));
+    for (const f of Object.keys(ENCODERS) as ZipkinEncoding[]) out.push(ENCODERS[f](spans));
   }
   return out;
 }

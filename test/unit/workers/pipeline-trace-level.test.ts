@@ -52,6 +52,7 @@ function settings(path: string, policies: SamplePolicySettings[], traceCheck?: T
       timeoutMs: 1000,
     },
     maxMessageBytes: 1 << 20,
+    topicEncoding: {},
   };
 }
 

@@ -1,0 +1,42 @@
+/**
+ * OpenTelemetry Python SDK traffic for tests (test/fixtures/otel/make_spans.py), from the venv
+ * scripts/setup.sh installs. Fails loudly when the venv is missing: OTLP tests never skip.
+ * Browser tests can use `exportOtlpHttp` to make a real SDK send OTLP/HTTP to an intake.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const VENV = process.env.TRACEFOLD_OTEL_VENV ?? join(homedir(), '.cache', 'tracefold', 'otel-venv');
+const SCRIPT = fileURLToPath(new URL('../fixtures/otel/make_spans.py', import.meta.url));
+
+function python(): string {
+  const py = join(VENV, 'bin', 'python');
+  if (!existsSync(py))
+    throw new Error(`OpenTelemetry Python SDK venv missing at ${VENV}: run scripts/setup.sh (it pip-installs the SDK from PyPI)`);
+  return py;
+}
+
+export interface OtelOracle {
+  /** The SDK's own OTLP ExportTraceServiceRequest bytes. */
+  otlpProto: Buffer;
+  /** The SDK's own Zipkin exporter output (JSON v2) for the same spans. */
+  zipkinJson: Record<string, unknown>[];
+  traceIds: string[];
+}
+
+/** Spans of every kind, status, attribute type, with events, links and resource attributes. */
+export function otelOracle(runId: string): OtelOracle {
+  const out = execFileSync(python(), [SCRIPT, 'oracle', runId], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const d = JSON.parse(out) as { otlp_proto: string; zipkin_json: Record<string, unknown>[]; trace_ids: string[] };
+  return { otlpProto: Buffer.from(d.otlp_proto, 'base64'), zipkinJson: d.zipkin_json, traceIds: d.trace_ids };
+}
+
+/** Exports the same spans with the SDK's OTLP/HTTP exporter to `url` (…/v1/traces). */
+export function exportOtlpHttp(url: string, runId: string): { traceIds: string[]; service: string; zipkinJson: Record<string, unknown>[] } {
+  const out = execFileSync(python(), [SCRIPT, 'export', url, runId], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const d = JSON.parse(out) as { trace_ids: string[]; service: string; zipkin_json: Record<string, unknown>[] };
+  return { traceIds: d.trace_ids, service: d.service, zipkinJson: d.zipkin_json };
+}
