@@ -69,13 +69,15 @@ export async function statusSnapshot(metrics: Metrics, now: number): Promise<Sta
       case 'traces_flushed':
         add(s.tracesFlushed, reason, v.value);
         break;
-      case 'traces_sampled':
-        add(s.sampled, reason, v.value);
-        break;
       case 'dependency_docs':
         s.dependencyDocs += v.value;
         break;
     }
+  }
+  for (const v of values('tracefold_sampling_decisions_total')) add(s.sampled, `${v.labels.policy} (${v.labels.decision})`, v.value);
+  // Quality rules that set spans aside count with the decode errors: both are quarantined or dropped input.
+  for (const v of values('tracefold_quality_rules_total')) {
+    if (v.labels.action !== 'fix') add(s.quarantined, `${v.labels.rule} (${v.labels.action})`, v.value);
   }
   return s;
 }
