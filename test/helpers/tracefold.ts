@@ -48,11 +48,15 @@ export async function freePort(): Promise<number> {
 }
 
 /** A metric's value (the sum over its label sets) from a node's /metrics; NaN when absent or unreachable. */
-export async function metric(adminPort: number, name: string): Promise<number> {
+export async function metric(adminPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
     let sum = Number.NaN;
-    for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[1]);
+    for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) {
+      // Only the series carrying every given label value.
+      if (Object.entries(labels).some(([k, v]) => !(m[1] ?? '').includes(`${k}="${v}"`))) continue;
+      sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[2]);
+    }
     return sum;
   } catch {
     return Number.NaN;

@@ -8,6 +8,7 @@ export function testWorkerSettings(
     sample?: WorkerSettings['sample'];
     traceCheck?: WorkerSettings['traceCheck'];
     check?: WorkerSettings['check'];
+    sink?: Partial<WorkerSettings['sink']>;
   } = {},
 ): WorkerSettings {
   return {
@@ -40,6 +41,7 @@ export function testWorkerSettings(
       refresh: false,
       retry: { initialMs: 10, maxMs: 100, maxAttempts: 3 },
       timeoutMs: 1_000,
+      ...overrides.sink,
     },
     maxMessageBytes: 1 * 2 ** 20,
     topicEncoding: {},

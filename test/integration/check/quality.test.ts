@@ -16,7 +16,7 @@ import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { produceTraces } from '../../helpers/kafka.js';
 import { deleteIndices } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, SEARCH_LABEL, uniqueName, zipkinPort } from '../../helpers/servers.js';
-import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 
 const ADMIN_PORT = 19472;
 const topic = uniqueName('tf-quality');
@@ -66,13 +66,6 @@ const CONFIG = `check:
 async function zipkinTrace(id: string): Promise<Span[]> {
   const res = await fetch(`${zipkin.url}/api/v2/trace/${id}`);
   return res.status === 200 ? ((await res.json()) as Span[]) : [];
-}
-
-async function metric(prefix: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${ADMIN_PORT}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(prefix)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
 }
 
 async function deadLetterCodes(expected: number): Promise<Map<string, string[]>> {
@@ -227,7 +220,7 @@ test(`each data-quality fault is fixed, dropped or quarantined as configured (${
   );
   await waitFor(
     'the drop counted',
-    async () => (await metric('tracefold_quality_rules_total{rule="placeholder_service",action="drop"')) === 1,
+    async () => (await metric(ADMIN_PORT, 'tracefold_quality_rules_total', { rule: 'placeholder_service', action: 'drop' })) === 1,
     30_000,
   );
   // Quarantined: on the dead-letter topic with the rule, not stored.
@@ -236,5 +229,5 @@ test(`each data-quality fault is fixed, dropped or quarantined as configured (${
   assert.deepEqual(dlq.get('duplicate_span_id'), [t.duplicate]);
   assert.equal((await zipkinTrace(t.future)).length, 1);
   assert.equal((await zipkinTrace(t.duplicate)).length, 2, 'the first of the duplicates stays');
-  assert.equal(await metric('tracefold_quality_rules_total{rule="timestamp_skew",action="quarantine"'), 1);
+  assert.equal(await metric(ADMIN_PORT, 'tracefold_quality_rules_total', { rule: 'timestamp_skew', action: 'quarantine' }), 1);
 });

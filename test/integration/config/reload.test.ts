@@ -15,7 +15,7 @@ import { produceTraces } from '../../helpers/kafka.js';
 import { createPrng } from '../../helpers/prng.js';
 import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
-import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
 
 const ADMIN_PORT = 19471;
@@ -30,13 +30,6 @@ let tf: Running | undefined;
 const config = (rate: number): string => `sample:\n  policies:\n    - type: probabilistic\n      name: base\n      rate: ${rate}\n`;
 const traces = (n: number): Span[][] =>
   Array.from({ length: n }, (_, i) => copyTrace((base[i % base.length] as { spans: Span[] }).spans, prng, 0));
-
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${ADMIN_PORT}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
-}
 
 async function storedTraceIds(): Promise<Set<string>> {
   await fetch(`${SEARCH}/${index}*/_refresh`, { method: 'POST' });
@@ -98,12 +91,16 @@ test('a changed sampling rate applies without a restart; a broken file is refuse
   await produceTraces(topic, first);
   await waitFor(
     '20 traces sampled out',
-    async () => (await metric('tracefold_sampling_decisions_total{policy="sampled_out"')) >= 20,
+    async () => (await metric(ADMIN_PORT, 'tracefold_sampling_decisions_total', { policy: 'sampled_out' })) >= 20,
     60_000,
   );
 
   writeFileSync(file, config(1));
-  await waitFor('the reload to apply', async () => (await metric('tracefold_config_reloads_total{result="applied"}')) >= 1, 30_000);
+  await waitFor(
+    'the reload to apply',
+    async () => (await metric(ADMIN_PORT, 'tracefold_config_reloads_total', { result: 'applied' })) >= 1,
+    30_000,
+  );
   const view2 = (await (await fetch(`http://127.0.0.1:${ADMIN_PORT}/config`)).json()) as { sample: { policies: Array<{ rate: number }> } };
   assert.equal(view2.sample.policies[0]?.rate, 1);
 
@@ -122,7 +119,7 @@ test('a changed sampling rate applies without a restart; a broken file is refuse
   writeFileSync(file, 'sample:\n  policies:\n    - type: probabilistic\n      rate: 7\n');
   await waitFor(
     'the broken file to be refused',
-    async () => (await metric('tracefold_config_reloads_total{result="refused"}')) >= 1,
+    async () => (await metric(ADMIN_PORT, 'tracefold_config_reloads_total', { result: 'refused' })) >= 1,
     30_000,
   );
   const third = traces(20);

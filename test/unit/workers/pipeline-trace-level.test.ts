@@ -18,42 +18,14 @@ import type {
   WorkerSettings,
   WorkerToCoordinator,
 } from '../../../workers/protocol.js';
+import { testWorkerSettings } from '../../helpers/worker-settings.js';
 
 function settings(path: string, policies: SamplePolicySettings[], traceCheck?: TraceCheckSettings): WorkerSettings {
-  return {
-    window: {
-      quietMs: 1000,
-      maxWindowMs: 10_000,
-      maxSpansPerTrace: 10_000,
-      maxBufferedBytes: 1 << 26,
-      lateDecisionTtlMs: 60_000,
-      lateDecisionCacheSize: 1000,
-    },
-    filter: { dropServices: [], dropSpanNames: [], dropTags: {}, rules: [] },
-    check: { rules: [] },
-    traceCheck: traceCheck ?? { duplicateSpanId: 'off', mixedTraceId: 'off' },
+  return testWorkerSettings({
     sample: { policies, tagKept: true },
-    sink: {
-      kind: 'file',
-      filePath: path,
-      hosts: [],
-      index: 'zipkin',
-      dateSeparator: '-',
-      supportsTypes: false,
-      indexTypeDelimiter: '-',
-      searchEnabled: true,
-      autocompleteKeys: [],
-      autocompleteTtlMs: 1000,
-      autocompleteCardinality: 100,
-      bulkMaxBytes: 1 << 20,
-      bulkMaxInFlight: 1,
-      refresh: false,
-      retry: { initialMs: 5, maxMs: 10, maxAttempts: 3 },
-      timeoutMs: 1000,
-    },
-    maxMessageBytes: 1 << 20,
-    topicEncoding: {},
-  };
+    ...(traceCheck ? { traceCheck } : {}),
+    sink: { kind: 'file', filePath: path, bulkMaxInFlight: 1 },
+  });
 }
 
 const T0 = 1_700_000_000_000_000;
