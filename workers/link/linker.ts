@@ -179,9 +179,18 @@ function hasEndpoint(s: LinkSpan): boolean {
   return s.localServiceName !== undefined || s.localIpv4 !== undefined || s.localIpv6 !== undefined || s.localPort !== undefined;
 }
 
+/** Absent parts are \u0002, parts are separated by \u0001 (neither occurs in names or addresses): no JSON per span. */
 function endpointKey(s: LinkSpan | undefined): string {
   if (!s || !hasEndpoint(s)) return 'null';
-  return JSON.stringify([s.localServiceName ?? null, s.localIpv4 ?? null, s.localIpv6 ?? null, s.localPort ?? 0]);
+  return (
+    (s.localServiceName ?? '\u0002') +
+    '\u0001' +
+    (s.localIpv4 ?? '\u0002') +
+    '\u0001' +
+    (s.localIpv6 ?? '\u0002') +
+    '\u0001' +
+    (s.localPort ?? 0)
+  );
 }
 
 /** Zipkin keys a shared (server) span by id and local endpoint, any other span by id alone. */
