@@ -13,12 +13,12 @@
  * Each trace's root span name is prefixed with its shape (`<shape>:`), so the Zipkin API finds the
  * traces of one shape by span name.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ENCODERS } from '../core/codec/formats.js';
 import type { Span, ZipkinEncoding } from '../core/model/span.js';
-import { checkSample } from '../src/config/stages.js';
+import { loadConfig } from '../src/config/load.js';
+import type { Config } from '../src/config/schema.js';
+import { toStageSettings } from '../src/config/worker-settings.js';
 import { createPrng, type Prng } from '../test/helpers/prng.js';
 import { copyTrace } from '../test/helpers/traffic.js';
 import type { SampleSettings } from '../workers/protocol.js';
@@ -129,13 +129,14 @@ export function samplingWorkload(opts: WorkloadOptions): LabelledTrace[] {
   return out;
 }
 
-/** The example sampling policies shipped in config/recommended.yaml, as workers receive them. */
+/** The example sampling policies shipped in config/recommended.yaml, read by the config loader as workers receive them. */
 export function exampleSampling(): SampleSettings {
   const file = join(repoRoot(), 'config', 'recommended.yaml');
-  const { value, errors } = checkSample((parseYaml(readFileSync(file, 'utf8')) as { sample?: unknown }).sample);
-  if (errors.length > 0) throw new Error(`${file}: ${errors.join('; ')}`);
-  if (value.policies.length === 0) throw new Error(`${file}: no sampling policy`);
-  return value;
+  const result = loadConfig({ command: 'ingest', argv: ['--config', file], env: {} });
+  if (!result.ok) throw new Error(`${file}: ${result.errors.join('; ')}`);
+  const { sample } = toStageSettings(result.config as Config);
+  if (sample.policies.length === 0) throw new Error(`${file}: no sampling policy`);
+  return sample;
 }
 
 /** The workload as Kafka record values of up to `spansPerMessage` spans (a trace's spans in order). */

@@ -504,40 +504,12 @@ export class Pipeline {
   private quarantine(b: Buffered, v: TraceVerdict): void {
     const json = b.span !== null ? JSON.stringify(b.span) : spanJsonFromDocument(b.doc as string);
     const reason = v.rule === 'mixed_trace_id' ? 'trace mixes 64-bit and 128-bit trace IDs' : 'another span of the trace has this span ID';
-    this.post({
-      type: 'dead-letter',
-      records: [
-        {
-          batchId: b.batchId,
-          value: Buffer.from(`[${json}]`),
-          reason,
-          code: v.rule,
-          encoding: 'json-v2',
-          sourceTopic: b.prov.topic,
-          partition: b.prov.partition,
-          offset: b.prov.offset,
-        },
-      ],
-    });
+    this.postDeadLetter(Buffer.from(`[${json}]`), b.batchId, b.prov, v.rule, reason, 'json-v2');
   }
 
   /** A span a quality rule rejected, to the dead-letter topic as Zipkin JSON v2 with the rule as its code. */
   private quarantineSpan(span: Span, batchId: number, prov: Provenance, rule: string, reason: string): void {
-    this.post({
-      type: 'dead-letter',
-      records: [
-        {
-          batchId,
-          value: Buffer.from(`[${JSON.stringify(span)}]`),
-          reason,
-          code: rule,
-          encoding: 'json-v2',
-          sourceTopic: prov.topic,
-          partition: prov.partition,
-          offset: prov.offset,
-        },
-      ],
-    });
+    this.postDeadLetter(Buffer.from(`[${JSON.stringify(span)}]`), batchId, prov, rule, reason, 'json-v2');
   }
 
   private resolveDropped(batchId: number): void {
@@ -601,11 +573,16 @@ export class Pipeline {
     this.bulkLatencies = [];
   }
 
+  /** A record as received: `value` is a view into the batch buffer, which must not be retained, so it is copied. */
   private deadLetter(value: Uint8Array, batchId: number, prov: Provenance, code: string, reason: string, encoding: string): void {
-    // Copy: `value` is a view into the batch buffer, which must not be retained.
+    this.postDeadLetter(value.slice(), batchId, prov, code, reason, encoding);
+  }
+
+  /** `value` must be owned by the record (not a view into a batch). */
+  private postDeadLetter(value: Uint8Array, batchId: number, prov: Provenance, code: string, reason: string, encoding: string): void {
     const rec: DeadLetterRecord = {
       batchId,
-      value: value.slice(),
+      value,
       reason,
       code,
       encoding,

@@ -301,6 +301,8 @@ export interface TraceCheckSettings {
   mixedTraceId: 'off' | 'fix' | 'drop' | 'quarantine';
 }
 
+export const TRACE_CHECK_DEFAULTS: TraceCheckSettings = { duplicateSpanId: 'off', mixedTraceId: 'off' };
+
 /**
  * The span-level data-quality rules (workers/check/span.ts), in the order they run. A rule not
  * listed is off. Parameters have defaults (see `SPAN_RULE_DEFAULTS` there).

@@ -39,8 +39,10 @@ import {
   type SpanRuleName,
   type SpanRuleSettings,
   type StringMatch,
+  TRACE_CHECK_DEFAULTS,
   type TraceCheckSettings,
 } from '../../workers/protocol.js';
+import { parseDurationMs as parseDurationText } from './parse.js';
 import type { ItemValidator } from './records.js';
 
 export interface Checked<T> {
@@ -52,15 +54,11 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `250ms`, `5s`, `1m`, `2h`, or a number of milliseconds. */
+/** A duration from the YAML file: the config's own syntax (`250ms`, `5s`, `1m30s`, …) or a number of milliseconds. */
 export function parseDurationMs(v: unknown): number | null {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : null;
   if (typeof v !== 'string') return null;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(v.trim());
-  if (!m) return null;
-  return Number(m[1]) * (DURATION_UNITS[m[2] ?? 'ms'] as number);
+  return parseDurationText(v.trim()) ?? null;
 }
 
 class Reader {
@@ -343,8 +341,6 @@ export function checkFilterRules(raw: unknown, path = 'filter.rules'): Checked<F
   });
   return { value: out, errors: r.errors };
 }
-
-export const TRACE_CHECK_DEFAULTS: TraceCheckSettings = { duplicateSpanId: 'off', mixedTraceId: 'off' };
 
 /** The trace-level rules of the `check` section: `check.rules.duplicate_span_id.action`, `…mixed_trace_id.action`. */
 export function checkTraceRules(rules: unknown, path = 'check.rules'): Checked<TraceCheckSettings> {

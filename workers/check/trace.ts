@@ -15,8 +15,6 @@
 import { FACT_LONG_ID, type SpanFacts } from '../assemble/facts.js';
 import type { TraceCheckSettings } from '../protocol.js';
 
-export const TRACE_CHECK_DEFAULTS: TraceCheckSettings = { duplicateSpanId: 'off', mixedTraceId: 'off' };
-
 export type TraceRule = 'duplicate_span_id' | 'mixed_trace_id';
 
 export interface TraceVerdict {

@@ -18,9 +18,6 @@ import type { SamplePolicy } from './policy.js';
 export const KEEP_ALL_DECISION: TraceDecision = { keep: true, policy: 'keep_all' };
 export const SAMPLED_OUT: TraceDecision = { keep: false, policy: 'sampled_out' };
 
-/** The policy name under which nothing is sampled (no policy configured). */
-export const DEFAULT_SAMPLE: SampleSettings = { policies: [], tagKept: true };
-
 function policyOf(p: SamplePolicySettings): SamplePolicy {
   switch (p.type) {
     case 'keep_all':

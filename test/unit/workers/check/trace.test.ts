@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FACT_LONG_ID, type SpanFacts } from '../../../../workers/assemble/facts.js';
-import { TRACE_CHECK_DEFAULTS, TraceChecker } from '../../../../workers/check/trace.js';
+import { TraceChecker } from '../../../../workers/check/trace.js';
+import { TRACE_CHECK_DEFAULTS } from '../../../../workers/protocol.js';
 
 const LONG = '463ac35c9f6413ad48485a3953bb6124';
 const SHORT = '48485a3953bb6124';
