@@ -13,7 +13,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Encoding, Kind, Span } from '../core/model/span.js';
-import { FACT_ERROR_TAG, FACT_SHARED, factFlags, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
+import { factFlags, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
 import { SpanChecker } from './check/span.js';
@@ -31,7 +31,7 @@ import {
   withTag,
 } from './encode/es-document.js';
 import { SpanFilter } from './filter/rules.js';
-import type { LinkSpan } from './link/linker.js';
+import { localEndpointKey } from './link/facts.js';
 import { DependencyStage } from './link/stage.js';
 import type { BatchMessage, DeadLetterRecord, DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from './protocol.js';
 import { KEEP_ALL_DECISION, Sampler } from './sample/index.js';
@@ -101,31 +101,6 @@ interface DecodeTally {
   spans: number;
   errors: number;
   firstError: string | undefined;
-}
-
-/** The local endpoint's address and port, as one interned key: the linker tells servers sharing a client's span ID apart by it. */
-function endpointKey(span: Span): string {
-  const e = span.localEndpoint;
-  if (e === undefined || (e.ipv4 === undefined && e.ipv6 === undefined && e.port === undefined)) return '';
-  return `${e.ipv4 ?? ''}|${e.ipv6 ?? ''}|${e.port ?? 0}`;
-}
-
-/** What the dependency linker reads of a buffered span (built at flush; the window keeps only the facts). */
-function linkSpanOfEntry(traceKey: string, b: Buffered): LinkSpan {
-  const out: LinkSpan = { traceId: traceKey, id: b.id, error: (b.flags & FACT_ERROR_TAG) !== 0 };
-  if (b.parentId !== '') out.parentId = b.parentId;
-  if (b.kind !== '') out.kind = b.kind;
-  if ((b.flags & FACT_SHARED) !== 0) out.shared = true;
-  if (b.timestamp > 0) out.timestamp = b.timestamp;
-  if (b.service !== '') out.localServiceName = b.service;
-  if (b.remoteService !== '') out.remoteServiceName = b.remoteService;
-  if (b.endpoint !== '') {
-    const [ipv4, ipv6, port] = b.endpoint.split('|') as [string, string, string];
-    if (ipv4 !== '') out.localIpv4 = ipv4;
-    if (ipv6 !== '') out.localIpv6 = ipv6;
-    if (port !== '0') out.localPort = Number(port);
-  }
-  return out;
 }
 
 /** A buffered span's full trace ID: from its span, else its document. */
@@ -336,7 +311,7 @@ export class Pipeline {
     const timestamp = span.timestamp ?? 0;
     const duration = span.duration ?? 0;
     const flags = factFlags(span);
-    const endpoint = interner.intern(endpointKey(span));
+    const endpoint = interner.intern(localEndpointKey(span));
     if (owner === this.worker) {
       // One object literal, always in this field order: one hidden class for every buffered span.
       const b: Buffered = {
@@ -431,7 +406,7 @@ export class Pipeline {
     const late = this.windows.add(key, b, bytes, b.batchId, this.now);
     if (late === 'buffered') return;
     // A span after its trace was flushed still counts in the graph, as a fragment of its own.
-    this.deps.onTrace(key, [linkSpanOfEntry(key, b)], this.now);
+    this.deps.onTrace(key, [b], this.now);
     this.stats.inc('spans_late', { reason: late.keep ? 'kept' : 'dropped' });
     if (!Pipeline.holdsUnit(b)) return;
     if (late.keep) this.write(b, late, undefined);
@@ -443,11 +418,7 @@ export class Pipeline {
     this.stats.inc('spans_flushed', { reason: t.reason }, t.spanCount);
     const entries = t.entries;
     // Before sampling: a sampled-out trace still counts in the dependency graph.
-    this.deps.onTrace(
-      t.traceId,
-      entries.map((b) => linkSpanOfEntry(t.traceId, b)),
-      this.now,
-    );
+    this.deps.onTrace(t.traceId, entries, this.now);
     if (!this.wholeTrace) {
       this.windows.recordDecision(t.traceId, KEEP_ALL_DECISION, this.now);
       // Only documents buffered before a reload switched to write-through are still here.

@@ -193,41 +193,57 @@ function endpointKey(s: LinkSpan | undefined): string {
   );
 }
 
-/** Zipkin keys a shared (server) span by id and local endpoint, any other span by id alone. */
-function key(id: string, shared: boolean, endpoint: LinkSpan | undefined): string {
-  return shared ? 'S' + id + '\u0000' + endpointKey(endpoint) : 'I' + id;
+/**
+ * Zipkin keys a shared (server) span by ID and local endpoint, any other span by ID alone. An
+ * unshared key is the ID itself (no string built per span); a shared key adds a separator no hex ID
+ * contains, so the two never collide.
+ */
+function sharedKey(id: string, endpoint: LinkSpan | undefined): string {
+  return id + '\u0000' + endpointKey(endpoint);
 }
 
 function buildTree(spans: readonly LinkSpan[]): Node {
   let root: Node | undefined;
   const keyToNode = new Map<string, Node>();
   const spanToParent = new Map<string, string | undefined>();
+  // Shared keys are built only for IDs some shared span has: most spans never need one.
+  let sharedIds: Set<string> | undefined;
   for (const s of spans) {
-    if (s.shared === true) spanToParent.set(key(s.id, true, s), 'I' + s.id);
-    else spanToParent.set('I' + s.id, s.parentId === undefined ? undefined : 'I' + s.parentId);
+    if (s.shared === true) {
+      spanToParent.set(sharedKey(s.id, s), s.id);
+      sharedIds ??= new Set();
+      sharedIds.add(s.id);
+    } else {
+      spanToParent.set(s.id, s.parentId);
+    }
   }
   for (const s of spans) {
     const shared = s.shared === true;
-    const k = key(s.id, shared, s);
-    const noEndpointKey = hasEndpoint(s) ? key(s.id, shared, undefined) : k;
     let parent: string | undefined;
+    let node: Node;
     if (shared) {
-      parent = 'I' + s.id;
-    } else if (s.parentId !== undefined) {
-      // A local span under a shared server span on the same endpoint belongs to that server span.
-      parent = key(s.parentId, true, s);
-      if (spanToParent.has(parent)) spanToParent.set(noEndpointKey, parent);
-      else parent = 'I' + s.parentId;
+      const k = sharedKey(s.id, s);
+      node = { span: s, parent: undefined, children: [] };
+      keyToNode.set(k, node);
+      if (hasEndpoint(s)) keyToNode.set(sharedKey(s.id, undefined), node);
+      continue;
     }
-    const node: Node = { span: s, parent: undefined, children: [] };
+    if (s.parentId !== undefined) {
+      // A local span under a shared server span on the same endpoint belongs to that server span.
+      const candidate = sharedIds?.has(s.parentId) === true ? sharedKey(s.parentId, s) : undefined;
+      if (candidate !== undefined && spanToParent.has(candidate)) {
+        spanToParent.set(s.id, candidate);
+        parent = candidate;
+      } else {
+        parent = s.parentId;
+      }
+    }
+    node = { span: s, parent: undefined, children: [] };
     if (parent === undefined && root === undefined) {
       root = node;
-      spanToParent.delete(noEndpointKey);
-    } else if (shared) {
-      keyToNode.set(k, node);
-      keyToNode.set(noEndpointKey, node);
+      spanToParent.delete(s.id);
     } else {
-      keyToNode.set(noEndpointKey, node);
+      keyToNode.set(s.id, node);
     }
   }
   const top: Node = root ?? { span: undefined, parent: undefined, children: [] };
@@ -313,12 +329,14 @@ function mergeInto(into: LinkSpan, from: LinkSpan): void {
 }
 
 /** Zipkin's `Trace.merge`: joins spans reported in pieces and repairs missing shared flags. */
-function mergeSpans(input: readonly LinkSpan[]): LinkSpan[] {
-  const sorted = input.map((s) => ({ ...s })).sort(cleanupOrder);
+export function mergeSpans(input: readonly LinkSpan[]): LinkSpan[] {
+  // Spans are copied only where the merge changes them: the caller's records stay as they were.
+  const sorted = [...input].sort(cleanupOrder);
   const result: LinkSpan[] = [];
   let last: LinkSpan | undefined;
   for (let i = 0; i < sorted.length; i++) {
-    const span = sorted[i] as LinkSpan;
+    let span = sorted[i] as LinkSpan;
+    let copied = false;
     const spanShared = span.shared === true;
     let tracker: EndpointTracker | undefined;
     while (i + 1 < sorted.length) {
@@ -329,6 +347,10 @@ function mergeSpans(input: readonly LinkSpan[]): LinkSpan[] {
         tryMerge(tracker, span);
       }
       if (spanShared === (next.shared === true) && tryMerge(tracker, next)) {
+        if (!copied) {
+          span = { ...span };
+          copied = true;
+        }
         mergeInto(span, next);
         i++;
         continue;
@@ -336,8 +358,14 @@ function mergeSpans(input: readonly LinkSpan[]): LinkSpan[] {
       break;
     }
     if (last && last.id === span.id) {
-      if (last.kind === 'CLIENT' && span.kind === 'SERVER' && span.shared !== true) span.shared = true;
-      if (span.shared === true && span.parentId === undefined && last.parentId !== undefined) span.parentId = last.parentId;
+      const makeShared = last.kind === 'CLIENT' && span.kind === 'SERVER' && span.shared !== true;
+      const shared = makeShared || span.shared === true;
+      const inheritParent = shared && span.parentId === undefined && last.parentId !== undefined;
+      if (makeShared || inheritParent) {
+        if (!copied) span = { ...span };
+        if (makeShared) span.shared = true;
+        if (inheritParent) span.parentId = last.parentId;
+      }
     }
     result.push(span);
     last = span;

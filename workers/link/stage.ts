@@ -6,7 +6,9 @@
  */
 import type { DependencyIndexSettings } from './dependency-document.js';
 import { dependencyBulkLines, dependencyDocuments } from './dependency-document.js';
-import { type LinkSpan, linkTrace } from './linker.js';
+import { type LinkFacts, linkSpanOfFacts } from './facts.js';
+import { linkFacts } from './fast-linker.js';
+import { linkTrace } from './linker.js';
 import { type DependencyWindowOptions, DependencyWindows } from './windows.js';
 
 export class DependencyStage {
@@ -21,18 +23,13 @@ export class DependencyStage {
   }
 
   /** One assembled trace (or late fragment of one). `nowMs` dates a trace without timestamps. */
-  onTrace(traceId: string, spans: readonly LinkSpan[], nowMs: number): void {
+  onTrace(traceId: string, spans: readonly LinkFacts[], nowMs: number): void {
     if (spans.length === 0) return;
-    const links = linkTrace(spans);
+    const links = linkFacts(spans) ?? linkTrace(spans.map((s) => linkSpanOfFacts(traceId, s)));
     let startMicros = Number.POSITIVE_INFINITY;
-    for (const s of spans) if (s.timestamp !== undefined && s.timestamp > 0 && s.timestamp < startMicros) startMicros = s.timestamp;
+    for (const s of spans) if (s.timestamp > 0 && s.timestamp < startMicros) startMicros = s.timestamp;
     const startMs = Number.isFinite(startMicros) ? Math.floor(startMicros / 1000) : nowMs;
-    this.windows.add(
-      links,
-      startMs,
-      traceId,
-      spans.map((s) => s.id),
-    );
+    this.windows.add(links, startMs, traceId, spans);
     for (const l of links) {
       const key = l.parent + '\u0000' + l.child;
       const e = this.live.get(key);

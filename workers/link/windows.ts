@@ -79,7 +79,7 @@ export class DependencyWindows {
    * Counts one assembled trace (fragment): its links, its start (epoch ms) and identity.
    * A trace without links still advances the watermark.
    */
-  add(links: readonly Link[], startMillis: number, traceId: string, spanIds: readonly string[]): void {
+  add(links: readonly Link[], startMillis: number, traceId: string, spans: readonly { id: string }[]): void {
     if (startMillis > this.watermark) this.watermark = startMillis;
     if (links.length === 0) return;
     const windowStart = Math.floor(startMillis / this.windowMs) * this.windowMs;
@@ -88,7 +88,7 @@ export class DependencyWindows {
       g = { windowStart, openedAt: this.watermark, late: this.sealed.has(windowStart), traces: 0, d1: 0, d2: 0, links: new Map() };
       this.open.set(windowStart, g);
     }
-    const [h1, h2] = fragmentHash(traceId, spanIds);
+    const [h1, h2] = fragmentHash(traceId, spans);
     g.d1 = (g.d1 + h1) >>> 0;
     g.d2 = (g.d2 + h2) >>> 0;
     g.traces++;
@@ -131,17 +131,17 @@ export class DependencyWindows {
 }
 
 /** Two independent 32-bit hashes of a trace fragment, independent of span order. */
-function fragmentHash(traceId: string, spanIds: readonly string[]): [number, number] {
+function fragmentHash(traceId: string, spans: readonly { id: string }[]): [number, number] {
   let a = fnv(traceId, 0x811c9dc5);
   let b = fnv(traceId, 0x01000193 ^ 0x5bd1e995);
   let sa = 0;
   let sb = 0;
-  for (const id of spanIds) {
-    sa = (sa + fnv(id, 0x811c9dc5)) >>> 0;
-    sb = (sb + fnv(id, 0x9747b28c)) >>> 0;
+  for (const s of spans) {
+    sa = (sa + fnv(s.id, 0x811c9dc5)) >>> 0;
+    sb = (sb + fnv(s.id, 0x9747b28c)) >>> 0;
   }
-  a = fnv(sa.toString(16) + ':' + spanIds.length, a);
-  b = fnv(sb.toString(16) + ':' + spanIds.length, b);
+  a = fnv(sa.toString(16) + ':' + spans.length, a);
+  b = fnv(sb.toString(16) + ':' + spans.length, b);
   return [a, b];
 }
 

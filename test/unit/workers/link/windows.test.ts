@@ -8,6 +8,8 @@ const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 11, 4, 10, 0, 0);
 const L = (parent: string, child: string, callCount = 1, errorCount = 0): Link => ({ parent, child, callCount, errorCount });
 const settings = { prefix: 'zipkin', delimiter: '-', dateSeparator: '-', supportsTypes: false };
+/** The windows read only span IDs of a trace fragment. */
+const spans = (ids: string[]): { id: string }[] => ids.map((id) => ({ id }));
 
 interface T {
   links: Link[];
@@ -25,7 +27,7 @@ function run(order: readonly T[], sealEvery: number): DependencyGroup[] {
   const w = new DependencyWindows({ windowMs: HOUR, graceMs: 60_000 });
   const out: DependencyGroup[] = [];
   order.forEach((t, i) => {
-    w.add(t.links, t.at, t.traceId, t.spanIds);
+    w.add(t.links, t.at, t.traceId, spans(t.spanIds));
     if ((i + 1) % sealEvery === 0) out.push(...w.seal());
   });
   out.push(...w.seal(true));
@@ -39,9 +41,9 @@ function docIds(groups: DependencyGroup[]): string[] {
 describe('DependencyWindows', () => {
   it('sums links per window of the trace start and seals only after end + grace', () => {
     const w = new DependencyWindows({ windowMs: HOUR, graceMs: 60_000 });
-    for (const t of traces) w.add(t.links, t.at, t.traceId, t.spanIds);
+    for (const t of traces) w.add(t.links, t.at, t.traceId, spans(t.spanIds));
     assert.deepEqual(w.seal(), []); // watermark T0+1h+5 < T0+1h+60s
-    w.add([], T0 + HOUR + 60_000, 'tx', ['9']);
+    w.add([], T0 + HOUR + 60_000, 'tx', spans(['9']));
     const [first, ...rest] = w.seal();
     assert.equal(rest.length, 0);
     assert.equal(first?.windowStart, T0);
@@ -60,13 +62,13 @@ describe('DependencyWindows', () => {
   it('a late trace forms a new group with new ids, so it adds instead of overwriting', () => {
     const w = new DependencyWindows({ windowMs: HOUR, graceMs: 60_000 });
     const [t1, t2, t3] = traces as [T, T, T];
-    w.add(t1.links, t1.at, t1.traceId, t1.spanIds);
-    w.add(t3.links, T0 + 2 * HOUR, t3.traceId, t3.spanIds);
+    w.add(t1.links, t1.at, t1.traceId, spans(t1.spanIds));
+    w.add(t3.links, T0 + 2 * HOUR, t3.traceId, spans(t3.spanIds));
     const onTime = w.seal();
     assert.equal(onTime.length, 1);
-    w.add(t2.links, t2.at, t2.traceId, t2.spanIds); // window T0 already sealed
+    w.add(t2.links, t2.at, t2.traceId, spans(t2.spanIds)); // window T0 already sealed
     assert.deepEqual(w.seal(), [], 'a late group waits one grace period of watermark');
-    w.add([], T0 + 2 * HOUR + 60_000, 'tx', ['9']);
+    w.add([], T0 + 2 * HOUR + 60_000, 'tx', spans(['9']));
     const late = w.seal();
     assert.deepEqual(
       late.map((g) => g.windowStart),

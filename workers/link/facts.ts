@@ -1,0 +1,42 @@
+/**
+ * What the dependency stage reads of a buffered span: its facts plus its local endpoint's key,
+ * and the mapping to the general linker's record.
+ */
+import type { Span } from '../../core/model/span.js';
+import { FACT_ERROR_TAG, FACT_SHARED, type SpanFacts } from '../assemble/facts.js';
+import type { LinkSpan } from './linker.js';
+
+/** What the stage reads of a buffered span: its facts and its local endpoint's key. */
+export interface LinkFacts extends SpanFacts {
+  /** `localEndpointKey` of the span, '' when it has no address or port. */
+  endpoint: string;
+}
+
+/**
+ * The local endpoint's address and port as one key (worth interning): only the general linker
+ * reads it, to tell apart servers that share their client's span ID.
+ */
+export function localEndpointKey(span: Span): string {
+  const e = span.localEndpoint;
+  // Port 0 is no port (Zipkin's Endpoint reads it so): the key stays '' and compares equal.
+  if (e === undefined || (e.ipv4 === undefined && e.ipv6 === undefined && !e.port)) return '';
+  return `${e.ipv4 ?? ''}|${e.ipv6 ?? ''}|${e.port ?? 0}`;
+}
+
+/** The general linker's record of a buffered span (for traces, or repeated IDs, the fast path hands over). */
+export function linkSpanOfFacts(traceId: string, f: LinkFacts): LinkSpan {
+  const out: LinkSpan = { traceId, id: f.id, error: (f.flags & FACT_ERROR_TAG) !== 0 };
+  if (f.parentId !== '') out.parentId = f.parentId;
+  if (f.kind !== '') out.kind = f.kind;
+  if ((f.flags & FACT_SHARED) !== 0) out.shared = true;
+  if (f.timestamp > 0) out.timestamp = f.timestamp;
+  if (f.service !== '') out.localServiceName = f.service;
+  if (f.remoteService !== '') out.remoteServiceName = f.remoteService;
+  if (f.endpoint !== '') {
+    const [ipv4, ipv6, port] = f.endpoint.split('|') as [string, string, string];
+    if (ipv4 !== '') out.localIpv4 = ipv4;
+    if (ipv6 !== '') out.localIpv6 = ipv6;
+    if (port !== '0') out.localPort = Number(port);
+  }
+  return out;
+}
