@@ -13,7 +13,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Encoding, Kind, Span } from '../core/model/span.js';
-import { factFlags, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
+import { factFlags, linkFlags, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
 import { SpanChecker } from './check/span.js';
@@ -305,12 +305,16 @@ export class Pipeline {
     const interner = this.interner;
     const service = interner.intern(span.localEndpoint?.serviceName);
     const remoteService = interner.intern(span.remoteEndpoint?.serviceName);
-    const name = interner.intern(span.name);
+    // Written through, a span's facts feed only the dependency linker: the span name and the wider
+    // error test serve sampling and trace rules, which then have nothing to decide. (A reload to
+    // whole-trace mode decides the traces open at that moment on the facts they have.)
+    const wholeTrace = this.wholeTrace;
+    const name = wholeTrace ? interner.intern(span.name) : '';
     const parentId = span.parentId ?? '';
     const kind = span.kind ?? '';
     const timestamp = span.timestamp ?? 0;
     const duration = span.duration ?? 0;
-    const flags = factFlags(span);
+    const flags = wholeTrace ? factFlags(span) : linkFlags(span);
     const endpoint = interner.intern(localEndpointKey(span));
     if (owner === this.worker) {
       // One object literal, always in this field order: one hidden class for every buffered span.

@@ -88,6 +88,16 @@ export function factFlags(span: Span): number {
   return flags;
 }
 
+/** The flags the dependency linker reads (no error test beyond the `error` tag): cheaper per span. */
+export function linkFlags(span: Span): number {
+  let flags = 0;
+  if (span.tags?.error !== undefined) flags |= FACT_ERROR_TAG;
+  if (span.debug === true) flags |= FACT_DEBUG;
+  if (span.shared === true) flags |= FACT_SHARED;
+  if (span.traceId.length > 16) flags |= FACT_LONG_ID;
+  return flags;
+}
+
 /** The facts of a span as a separate object (tests, tools); the pipeline stores them in its window entry. */
 export function factsOf(span: Span, interner: Interner): SpanFacts {
   return {

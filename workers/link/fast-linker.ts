@@ -25,37 +25,25 @@ const DETACHED = -2;
 
 export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
   if (input.length === 0) return [];
-  const merged = mergeRepeatedIds(input);
-  if (merged === undefined) return undefined;
-  const { spans, overrides } = merged;
-  const n = spans.length;
-  const unshared = new Map<string, number>();
-  let shared: Map<string, number[]> | undefined;
-  let root = -1;
-  for (let i = 0; i < n; i++) {
-    const s = spans[i] as LinkFacts;
-    if ((s.flags & FACT_SHARED) !== 0) {
-      shared ??= new Map();
-      const list = shared.get(s.id);
-      if (list === undefined) shared.set(s.id, [i]);
-      else list.push(i);
-      continue;
-    }
-    unshared.set(s.id, i);
-    // Zipkin sorts by ID before building the tree: the root is the parentless span with the lowest ID.
-    if (s.parentId === '' && (root < 0 || s.id < (spans[root] as LinkFacts).id)) root = i;
+  let spans = input;
+  let overrides: Map<number, LinkFacts[]> | undefined;
+  let ids = indexIds(spans, false);
+  if (ids === undefined) {
+    // An ID repeats beyond one RPC's client and server: merge those first, as Zipkin does.
+    const merged = mergeRepeatedIds(input);
+    if (merged === undefined) return undefined;
+    spans = merged.spans;
+    overrides = merged.overrides;
+    ids = indexIds(spans, true);
+    if (ids === undefined) return undefined;
   }
+  const n = spans.length;
+  const { unshared, root } = ids;
   const top = root >= 0 ? root : TOP;
   const parent = new Int32Array(n);
   const childCount = new Int32Array(n);
   /** Parent IDs after Zipkin's repair of shared spans (only those can differ from the facts). */
   let parentIds: string[] | undefined;
-  const serverOf = (parentId: string, child: LinkFacts): number | undefined => {
-    const list = shared?.get(parentId);
-    if (list === undefined) return undefined;
-    for (const j of list) if (sameLocalEndpoint(child, spans[j] as LinkFacts)) return j;
-    return undefined;
-  };
   for (let i = 0; i < n; i++) {
     if (i === root) {
       parent[i] = TOP;
@@ -77,10 +65,10 @@ export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
         // its own endpoint decides, as its map write is the last.
         for (let k = pieces.length - 1; k >= 0 && slot === undefined; k--) {
           const piece = pieces[k] as LinkFacts;
-          if (piece.parentId !== '') slot = serverOf(piece.parentId, piece);
+          if (piece.parentId !== '') slot = serverOf(spans, ids, piece.parentId, piece);
         }
       } else if (s.parentId !== '') {
-        slot = serverOf(s.parentId, s);
+        slot = serverOf(spans, ids, s.parentId, s);
       }
       if (slot === undefined) {
         const p = unshared.get(s.parentId);
@@ -95,17 +83,6 @@ export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
   const reached = reachable(parent, n);
 
   const out = new Map<string, Link>();
-  const addLink = (from: string, to: string, isError: boolean): void => {
-    const key = edgeKey(from, to);
-    const link = out.get(key);
-    if (link) {
-      link.callCount++;
-      if (isError) link.errorCount++;
-    } else {
-      out.set(key, { parent: from, child: to, callCount: 1, errorCount: isError ? 1 : 0 });
-    }
-  };
-
   for (let i = 0; i < n; i++) {
     if (reached[i] === 0) continue;
     const span = spans[i] as LinkFacts;
@@ -129,7 +106,7 @@ export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
     }
     let isError = (span.flags & FACT_ERROR_TAG) !== 0;
     if (kind === 'PRODUCER' || kind === 'CONSUMER') {
-      if (from !== undefined && to !== undefined) addLink(from, to, isError);
+      if (from !== undefined && to !== undefined) addLink(out, from, to, isError);
       continue;
     }
     let a = parent[i] as number;
@@ -138,7 +115,7 @@ export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
       const ancestor = spans[a] as LinkFacts;
       if (ancestor.service !== '') {
         const ancestorName = ancestor.service;
-        if (kind === 'CLIENT' && serviceName !== undefined && ancestorName !== serviceName) addLink(ancestorName, serviceName, false);
+        if (kind === 'CLIENT' && serviceName !== undefined && ancestorName !== serviceName) addLink(out, ancestorName, serviceName, false);
         if (kind === 'SERVER' || from === undefined) from = ancestorName;
         const parentId = parentIds === undefined ? span.parentId : (parentIds[i] as string);
         if (!isError && ancestor.kind === 'CLIENT' && parentId !== '' && parentId === ancestor.id) {
@@ -147,9 +124,72 @@ export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
       }
     }
     if (from === undefined || to === undefined) continue;
-    addLink(from, to, isError);
+    addLink(out, from, to, isError);
   }
   return [...out.values()];
+}
+
+interface IdIndex {
+  /** Unshared span by ID. */
+  unshared: Map<string, number>;
+  /** The first shared span of an ID; further ones (other endpoints, after a merge) in `moreShared`. */
+  shared: Map<string, number> | undefined;
+  moreShared: Map<string, number[]> | undefined;
+  /** The parentless unshared span with the lowest ID (Zipkin sorts by ID before building the tree), or -1. */
+  root: number;
+}
+
+/**
+ * One pass over the spans: where each ID is. Undefined when an ID repeats with the same shared flag
+ * and `merged` is false (the caller merges first); after the merge several shared spans of one ID
+ * (servers on different endpoints) are expected.
+ */
+function indexIds(spans: readonly LinkFacts[], merged: boolean): IdIndex | undefined {
+  const unshared = new Map<string, number>();
+  let shared: Map<string, number> | undefined;
+  let moreShared: Map<string, number[]> | undefined;
+  let root = -1;
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i] as LinkFacts;
+    if ((s.flags & FACT_SHARED) !== 0) {
+      shared ??= new Map();
+      if (!shared.has(s.id)) {
+        shared.set(s.id, i);
+        continue;
+      }
+      if (!merged) return undefined;
+      moreShared ??= new Map();
+      const list = moreShared.get(s.id);
+      if (list === undefined) moreShared.set(s.id, [i]);
+      else list.push(i);
+      continue;
+    }
+    if (unshared.has(s.id)) return undefined;
+    unshared.set(s.id, i);
+    if (s.parentId === '' && (root < 0 || s.id < (spans[root] as LinkFacts).id)) root = i;
+  }
+  return { unshared, shared, moreShared, root };
+}
+
+/** The shared span of `parentId` on the child's own local endpoint, if any: the child's parent then. */
+function serverOf(spans: readonly LinkFacts[], ids: IdIndex, parentId: string, child: LinkFacts): number | undefined {
+  const first = ids.shared?.get(parentId);
+  if (first === undefined) return undefined;
+  if (sameLocalEndpoint(child, spans[first] as LinkFacts)) return first;
+  const more = ids.moreShared?.get(parentId);
+  if (more !== undefined) for (const j of more) if (sameLocalEndpoint(child, spans[j] as LinkFacts)) return j;
+  return undefined;
+}
+
+function addLink(out: Map<string, Link>, from: string, to: string, isError: boolean): void {
+  const key = edgeKey(from, to);
+  const link = out.get(key);
+  if (link) {
+    link.callCount++;
+    if (isError) link.errorCount++;
+  } else {
+    out.set(key, { parent: from, child: to, callCount: 1, errorCount: isError ? 1 : 0 });
+  }
 }
 
 interface Merged {
