@@ -2,7 +2,9 @@
  * Browser tests with Debian's Chromium driven by playwright-core (never a downloaded browser):
  * tracefold's status page updates while traffic flows and draws the service graph; the stock
  * Zipkin UI, reading tracefold's indices, finds a service's traces, opens one, and shows the
- * dependency links tracefold wrote. Screenshots go to .tracefold/screenshots/ (path printed).
+ * dependency links tracefold wrote; a trace the OpenTelemetry Python SDK exports over OTLP/HTTP to
+ * tracefold's `/v1/traces` shows there with its services, span names, error marker and event
+ * annotations. Screenshots go to .tracefold/screenshots/ (path printed).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
