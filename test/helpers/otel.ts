@@ -64,3 +64,35 @@ export function exportOtlpHttpTrace(url: string, runId: string): { traceId: stri
   const d = JSON.parse(out) as { trace_id: string; spans: BrowserSpan[] };
   return { traceId: d.trace_id, spans: d.spans };
 }
+
+const SCHEMA_SCRIPT = fileURLToPath(new URL('../fixtures/otel/otlp_schema.py', import.meta.url));
+
+export interface OfficialField {
+  name: string;
+  number: number;
+  /** The descriptor's type, lower case: 'string', 'fixed64', 'message', … */
+  type: string;
+  repeated: boolean;
+  json_name: string;
+  message_type: string | null;
+  enum_type: string | null;
+}
+
+export interface OfficialOtlpSchema {
+  /** The opentelemetry-proto package version the descriptors come from. */
+  version: string;
+  /** Full message name → fields, for every message reachable from ExportTraceServiceRequest. */
+  messages: Record<string, OfficialField[]>;
+  /** Full enum name → values in number order. */
+  enums: Record<string, { name: string; number: number }[]>;
+}
+
+/** The OTLP trace schema from the official `opentelemetry-proto` package's compiled descriptors. */
+export function officialOtlpSchema(): OfficialOtlpSchema {
+  return JSON.parse(execFileSync(python(), [SCHEMA_SCRIPT, 'schema'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** An ExportTraceServiceRequest re-encoded as OTLP/JSON by protobuf's own JSON mapping (IDs in hex). */
+export function otlpJsonOf(otlpProto: Buffer): Buffer {
+  return execFileSync(python(), [SCHEMA_SCRIPT, 'json'], { input: otlpProto.toString('base64'), stdio: ['pipe', 'pipe', 'pipe'] });
+}
