@@ -22,22 +22,26 @@ import {
   type SpanContextTags,
   tagValue,
 } from './otlp-map.js';
+import { OTLP_ENUMS, type OtlpJson, type OtlpMessage } from './otlp-schema.js';
 
 const ENCODING = 'otlp-json';
-const KIND_NAMES = [
-  'SPAN_KIND_UNSPECIFIED',
-  'SPAN_KIND_INTERNAL',
-  'SPAN_KIND_SERVER',
-  'SPAN_KIND_CLIENT',
-  'SPAN_KIND_PRODUCER',
-  'SPAN_KIND_CONSUMER',
-];
-const STATUS_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
+const KIND_NAMES = OTLP_ENUMS['Span.SpanKind'];
+const STATUS_NAMES = OTLP_ENUMS['Status.StatusCode'];
 
-type Json = Record<string, unknown>;
+/** Pre-1.0 OTLP/JSON names (instrumentation library, renamed scope) that exporters still send. */
+interface LegacyResourceSpans {
+  readonly instrumentationLibrarySpans?: unknown;
+}
+interface LegacyScopeSpans {
+  readonly instrumentationLibrary?: unknown;
+}
 
-function obj(v: unknown): Json | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+/**
+ * `v` as the OTLP/JSON object of message M: typed so that the decoder reads only the JSON names of
+ * otlp-schema.ts (checked against the official descriptors), plus the legacy names X.
+ */
+function obj<M extends OtlpMessage, X extends object = Record<never, never>>(v: unknown): (OtlpJson<M> & X) | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as OtlpJson<M> & X) : undefined;
 }
 
 function arr(v: unknown): unknown[] {
@@ -76,24 +80,24 @@ export function decodeOtlpJson(bytes: Uint8Array, options?: DecodeOptions): Deco
   } catch (err) {
     return failed('malformed', `not valid JSON: ${(err as Error).message}`);
   }
-  const req = obj(root);
+  const req = obj<'ExportTraceServiceRequest'>(root);
   if (req === undefined || !Array.isArray(req.resourceSpans))
     return failed('not_a_list', 'expected an ExportTraceServiceRequest object with a resourceSpans array');
   const errors = new SpanErrors(ENCODING, options?.maxErrors ?? DEFAULT_MAX_ERRORS);
   const spans: Span[] = [];
   let index = 0;
   for (const rsv of req.resourceSpans as unknown[]) {
-    const rs = obj(rsv);
+    const rs = obj<'ResourceSpans', LegacyResourceSpans>(rsv);
     if (rs === undefined) continue;
-    const resource = kvList(obj(rs.resource)?.attributes);
+    const resource = kvList(obj<'Resource'>(rs.resource)?.attributes);
     for (const ssv of arr(rs.scopeSpans ?? rs.instrumentationLibrarySpans)) {
-      const ss = obj(ssv);
+      const ss = obj<'ScopeSpans', LegacyScopeSpans>(ssv);
       if (ss === undefined) continue;
-      const scope = obj(ss.scope ?? ss.instrumentationLibrary);
+      const scope = obj<'InstrumentationScope'>(ss.scope ?? ss.instrumentationLibrary);
       const ctx = contextTags(resource, str(scope?.name), str(scope?.version));
       for (const sv of arr(ss.spans)) {
         const i = index++;
-        const s = obj(sv);
+        const s = obj<'Span'>(sv);
         if (s === undefined) {
           errors.add(i, 0, 'invalid_field', `span ${i}: not a JSON object`);
           continue;
@@ -120,14 +124,14 @@ function kvList(v: unknown): OtlpKvList | undefined {
   if (!Array.isArray(v)) return undefined;
   const out: OtlpKvList = { kv: [] };
   for (const e of v) {
-    const kv = obj(e);
+    const kv = obj<'KeyValue'>(e);
     if (kv !== undefined && typeof kv.key === 'string') out.kv.push([kv.key, anyValue(kv.value)]);
   }
   return out;
 }
 
 function anyValue(v: unknown): OtlpValue {
-  const o = obj(v);
+  const o = obj<'AnyValue'>(v);
   if (o === undefined) return null;
   if (typeof o.stringValue === 'string') return o.stringValue;
   if (typeof o.boolValue === 'boolean') return o.boolValue;
@@ -145,8 +149,8 @@ function anyValue(v: unknown): OtlpValue {
     if (d === '-Infinity') return Number.NEGATIVE_INFINITY;
     return typeof d === 'string' && d !== '' && !Number.isNaN(Number(d)) ? Number(d) : null;
   }
-  if (o.arrayValue !== undefined) return arr(obj(o.arrayValue)?.values).map(anyValue);
-  if (o.kvlistValue !== undefined) return kvList(obj(o.kvlistValue)?.values) ?? { kv: [] };
+  if (o.arrayValue !== undefined) return arr(obj<'ArrayValue'>(o.arrayValue)?.values).map(anyValue);
+  if (o.kvlistValue !== undefined) return kvList(obj<'KeyValueList'>(o.kvlistValue)?.values) ?? { kv: [] };
   if (typeof o.bytesValue === 'string') return new Uint8Array(Buffer.from(o.bytesValue, 'base64'));
   return null;
 }
@@ -159,7 +163,7 @@ function hexId(v: unknown, bytes: number, field: string): string | undefined {
 }
 
 /** The span, or the reason its IDs are unusable. */
-function span(s: Json, ctx: SpanContextTags): RawSpan | string {
+function span(s: OtlpJson<'Span'>, ctx: SpanContextTags): RawSpan | string {
   const bad = hexId(s.traceId, 16, 'traceId') ?? hexId(s.spanId, 8, 'spanId') ?? hexId(s.parentSpanId, 8, 'parentSpanId');
   if (bad !== undefined && bad !== '') return bad;
   const k = enumOf(s.kind, KIND_NAMES);
@@ -173,13 +177,13 @@ function span(s: Json, ctx: SpanContextTags): RawSpan | string {
   }
   let annotations: Annotation[] | undefined;
   for (const ev of arr(s.events)) {
-    const e = obj(ev);
+    const e = obj<'Span.Event'>(ev);
     if (e === undefined) continue;
     const a: Annotation = { timestamp: micros(e.timeUnixNano) ?? 0, value: eventValue(str(e.name), kvList(e.attributes)) };
     if (annotations === undefined) annotations = [a];
     else annotations.push(a);
   }
-  const status = obj(s.status);
+  const status = obj<'Status'>(s.status);
   const remote = remoteEndpoint(kind, tags);
   tags = finishTags(
     tags,

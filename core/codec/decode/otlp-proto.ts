@@ -3,14 +3,8 @@
  * as OTLP/HTTP bodies and the Collector's Kafka exporter (`otlp_proto`) carry it, read over the
  * byte array with the Proto3 decoder's bounds-checked Cursor and mapped by otlp-map.ts.
  *
- * Field numbers (opentelemetry-proto trace.proto / common.proto / resource.proto):
- *   Request 1 resource_spans · ResourceSpans 1 resource, 2 scope_spans · Resource 1 attributes
- *   ScopeSpans 1 scope, 2 spans · Scope 1 name, 2 version
- *   Span 1 trace_id, 2 span_id, 4 parent_span_id, 5 name, 6 kind, 7/8 start/end fixed64 ns,
- *        9 attributes, 10 dropped_attributes_count, 11 events, 12 dropped_events_count,
- *        14 dropped_links_count, 15 status (2 message, 3 code)
- *   Event 1 time fixed64 ns, 2 name, 3 attributes · KeyValue 1 key, 2 value
- *   AnyValue 1 string, 2 bool, 3 int64, 4 double, 5 array (1 values), 6 kvlist (1 values), 7 bytes
+ * Field numbers and wire types come from otlp-schema.ts (the official definitions, checked
+ * against them by the schema conformance test) as wire-tag constants.
  *
  * Salvage as in proto3.ts: a broken Span costs that span (decoding resumes at the next one); a
  * broken enclosing message stops at that point keeping the spans before it.
@@ -31,6 +25,45 @@ import {
   type SpanContextTags,
   tagValue,
 } from './otlp-map.js';
+import {
+  ANY_ARRAY,
+  ANY_BOOL,
+  ANY_BYTES,
+  ANY_DOUBLE,
+  ANY_INT,
+  ANY_KVLIST,
+  ANY_STRING,
+  ARRAY_VALUES,
+  EVENT_ATTRIBUTES,
+  EVENT_NAME,
+  EVENT_TIME,
+  KEY_VALUE_KEY,
+  KEY_VALUE_VALUE,
+  KVLIST_VALUES,
+  REQUEST_RESOURCE_SPANS,
+  RESOURCE_ATTRIBUTES,
+  RESOURCE_SPANS_RESOURCE,
+  RESOURCE_SPANS_SCOPE_SPANS,
+  SCOPE_NAME,
+  SCOPE_SPANS_SCOPE,
+  SCOPE_SPANS_SPANS,
+  SCOPE_VERSION,
+  SPAN_ATTRIBUTES,
+  SPAN_DROPPED_ATTRIBUTES,
+  SPAN_DROPPED_EVENTS,
+  SPAN_DROPPED_LINKS,
+  SPAN_END_TIME,
+  SPAN_EVENTS,
+  SPAN_KIND,
+  SPAN_NAME,
+  SPAN_PARENT_SPAN_ID,
+  SPAN_SPAN_ID,
+  SPAN_START_TIME,
+  SPAN_STATUS,
+  SPAN_TRACE_ID,
+  STATUS_CODE,
+  STATUS_MESSAGE,
+} from './otlp-schema.js';
 import { Cursor } from './proto3.js';
 
 const ENCODING = 'otlp-proto';
@@ -77,7 +110,7 @@ export function decodeOtlpProto(bytes: Uint8Array, options?: DecodeOptions): Dec
       const tagAt = c.pos;
       const tag = c.varint(n);
       if (c.err === null) {
-        if (tag === 0x0a) {
+        if (tag === REQUEST_RESOURCE_SPANS) {
           const len = containerLength(w, n);
           if (c.err === null) {
             const end = c.pos + len;
@@ -128,11 +161,11 @@ function resourceSpans(w: Walk, end: number): void {
   const c = w.c;
   const start = c.pos;
   let resource: OtlpKvList | undefined;
-  const at = findMessage(c, end, 0x0a);
+  const at = findMessage(c, end, RESOURCE_SPANS_RESOURCE);
   if (c.err !== null) return;
   if (at !== undefined) {
     c.pos = at[0];
-    resource = kvFields(c, at[1], 0x0a);
+    resource = kvFields(c, at[1], RESOURCE_ATTRIBUTES);
     if (c.err !== null) return;
   }
   c.pos = start;
@@ -140,7 +173,7 @@ function resourceSpans(w: Walk, end: number): void {
     const tagAt = c.pos;
     const tag = c.varint(end);
     if (c.err !== null) return;
-    if (tag === 0x12) {
+    if (tag === RESOURCE_SPANS_SCOPE_SPANS) {
       const len = containerLength(w, end);
       if (c.err !== null) return;
       const e = c.pos + len;
@@ -157,7 +190,7 @@ function scopeSpans(w: Walk, end: number, resource: OtlpKvList | undefined): voi
   const start = c.pos;
   let name = '';
   let version = '';
-  const at = findMessage(c, end, 0x0a);
+  const at = findMessage(c, end, SCOPE_SPANS_SCOPE);
   if (c.err !== null) return;
   if (at !== undefined) {
     c.pos = at[0];
@@ -165,8 +198,8 @@ function scopeSpans(w: Walk, end: number, resource: OtlpKvList | undefined): voi
       const tagAt = c.pos;
       const tag = c.varint(at[1]);
       if (c.err !== null) return;
-      if (tag === 0x0a) name = c.string(at[1]);
-      else if (tag === 0x12) version = c.string(at[1]);
+      if (tag === SCOPE_NAME) name = c.string(at[1]);
+      else if (tag === SCOPE_VERSION) version = c.string(at[1]);
       else c.skip(tag, tagAt, at[1]);
       if (c.err !== null) return;
     }
@@ -177,7 +210,7 @@ function scopeSpans(w: Walk, end: number, resource: OtlpKvList | undefined): voi
     const tagAt = c.pos;
     const tag = c.varint(end);
     if (c.err !== null) return;
-    if (tag !== 0x12) {
+    if (tag !== SCOPE_SPANS_SPANS) {
       c.skip(tag, tagAt, end);
       if (c.err !== null) return;
       continue;
@@ -242,39 +275,39 @@ function span(c: Cursor, end: number, ctx: SpanContextTags): RawSpan | null {
     const tag = c.varint(end);
     if (c.err !== null) return null;
     switch (tag) {
-      case 0x0a:
+      case SPAN_TRACE_ID:
         traceId = hexBytes(c, end);
         if (traceId.length !== 32 && traceId !== '') c.fail('invalid_id', tagAt, `trace_id is ${traceId.length / 2} bytes, not 16`);
         break;
-      case 0x12:
+      case SPAN_SPAN_ID:
         id = hexBytes(c, end);
         if (id.length !== 16 && id !== '') c.fail('invalid_id', tagAt, `span_id is ${id.length / 2} bytes, not 8`);
         break;
-      case 0x22:
+      case SPAN_PARENT_SPAN_ID:
         parentId = hexBytes(c, end);
         break;
-      case 0x2a:
+      case SPAN_NAME:
         name = c.string(end);
         break;
-      case 0x30: {
+      case SPAN_KIND: {
         const k = c.varint(end);
         kind = k < OTLP_KINDS.length ? OTLP_KINDS[k] : undefined;
         break;
       }
-      case 0x39:
+      case SPAN_START_TIME:
         start = fixedHalves(c, end);
         break;
-      case 0x41:
+      case SPAN_END_TIME:
         stop = fixedHalves(c, end);
         break;
-      case 0x4a:
+      case SPAN_ATTRIBUTES:
         if (tags === undefined) tags = {};
         attributeInto(c, end, tags);
         break;
-      case 0x50:
+      case SPAN_DROPPED_ATTRIBUTES:
         droppedAttributes = c.varint(end);
         break;
-      case 0x5a: {
+      case SPAN_EVENTS: {
         const a = event(c, end);
         if (a !== undefined) {
           if (annotations === undefined) annotations = [a];
@@ -282,13 +315,13 @@ function span(c: Cursor, end: number, ctx: SpanContextTags): RawSpan | null {
         }
         break;
       }
-      case 0x60:
+      case SPAN_DROPPED_EVENTS:
         droppedEvents = c.varint(end);
         break;
-      case 0x70:
+      case SPAN_DROPPED_LINKS:
         droppedLinks = c.varint(end);
         break;
-      case 0x7a: {
+      case SPAN_STATUS: {
         const len = c.length(end);
         if (c.err !== null) return null;
         const e = c.pos + len;
@@ -296,8 +329,8 @@ function span(c: Cursor, end: number, ctx: SpanContextTags): RawSpan | null {
           const at = c.pos;
           const t = c.varint(e);
           if (c.err !== null) return null;
-          if (t === 0x12) statusMessage = c.string(e);
-          else if (t === 0x18) statusCode = c.varint(e);
+          if (t === STATUS_MESSAGE) statusMessage = c.string(e);
+          else if (t === STATUS_CODE) statusCode = c.varint(e);
           else c.skip(t, at, e);
           if (c.err !== null) return null;
         }
@@ -343,9 +376,9 @@ function event(c: Cursor, spanEnd: number): Annotation | undefined {
     const tagAt = c.pos;
     const tag = c.varint(end);
     if (c.err !== null) return undefined;
-    if (tag === 0x09) time = fixedHalves(c, end);
-    else if (tag === 0x12) name = c.string(end);
-    else if (tag === 0x1a) {
+    if (tag === EVENT_TIME) time = fixedHalves(c, end);
+    else if (tag === EVENT_NAME) name = c.string(end);
+    else if (tag === EVENT_ATTRIBUTES) {
       const kv = keyValue(c, end);
       if (kv !== undefined) {
         if (attrs === undefined) attrs = { kv: [kv] };
@@ -387,14 +420,14 @@ function attributeInto(c: Cursor, outer: number, tags: Record<string, string>): 
     const tagAt = c.pos;
     const tag = c.varint(end);
     if (c.err !== null) return;
-    if (tag === 0x0a) key = c.string(end);
-    else if (tag === 0x12) {
-      // AnyValue holding only string_value: tag 0x0a, then its length, filling the AnyValue exactly.
+    if (tag === KEY_VALUE_KEY) key = c.string(end);
+    else if (tag === KEY_VALUE_VALUE) {
+      // AnyValue holding only string_value: its tag (a single byte), then its length, filling the AnyValue exactly.
       const lenAt = c.pos;
       const l = c.length(end);
       if (c.err !== null) return;
       const e = c.pos + l;
-      if (l > 0 && c.b[c.pos] === 0x0a) {
+      if (l > 0 && c.b[c.pos] === ANY_STRING) {
         const at = c.pos;
         c.pos++;
         const s = c.string(e);
@@ -424,8 +457,8 @@ function keyValue(c: Cursor, outer: number): [string, OtlpValue] | undefined {
     const tagAt = c.pos;
     const tag = c.varint(end);
     if (c.err !== null) return undefined;
-    if (tag === 0x0a) key = c.string(end);
-    else if (tag === 0x12) value = anyValue(c, end);
+    if (tag === KEY_VALUE_KEY) key = c.string(end);
+    else if (tag === KEY_VALUE_VALUE) value = anyValue(c, end);
     else c.skip(tag, tagAt, end);
     if (c.err !== null) return undefined;
   }
@@ -442,23 +475,23 @@ function anyValue(c: Cursor, outer: number): OtlpValue {
     const tag = c.varint(end);
     if (c.err !== null) return null;
     switch (tag) {
-      case 0x0a:
+      case ANY_STRING:
         value = c.string(end);
         break;
-      case 0x10:
+      case ANY_BOOL:
         value = c.varint(end) !== 0;
         break;
-      case 0x18:
+      case ANY_INT:
         value = int64(c, end);
         break;
-      case 0x21:
+      case ANY_DOUBLE:
         if (end - c.pos < 8) c.fail('truncated', c.pos, 'double runs past the end of its message');
         else {
           value = c.buf.readDoubleLE(c.pos);
           c.pos += 8;
         }
         break;
-      case 0x2a: {
+      case ANY_ARRAY: {
         const l = c.length(end);
         if (c.err !== null) return null;
         const e = c.pos + l;
@@ -467,20 +500,20 @@ function anyValue(c: Cursor, outer: number): OtlpValue {
           const at = c.pos;
           const t = c.varint(e);
           if (c.err !== null) return null;
-          if (t === 0x0a) arr.push(anyValue(c, e));
+          if (t === ARRAY_VALUES) arr.push(anyValue(c, e));
           else c.skip(t, at, e);
           if (c.err !== null) return null;
         }
         value = arr;
         break;
       }
-      case 0x32: {
+      case ANY_KVLIST: {
         const l = c.length(end);
         if (c.err !== null) return null;
-        value = kvFields(c, c.pos + l, 0x0a);
+        value = kvFields(c, c.pos + l, KVLIST_VALUES);
         break;
       }
-      case 0x3a: {
+      case ANY_BYTES: {
         const l = c.length(end);
         if (c.err !== null) return null;
         value = c.b.subarray(c.pos, c.pos + l);

@@ -2,7 +2,9 @@
  * Browser tests with Debian's Chromium driven by playwright-core (never a downloaded browser):
  * tracefold's status page updates while traffic flows and draws the service graph; the stock
  * Zipkin UI, reading tracefold's indices, finds a service's traces, opens one, and shows the
- * dependency links tracefold wrote. Screenshots go to .tracefold/screenshots/ (path printed).
+ * dependency links tracefold wrote; a trace the OpenTelemetry Python SDK exports over OTLP/HTTP to
+ * tracefold's `/v1/traces` shows there with its services, span names, error marker and event
+ * annotations. Screenshots go to .tracefold/screenshots/ (path printed).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -15,10 +17,11 @@ import { type ServerHandle, startZipkin } from '../../../infra/index.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
 import { linkTestTrace } from '../../helpers/link-traffic.js';
+import { type BrowserSpan, exportOtlpHttpTrace } from '../../helpers/otel.js';
 import { createPrng } from '../../helpers/prng.js';
 import { countDocs, deleteIndices } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
-import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { freePort, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 
 const SHOTS = join(import.meta.dirname, '../../../.tracefold/screenshots');
 const READER_PORT = Number(process.env.TF_UI_ZIPKIN_PORT ?? 9440);
@@ -31,11 +34,39 @@ let browser: Browser;
 let reader: ServerHandle;
 let tracefold: Running | undefined;
 let producer: KafkaProducer;
+/** tracefold's HTTP intake (OTLP/HTTP `POST /v1/traces`), on a free port. */
+let httpPort: number;
 
 async function shot(page: Page, name: string): Promise<void> {
   const path = join(SHOTS, `${prefix}-${name}.png`);
   await page.screenshot({ path, fullPage: true });
   console.log(`screenshot: ${path}`);
+}
+
+/** Span documents of one trace in tracefold's span indices. */
+async function countTrace(traceId: string): Promise<number> {
+  await fetch(`${OPENSEARCH}/${prefix}-span-*/_refresh?allow_no_indices=true&ignore_unavailable=true`, { method: 'POST' });
+  const res = await fetch(`${OPENSEARCH}/${prefix}-span-*/_count?allow_no_indices=true&ignore_unavailable=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: { term: { traceId } } }),
+  });
+  return ((await res.json()) as { count?: number }).count ?? 0;
+}
+
+/** The Lens timeline's rows, by their label "service: span name" (the page title is an h6). */
+function rows(page: Page, label: RegExp | string) {
+  return page.getByText(label, { exact: true }).and(page.locator('div'));
+}
+
+async function rowLabels(page: Page): Promise<string[]> {
+  return (await rows(page, /^otel-[a-z]+: /).allTextContents()).map((t) => t.trim());
+}
+
+/** The text of the span detail panel beside the timeline. */
+async function detail(page: Page): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text keeps the tab between a tag's key and value
+  return (await page.locator('body').innerText()).split('Service name').slice(1).join('Service name');
 }
 
 async function produce(n: number): Promise<void> {
@@ -52,8 +83,20 @@ before(async () => {
   await ensureTopics(KAFKA, [{ topic, partitions: 2 }]);
   reader = await startZipkin({ name: 'zipkin-ui-reader', port: READER_PORT, esIndex: prefix });
   producer = await KafkaProducer.connect(KAFKA);
+  httpPort = await freePort();
   tracefold = startTracefold(
-    ['ingest', '--workers', '2', '--admin-port', String(ADMIN_PORT), '--window-quiet-ms', '1s'],
+    [
+      'ingest',
+      '--workers',
+      '2',
+      '--admin-port',
+      String(ADMIN_PORT),
+      '--window-quiet-ms',
+      '1s',
+      '--http-enabled',
+      '--http-port',
+      String(httpPort),
+    ],
     {
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
       KAFKA_TOPIC: topic,
@@ -68,6 +111,15 @@ before(async () => {
   await waitFor(
     'the admin port',
     async () => (await fetch(`http://127.0.0.1:${ADMIN_PORT}/health`).catch(() => undefined))?.ok === true,
+    60_000,
+  );
+  await waitFor(
+    'the OTLP/HTTP intake to listen',
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`).catch(() => undefined);
+      await res?.arrayBuffer();
+      return res?.status === 405;
+    },
     60_000,
   );
   browser = await chromium.launch({
@@ -108,6 +160,66 @@ test("the status page's numbers change while traffic flows, and it draws the ser
   );
   await shot(page, 'status');
   await page.close();
+});
+
+test('a trace the OpenTelemetry SDK exports over OTLP/HTTP shows in the Zipkin UI', { timeout: 180_000 }, async () => {
+  const sent = exportOtlpHttpTrace(`http://127.0.0.1:${httpPort}/v1/traces`, prefix);
+  const { traceId, spans } = sent;
+  // What the fixture makes; guards the assertions below against a fixture that stops exercising them.
+  const services = [...new Set(spans.map((s) => s.service))].sort();
+  assert.deepEqual(services, ['otel-frontend', 'otel-ledger', 'otel-payments']);
+  const failed = spans.filter((s) => s.status === 'ERROR');
+  assert.equal(failed.length, 1);
+  const withEvents = spans.filter((s) => s.annotations.length > 0);
+  assert.ok(withEvents.length >= 2, 'events on more than one span');
+  // Zipkin lower-cases span names; Lens labels a row "service: name".
+  const label = (s: BrowserSpan): string => `${s.service}: ${s.name.toLowerCase()}`;
+
+  await waitFor(`the ${spans.length} OTLP spans in the index`, async () => (await countTrace(traceId)) >= spans.length, 60_000, 500);
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  try {
+    await page.goto(`${reader.url}/zipkin/?serviceName=otel-ledger&lookback=1h&limit=100`);
+    await page.getByRole('button', { name: /run query/i }).click();
+    await waitFor('the search for otel-ledger to list the trace', async () => (await page.content()).includes(traceId), 60_000, 500);
+
+    await page.goto(`${reader.url}/zipkin/traces/${traceId}`);
+    await waitFor('the trace page to list every span', async () => (await rowLabels(page)).length >= spans.length, 60_000, 500);
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text keeps the header's cells apart
+    const header = await page.locator('body').innerText();
+    assert.equal(/services\s*(\d+)/i.exec(header)?.[1], '3', `service count in the trace header:\n${header.slice(0, 400)}`);
+    assert.equal(/total\s*spans\s*(\d+)/i.exec(header)?.[1], String(spans.length), 'span count in the trace header');
+    assert.deepEqual((await rowLabels(page)).sort(), spans.map(label).sort(), 'one timeline row per SDK span');
+    const root = spans.find((s) => s.parent_id === null) as BrowserSpan;
+    assert.equal((await page.locator('h6').first().textContent())?.trim(), label(root), 'the trace is titled by its root span');
+    // Lens draws an error icon in the row of each span tagged `error`.
+    const errorRows = await page.$$eval('svg.MuiSvgIcon-colorError', (icons) => icons.map((i) => i.parentElement?.textContent ?? ''));
+    assert.deepEqual(errorRows, failed.map(label), 'the error marker is on the span with ERROR status, only');
+
+    for (const s of [...failed, ...withEvents]) {
+      await rows(page, label(s)).click();
+      await waitFor(`the detail of ${label(s)}`, async () => (await detail(page)).includes(s.id), 15_000, 250);
+      const text = await detail(page);
+      for (const a of s.annotations) assert.ok(text.includes(a), `annotation ${a} of ${label(s)}:\n${text}`);
+      if (s.status === 'ERROR') {
+        assert.match(text, new RegExp(`\\berror\\s+${s.status_message}\\n`), `error tag of ${label(s)}`);
+        assert.match(text, /otel\.status_code\s+ERROR\n/);
+      }
+      // The client/server pair: the server's parent is the other service's client span.
+      const parent = spans.find((p) => p.id === s.parent_id);
+      if (s.kind === 'SERVER' && parent !== undefined) {
+        assert.equal(parent.kind, 'CLIENT');
+        assert.notEqual(parent.service, s.service);
+        assert.match(text, new RegExp(`Parent ID\\s+${parent.id}\\b`), `parent of ${label(s)}`);
+      }
+    }
+    await shot(page, 'otlp-trace');
+  } catch (err) {
+    await shot(page, 'otlp-trace-failed');
+    throw err;
+  } finally {
+    await page.close();
+  }
 });
 
 test('the Zipkin UI over tracefold indices: search by service, open a trace, dependencies page', { timeout: 240_000 }, async () => {
