@@ -207,30 +207,38 @@ interface Merged {
  * Undefined for the cases whose map semantics this does not reproduce (the general path takes them).
  */
 function mergeRepeatedIds(input: readonly LinkFacts[]): Merged | undefined {
-  const first = new Map<string, number>();
-  let repeated: Map<string, number[]> | undefined;
+  // IDs whose unshared or whose shared spans repeat; an RPC's one client and one server stay as they are.
+  const firstUnshared = new Map<string, number>();
+  const firstShared = new Map<string, number>();
+  let conflicted: Set<string> | undefined;
   for (let i = 0; i < input.length; i++) {
-    const id = (input[i] as LinkFacts).id;
-    const j = first.get(id);
-    if (j === undefined) {
-      first.set(id, i);
+    const s = input[i] as LinkFacts;
+    const seen = (s.flags & FACT_SHARED) !== 0 ? firstShared : firstUnshared;
+    if (!seen.has(s.id)) {
+      seen.set(s.id, i);
       continue;
     }
-    repeated ??= new Map();
-    const group = repeated.get(id);
-    if (group === undefined) repeated.set(id, [j, i]);
-    else group.push(i);
+    conflicted ??= new Set();
+    conflicted.add(s.id);
   }
-  if (repeated === undefined) return { spans: input, overrides: undefined };
+  if (conflicted === undefined) return { spans: input, overrides: undefined };
+  const first = new Map<string, number>();
+  const repeated = new Map<string, number[]>();
+  for (let i = 0; i < input.length; i++) {
+    const id = (input[i] as LinkFacts).id;
+    if (!conflicted.has(id)) continue;
+    const group = repeated.get(id);
+    if (group === undefined) {
+      first.set(id, i);
+      repeated.set(id, [i]);
+    } else {
+      group.push(i);
+    }
+  }
   const replaced = new Map<string, LinkFacts[] | undefined>();
   const overrides = new Map<number, LinkFacts[]>();
   const piecesOf = new Map<string, LinkFacts[]>();
   for (const [id, group] of repeated) {
-    if (group.length === 2) {
-      const a = (input[group[0] as number] as LinkFacts).flags & FACT_SHARED;
-      const b = (input[group[1] as number] as LinkFacts).flags & FACT_SHARED;
-      if (a !== b) continue;
-    }
     const survivors = mergeSpans(group.map((i) => linkSpanOfFacts('', input[i] as LinkFacts))).map(factsOfLinkSpan);
     const pieces = survivors.filter((f) => (f.flags & FACT_SHARED) === 0);
     const servers = survivors.filter((f) => (f.flags & FACT_SHARED) !== 0);
