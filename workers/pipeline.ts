@@ -13,7 +13,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Encoding, Kind, Span } from '../core/model/span.js';
-import { factFlags, linkFlags, Interner, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
+import { factFlags, Interner, linkFlags, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
 import { SpanChecker } from './check/span.js';
@@ -131,6 +131,9 @@ export class Pipeline {
   /** Units resolved without a write (sampled out, dropped by a trace rule), posted in one message. */
   private readonly dropped = new Map<number, number>();
   private now = Date.now();
+  /** The last tick's time, and this thread's `performance.now()` when it arrived (see advanceClock). */
+  private tickNow = this.now;
+  private tickLocal = performance.now();
   private lastStats = 0;
   private bulkLatencies: number[] = [];
   private flattened = 0;
@@ -207,6 +210,7 @@ export class Pipeline {
   }
 
   onBatch(b: BatchMessage): void {
+    this.advanceClock();
     const data = new Uint8Array(b.data);
     let units = 0;
     let start = 0;
@@ -375,6 +379,7 @@ export class Pipeline {
   }
 
   onForward(data: ArrayBuffer): void {
+    this.advanceClock();
     const list = this.packr.unpack(new Uint8Array(data)) as ForwardTuple[];
     const interner = this.interner;
     for (const t of list) {
@@ -499,7 +504,21 @@ export class Pipeline {
     this.post({ type: 'resolved', batchIds, counts });
   }
 
+  /**
+   * Spans are stamped with the time their batch is processed, not the last tick's: ticks queue
+   * behind batches, so a tick-only clock would stamp a slow batch's spans up to a batch-time in the
+   * past and its traces would look quiet, and be flushed in fragments, before the next batch (already
+   * queued, with the rest of those traces) is read.
+   */
+  private advanceClock(): void {
+    // The coordinator's clock (ticks) plus the time elapsed here since the last tick.
+    const now = Math.floor(this.tickNow + (performance.now() - this.tickLocal));
+    if (now > this.now) this.now = now;
+  }
+
   onTick(now: number): void {
+    this.tickNow = now;
+    this.tickLocal = performance.now();
     this.now = now;
     this.windows.tick(now);
     this.postDropped();

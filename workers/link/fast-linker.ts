@@ -25,6 +25,7 @@ const DETACHED = -2;
 
 export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
   if (input.length === 0) return [];
+  if (input.length === 1) return linkAlone(input[0] as LinkFacts);
   let spans = input;
   let overrides: Map<number, LinkFacts[]> | undefined;
   let ids = indexIds(spans, false);
@@ -285,6 +286,29 @@ function factsOfLinkSpan(s: LinkSpan): LinkFacts {
     flags: (s.error ? FACT_ERROR_TAG : 0) | (s.shared === true ? FACT_SHARED : 0),
     endpoint: hasAddress ? `${s.localIpv4 ?? ''}|${s.localIpv6 ?? ''}|${port}` : '',
   };
+}
+
+/**
+ * A one-span trace (fragment): the common case of late spans. Root or under the virtual top, it has
+ * no ancestor and no child, so only its own kind and names can make a link (none when it is its
+ * own parent: Zipkin never attaches it).
+ */
+function linkAlone(span: LinkFacts): Link[] {
+  if (span.parentId === span.id && (span.flags & FACT_SHARED) === 0) return [];
+  const serviceName = span.service === '' ? undefined : span.service;
+  const remoteServiceName = span.remoteService === '' ? undefined : span.remoteService;
+  let kind = span.kind;
+  if (kind === '') {
+    if (serviceName === undefined || remoteServiceName === undefined) return [];
+    kind = 'CLIENT';
+  }
+  const server = kind === 'SERVER' || kind === 'CONSUMER';
+  const from = server ? remoteServiceName : serviceName;
+  const to = server ? serviceName : remoteServiceName;
+  // A server without a known caller (root or not) has no ancestor here to name one: no link.
+  if (from === undefined || to === undefined) return [];
+  const errors = (span.flags & FACT_ERROR_TAG) !== 0 ? 1 : 0;
+  return [{ parent: from, child: to, callCount: 1, errorCount: errors }];
 }
 
 /** Zipkin's key of a local endpoint: service name, addresses and port all equal (or both absent). */
