@@ -30,7 +30,11 @@ export interface ProbeArgs {
   spans: number;
   /** 'shared': the shared traces round-robin; 'small': without traces of more than 100 spans. */
   mix: 'shared' | 'small';
-  mode: 'pipeline' | 'flat';
+  /**
+   * 'pipeline': whole-trace mode (documents wait for their trace's decision); 'keep-all': the
+   * default, documents written through, the windows keep span facts only; 'flat': the reference.
+   */
+  mode: 'pipeline' | 'keep-all' | 'flat';
   spansPerMessage: number;
 }
 
@@ -85,7 +89,7 @@ async function main(): Promise<void> {
   ]);
   // Whole-trace mode (a sampling policy decides at flush, so every document waits in its window):
   // the case the bytes-per-buffered-span goal is about. Rate 1 keeps everything, so nothing else changes.
-  settings.sample = { policies: [{ type: 'probabilistic', name: 'all', rate: 1 }], tagKept: true };
+  if (args.mode !== 'keep-all') settings.sample = { policies: [{ type: 'probabilistic', name: 'all', rate: 1 }], tagKept: true };
   let stats: StatsMessage | undefined;
   const post = (msg: WorkerToCoordinator): void => {
     if (msg.type === 'stats') stats = msg;
@@ -138,7 +142,7 @@ async function main(): Promise<void> {
   while (fed < args.spans) {
     if (half === undefined && fed >= args.spans / 2) half = { usage: await settle(), fed };
     const m = messages.messages(Math.min(10_000, args.spans - fed));
-    if (args.mode === 'pipeline') feedPipeline(pipeline, m);
+    if (args.mode !== 'flat') feedPipeline(pipeline, m);
     else feedFlat(m, flatWindows);
     fed += m.spans;
   }
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
   let buffered: number;
   let traces: number;
   let bytes: number;
-  if (args.mode === 'pipeline') {
+  if (args.mode !== 'flat') {
     // A tick past the stats interval makes the pipeline report its gauges (nothing is due to flush).
     pipeline.onTick(Date.now());
     const g = (stats as StatsMessage | undefined)?.gauges;

@@ -118,6 +118,7 @@ async function probe(args: ProbeArgs): Promise<ProbeResult> {
 
 export async function runProbes(opts: MemoryOptions): Promise<ProbeSummary[]> {
   const plans: Pick<ProbeArgs, 'mix' | 'mode'>[] = [
+    { mix: 'shared', mode: 'keep-all' },
     { mix: 'shared', mode: 'pipeline' },
     { mix: 'small', mode: 'pipeline' },
     { mix: 'shared', mode: 'flat' },

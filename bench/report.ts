@@ -447,15 +447,18 @@ export function memorySection(m: NonNullable<BenchResults['memory']>): string {
       'Bytes per buffered span at steady state: one worker pipeline (`workers/pipeline.ts`, null sink, windows that never flush) filled in a fresh ' +
         '`--expose-gc` process; growth of V8 heap used and of RSS after full GCs. Per span = the growth from half full to full divided by the spans ' +
         'added in that half (what one more buffered span costs); the growth from empty, which also carries one-off costs (V8 young generation ' +
-        'reaching 2 × 16 MiB, malloc arenas, compiled code), is given after it. A buffered span is its ES document; the bulk action line and `_id` ' +
-        'are made when the trace is flushed.',
+        'reaching 2 × 16 MiB, malloc arenas, compiled code), is given after it. With keep-all (the default) a buffered span is its facts ' +
+        '(what dependency linking reads); with a sampling policy it is its ES document plus its facts, the bulk action line and `_id` made ' +
+        'when the trace is flushed.',
       '',
       table(
         ['what is buffered', 'mix', 'spans (traces)', 'document chars/span', 'heap B/span', 'RSS B/span'],
         m.probes.map((p) => [
-          p.mode === 'pipeline'
-            ? 'the pipeline as shipped (Pipeline → TraceWindows)'
-            : 'reference: bare TraceWindows of flat document strings',
+          p.mode === 'keep-all'
+            ? 'the pipeline as shipped, keep-all (documents written through; span facts wait)'
+            : p.mode === 'pipeline'
+              ? 'the pipeline as shipped, whole trace (a sampling policy: documents wait with their facts)'
+              : 'reference: bare TraceWindows of flat document strings',
           p.mix === 'shared' ? 'shared traces' : 'small traces only (≤ 100 spans)',
           `${p.spans} (${p.traces})`,
           p.entryChars.toFixed(0),
