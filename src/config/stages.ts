@@ -34,7 +34,6 @@ import {
   type FilterRuleSettings,
   NO_FIX_RULES,
   type SamplePolicySettings,
-  type SampleSettings,
   SPAN_RULES,
   type SpanRuleName,
   type SpanRuleSettings,
@@ -44,11 +43,6 @@ import {
 } from '../../workers/protocol.js';
 import { parseDurationMs as parseDurationText } from './parse.js';
 import type { ItemValidator } from './records.js';
-
-export interface Checked<T> {
-  value: T;
-  errors: string[];
-}
 
 type Obj = Record<string, unknown>;
 
@@ -208,30 +202,6 @@ function policy(raw: unknown, r: Reader, at: string): SamplePolicySettings | und
   return out;
 }
 
-export const SAMPLE_DEFAULTS: SampleSettings = { policies: [], tagKept: true };
-
-/** The `sample` section. Absent: keep every trace (and write spans as they arrive). */
-export function checkSample(raw: unknown, path = 'sample'): Checked<SampleSettings> {
-  const r = new Reader(path);
-  if (raw === undefined || raw === null) return { value: SAMPLE_DEFAULTS, errors: [] };
-  if (!isObj(raw)) return { value: SAMPLE_DEFAULTS, errors: [`${path}: must be a mapping with \`policies\``] };
-  r.only(raw, ['policies', 'tagKept']);
-  const policies: SamplePolicySettings[] = [];
-  const list = raw.policies ?? [];
-  if (!Array.isArray(list)) r.error('policies', 'must be a list of policies');
-  else {
-    const names = new Set<string>();
-    list.forEach((p, i) => {
-      const got = policy(p, r, `policies[${i}]`);
-      if (got === undefined) return;
-      if (names.has(got.name)) r.error(`policies[${i}].name`, `"${got.name}" is used by an earlier policy; give each a distinct name`);
-      names.add(got.name);
-      policies.push(got);
-    });
-  }
-  return { value: { policies, tagKept: r.bool(raw, 'tagKept', true) }, errors: r.errors };
-}
-
 const MATCH_KEYS = ['exact', 'prefix', 'regex'] as const;
 
 function stringMatch(raw: unknown, r: Reader, at: string, allowPresent: boolean, extra: readonly string[] = []): StringMatch | undefined {
@@ -323,49 +293,6 @@ function filterRule(raw: unknown, r: Reader, at: string, index: number): FilterR
   if (fields === 0)
     r.error(at, 'matches nothing: give at least one of service, remoteService, spanName, kind, tag, annotation, minDuration, maxDuration');
   return rule;
-}
-
-/** `filter.rules`. */
-export function checkFilterRules(raw: unknown, path = 'filter.rules'): Checked<FilterRuleSettings[]> {
-  const r = new Reader(path);
-  if (raw === undefined || raw === null) return { value: [], errors: [] };
-  if (!Array.isArray(raw)) return { value: [], errors: [`${path}: must be a list of rules`] };
-  const out: FilterRuleSettings[] = [];
-  const names = new Set<string>();
-  raw.forEach((x, i) => {
-    const rule = filterRule(x, r, `[${i}]`, i);
-    if (!rule) return;
-    if (names.has(rule.name)) r.error(`[${i}].name`, `"${rule.name}" is used by an earlier rule`);
-    names.add(rule.name);
-    out.push(rule);
-  });
-  return { value: out, errors: r.errors };
-}
-
-/** The trace-level rules of the `check` section: `check.rules.duplicate_span_id.action`, `…mixed_trace_id.action`. */
-export function checkTraceRules(rules: unknown, path = 'check.rules'): Checked<TraceCheckSettings> {
-  const r = new Reader(path);
-  const out: TraceCheckSettings = { ...TRACE_CHECK_DEFAULTS };
-  if (!isObj(rules)) return { value: out, errors: [] };
-  const read = (key: string, allowed: readonly string[]): string | undefined => {
-    const rule = rules[key];
-    if (rule === undefined) return undefined;
-    if (!isObj(rule)) {
-      r.error(key, 'must be a mapping with `action`');
-      return undefined;
-    }
-    const action = rule.action;
-    if (typeof action !== 'string' || !allowed.includes(action)) {
-      r.error(`${key}.action`, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(action)}`);
-      return undefined;
-    }
-    return action;
-  };
-  const dup = read('duplicate_span_id', ['off', 'drop', 'quarantine']);
-  if (dup !== undefined) out.duplicateSpanId = dup as TraceCheckSettings['duplicateSpanId'];
-  const mixed = read('mixed_trace_id', ['off', 'fix', 'drop', 'quarantine']);
-  if (mixed !== undefined) out.mixedTraceId = mixed as TraceCheckSettings['mixedTraceId'];
-  return { value: out, errors: r.errors };
 }
 
 /** The same validators, one list item at a time, for the schema's records options (src/config/records.ts). */
