@@ -10,7 +10,10 @@ import { decodeJsonV2 } from '../../../core/codec/decode/json-v2.js';
 import { encodeJsonV2 } from '../../../core/codec/encode/json-v2.js';
 import type { Span } from '../../../core/model/span.js';
 import { type ServerHandle, startZipkin, stopServers } from '../../../infra/index.js';
-import { type Link, LinkCounter, linkSpanOf } from '../../../workers/link/linker.js';
+import { factsOf, Interner } from '../../../workers/assemble/facts.js';
+import { type LinkFacts, linkSpanOfFacts, localEndpointKey } from '../../../workers/link/facts.js';
+import { linkFacts } from '../../../workers/link/fast-linker.js';
+import { type Link, LinkCounter, linkSpanOf, linkTrace } from '../../../workers/link/linker.js';
 import { linkTestTrace } from '../../helpers/link-traffic.js';
 import { createPrng } from '../../helpers/prng.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
@@ -70,6 +73,24 @@ function linkAll(spans: readonly Span[]): Link[] {
   return counter.links();
 }
 
+/** The same, on span facts as the pipeline links them: the fast path, else the general linker. */
+function linkAllFacts(spans: readonly Span[]): Link[] {
+  const traces = new Map<string, LinkFacts[]>();
+  for (const s of spans) {
+    const f: LinkFacts = { ...factsOf(s, new Interner()), endpoint: localEndpointKey(s) };
+    const low = s.traceId.slice(-16);
+    const t = traces.get(low);
+    if (t) t.push(f);
+    else traces.set(low, [f]);
+  }
+  const counter = new LinkCounter();
+  for (const [key, t] of traces) {
+    const links = linkFacts(t) ?? linkTrace(t.map((f) => linkSpanOfFacts(key, f)));
+    for (const l of links) counter.add(l.parent, l.child, l.callCount, l.errorCount);
+  }
+  return counter.links();
+}
+
 test('dependency links equal Zipkin in-memory storage over shared, copied and generated traces', async () => {
   const base = zipkin?.url as string;
   const prng = createPrng(20261204);
@@ -97,4 +118,5 @@ test('dependency links equal Zipkin in-memory storage over shared, copied and ge
   for (const v of expected.values()) if (!v.endsWith('errors=0')) errors++;
   assert.ok(errors > 0, 'some edges should carry errors');
   assert.deepEqual(actual, expected);
+  assert.deepEqual(byEdge(linkAllFacts(posted)), expected, "the pipeline's linking of span facts");
 });
