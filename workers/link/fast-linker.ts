@@ -16,7 +16,7 @@
  */
 import { FACT_ERROR_TAG, FACT_SHARED } from '../assemble/facts.js';
 import { type LinkFacts, linkSpanOfFacts } from './facts.js';
-import { edgeKey, type Link, type LinkSpan, mergeSpans } from './linker.js';
+import { type Link, type LinkSpan, linkNode, mergeSpans } from './linker.js';
 
 /** Parent slot of the virtual top node (the root's place when the trace has no root span). */
 const TOP = -1;
@@ -87,45 +87,24 @@ export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
   for (let i = 0; i < n; i++) {
     if (reached[i] === 0) continue;
     const span = spans[i] as LinkFacts;
-    let kind = span.kind;
-    if (kind === 'CLIENT' && childCount[i] !== 0) continue;
-    const serviceName = span.service === '' ? undefined : span.service;
-    const remoteServiceName = span.remoteService === '' ? undefined : span.remoteService;
-    if (kind === '') {
-      if (serviceName !== undefined && remoteServiceName !== undefined) kind = 'CLIENT';
-      else continue;
-    }
-    let from: string | undefined;
-    let to: string | undefined;
-    if (kind === 'SERVER' || kind === 'CONSUMER') {
-      to = serviceName;
-      from = remoteServiceName;
-      if (i === root && from === undefined) continue;
-    } else {
-      from = serviceName;
-      to = remoteServiceName;
-    }
-    let isError = (span.flags & FACT_ERROR_TAG) !== 0;
-    if (kind === 'PRODUCER' || kind === 'CONSUMER') {
-      if (from !== undefined && to !== undefined) addLink(out, from, to, isError);
-      continue;
-    }
     let a = parent[i] as number;
     while (a >= 0 && (spans[a] as LinkFacts).kind === '') a = parent[a] as number;
-    if (a >= 0) {
-      const ancestor = spans[a] as LinkFacts;
-      if (ancestor.service !== '') {
-        const ancestorName = ancestor.service;
-        if (kind === 'CLIENT' && serviceName !== undefined && ancestorName !== serviceName) addLink(out, ancestorName, serviceName, false);
-        if (kind === 'SERVER' || from === undefined) from = ancestorName;
-        const parentId = parentIds === undefined ? span.parentId : (parentIds[i] as string);
-        if (!isError && ancestor.kind === 'CLIENT' && parentId !== '' && parentId === ancestor.id) {
-          isError = (ancestor.flags & FACT_ERROR_TAG) !== 0;
-        }
-      }
-    }
-    if (from === undefined || to === undefined) continue;
-    addLink(out, from, to, isError);
+    const ancestor = a >= 0 ? (spans[a] as LinkFacts) : undefined;
+    const parentId = parentIds === undefined ? span.parentId : (parentIds[i] as string);
+    linkNode(
+      out,
+      span.kind,
+      span.service === '' ? undefined : span.service,
+      span.remoteService === '' ? undefined : span.remoteService,
+      (span.flags & FACT_ERROR_TAG) !== 0,
+      i === root,
+      childCount[i] !== 0,
+      parentId === '' ? undefined : parentId,
+      ancestor?.id,
+      ancestor?.kind,
+      ancestor === undefined || ancestor.service === '' ? undefined : ancestor.service,
+      ancestor !== undefined && (ancestor.flags & FACT_ERROR_TAG) !== 0,
+    );
   }
   return [...out.values()];
 }
@@ -180,17 +159,6 @@ function serverOf(spans: readonly LinkFacts[], ids: IdIndex, parentId: string, c
   const more = ids.moreShared?.get(parentId);
   if (more !== undefined) for (const j of more) if (sameLocalEndpoint(child, spans[j] as LinkFacts)) return j;
   return undefined;
-}
-
-function addLink(out: Map<string, Link>, from: string, to: string, isError: boolean): void {
-  const key = edgeKey(from, to);
-  const link = out.get(key);
-  if (link) {
-    link.callCount++;
-    if (isError) link.errorCount++;
-  } else {
-    out.set(key, { parent: from, child: to, callCount: 1, errorCount: isError ? 1 : 0 });
-  }
 }
 
 interface Merged {
@@ -294,21 +262,24 @@ function factsOfLinkSpan(s: LinkSpan): LinkFacts {
  * own parent: Zipkin never attaches it).
  */
 function linkAlone(span: LinkFacts): Link[] {
-  if (span.parentId === span.id && (span.flags & FACT_SHARED) === 0) return [];
-  const serviceName = span.service === '' ? undefined : span.service;
-  const remoteServiceName = span.remoteService === '' ? undefined : span.remoteService;
-  let kind = span.kind;
-  if (kind === '') {
-    if (serviceName === undefined || remoteServiceName === undefined) return [];
-    kind = 'CLIENT';
-  }
-  const server = kind === 'SERVER' || kind === 'CONSUMER';
-  const from = server ? remoteServiceName : serviceName;
-  const to = server ? serviceName : remoteServiceName;
-  // A server without a known caller (root or not) has no ancestor here to name one: no link.
-  if (from === undefined || to === undefined) return [];
-  const errors = (span.flags & FACT_ERROR_TAG) !== 0 ? 1 : 0;
-  return [{ parent: from, child: to, callCount: 1, errorCount: errors }];
+  const shared = (span.flags & FACT_SHARED) !== 0;
+  if (span.parentId === span.id && !shared) return [];
+  const out = new Map<string, Link>();
+  linkNode(
+    out,
+    span.kind,
+    span.service === '' ? undefined : span.service,
+    span.remoteService === '' ? undefined : span.remoteService,
+    (span.flags & FACT_ERROR_TAG) !== 0,
+    !shared && span.parentId === '',
+    false,
+    span.parentId === '' ? undefined : span.parentId,
+    undefined,
+    undefined,
+    undefined,
+    false,
+  );
+  return out.size === 0 ? [] : [...out.values()];
 }
 
 /** Zipkin's key of a local endpoint: service name, addresses and port all equal (or both absent). */

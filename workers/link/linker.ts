@@ -103,63 +103,92 @@ export function linkTrace(input: readonly LinkSpan[]): Link[] {
   const out = new Map<string, Link>();
   if (input.length === 0) return [];
   const root = buildTree(mergeSpans(input));
-  const addLink = (parent: string, child: string, isError: boolean): void => {
-    const key = edgeKey(parent, child);
-    const link = out.get(key);
-    if (link) {
-      link.callCount++;
-      if (isError) link.errorCount++;
-    } else {
-      out.set(key, { parent, child, callCount: 1, errorCount: isError ? 1 : 0 });
-    }
-  };
-
   const queue: Node[] = root.span ? [root] : [...root.children];
   for (let qi = 0; qi < queue.length; qi++) {
     const current = queue[qi] as Node;
     for (const c of current.children) queue.push(c);
     const span = current.span as LinkSpan;
-    let kind = span.kind;
-    if (kind === 'CLIENT' && current.children.length > 0) continue;
-    const serviceName = span.localServiceName;
-    const remoteServiceName = span.remoteServiceName;
-    if (kind === undefined) {
-      if (serviceName !== undefined && remoteServiceName !== undefined) kind = 'CLIENT';
-      else continue;
-    }
-    let parent: string | undefined;
-    let child: string | undefined;
-    if (kind === 'SERVER' || kind === 'CONSUMER') {
-      child = serviceName;
-      parent = remoteServiceName;
-      if (current === root && parent === undefined) continue;
-    } else {
-      parent = serviceName;
-      child = remoteServiceName;
-    }
-    let isError = span.error;
-    if (kind === 'PRODUCER' || kind === 'CONSUMER') {
-      if (parent !== undefined && child !== undefined) addLink(parent, child, isError);
-      continue;
-    }
-    const ancestor = firstRemoteAncestor(current);
-    const ancestorName = ancestor?.localServiceName;
-    if (ancestor && ancestorName !== undefined) {
-      // Instrumentation that put the callee's name on the client side: backfill the hop into it.
-      if (kind === 'CLIENT' && serviceName !== undefined && ancestorName !== serviceName) {
-        addLink(ancestorName, serviceName, false);
-      }
-      if (kind === 'SERVER' || parent === undefined) parent = ancestorName;
-      // An RPC split into client and server spans is linked once, at the server: take the
-      // client's error too.
-      if (!isError && ancestor.kind === 'CLIENT' && span.parentId !== undefined && span.parentId === ancestor.id) {
-        isError = ancestor.error;
-      }
-    }
-    if (parent === undefined || child === undefined) continue;
-    addLink(parent, child, isError);
+    const a = firstRemoteAncestor(current);
+    linkNode(
+      out,
+      span.kind,
+      span.localServiceName,
+      span.remoteServiceName,
+      span.error,
+      current === root,
+      current.children.length > 0,
+      span.parentId,
+      a?.id,
+      a?.kind,
+      a?.localServiceName,
+      a?.error === true,
+    );
   }
   return [...out.values()];
+}
+
+/**
+ * Zipkin's rules for one node of the tree (see the top of this file), adding its links to `out`;
+ * both linkers call it. `ancestor*` describe the nearest ancestor with a kind (id undefined: none).
+ * Plain arguments rather than a record: the fast path calls this once per span.
+ */
+export function linkNode(
+  out: Map<string, Link>,
+  spanKind: Kind | '' | undefined,
+  serviceName: string | undefined,
+  remoteServiceName: string | undefined,
+  error: boolean,
+  isRoot: boolean,
+  hasChildren: boolean,
+  parentId: string | undefined,
+  ancestorId: string | undefined,
+  ancestorKind: Kind | '' | undefined,
+  ancestorService: string | undefined,
+  ancestorError: boolean,
+): void {
+  let kind = spanKind === '' ? undefined : spanKind;
+  if (kind === 'CLIENT' && hasChildren) return;
+  if (kind === undefined) {
+    if (serviceName === undefined || remoteServiceName === undefined) return;
+    kind = 'CLIENT';
+  }
+  let parent: string | undefined;
+  let child: string | undefined;
+  if (kind === 'SERVER' || kind === 'CONSUMER') {
+    child = serviceName;
+    parent = remoteServiceName;
+    if (isRoot && parent === undefined) return;
+  } else {
+    parent = serviceName;
+    child = remoteServiceName;
+  }
+  let isError = error;
+  if (kind === 'PRODUCER' || kind === 'CONSUMER') {
+    if (parent !== undefined && child !== undefined) addLink(out, parent, child, isError);
+    return;
+  }
+  if (ancestorId !== undefined && ancestorService !== undefined) {
+    // Instrumentation that put the callee's name on the client side: backfill the hop into it.
+    if (kind === 'CLIENT' && serviceName !== undefined && ancestorService !== serviceName)
+      addLink(out, ancestorService, serviceName, false);
+    if (kind === 'SERVER' || parent === undefined) parent = ancestorService;
+    // An RPC split into client and server spans is linked once, at the server: take the
+    // client's error too.
+    if (!isError && ancestorKind === 'CLIENT' && parentId !== undefined && parentId === ancestorId) isError = ancestorError;
+  }
+  if (parent === undefined || child === undefined) return;
+  addLink(out, parent, child, isError);
+}
+
+function addLink(out: Map<string, Link>, parent: string, child: string, isError: boolean): void {
+  const key = edgeKey(parent, child);
+  const link = out.get(key);
+  if (link) {
+    link.callCount++;
+    if (isError) link.errorCount++;
+  } else {
+    out.set(key, { parent, child, callCount: 1, errorCount: isError ? 1 : 0 });
+  }
 }
 
 interface Node {
