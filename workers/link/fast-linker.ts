@@ -90,21 +90,7 @@ export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
     let a = parent[i] as number;
     while (a >= 0 && (spans[a] as LinkFacts).kind === '') a = parent[a] as number;
     const ancestor = a >= 0 ? (spans[a] as LinkFacts) : undefined;
-    const parentId = parentIds === undefined ? span.parentId : (parentIds[i] as string);
-    linkNode(
-      out,
-      span.kind,
-      span.service === '' ? undefined : span.service,
-      span.remoteService === '' ? undefined : span.remoteService,
-      (span.flags & FACT_ERROR_TAG) !== 0,
-      i === root,
-      childCount[i] !== 0,
-      parentId === '' ? undefined : parentId,
-      ancestor?.id,
-      ancestor?.kind,
-      ancestor === undefined || ancestor.service === '' ? undefined : ancestor.service,
-      ancestor !== undefined && (ancestor.flags & FACT_ERROR_TAG) !== 0,
-    );
+    linkSpan(out, span, i === root, childCount[i] !== 0, parentIds === undefined ? span.parentId : (parentIds[i] as string), ancestor);
   }
   return [...out.values()];
 }
@@ -265,21 +251,33 @@ function linkAlone(span: LinkFacts): Link[] {
   const shared = (span.flags & FACT_SHARED) !== 0;
   if (span.parentId === span.id && !shared) return [];
   const out = new Map<string, Link>();
+  linkSpan(out, span, !shared && span.parentId === '', false, span.parentId, undefined);
+  return out.size === 0 ? [] : [...out.values()];
+}
+
+/** `linkNode` for a span in facts form ('' is absent). */
+function linkSpan(
+  out: Map<string, Link>,
+  span: LinkFacts,
+  isRoot: boolean,
+  hasChildren: boolean,
+  parentId: string,
+  ancestor: LinkFacts | undefined,
+): void {
   linkNode(
     out,
     span.kind,
     span.service === '' ? undefined : span.service,
     span.remoteService === '' ? undefined : span.remoteService,
     (span.flags & FACT_ERROR_TAG) !== 0,
-    !shared && span.parentId === '',
-    false,
-    span.parentId === '' ? undefined : span.parentId,
-    undefined,
-    undefined,
-    undefined,
-    false,
+    isRoot,
+    hasChildren,
+    parentId === '' ? undefined : parentId,
+    ancestor?.id,
+    ancestor?.kind,
+    ancestor === undefined || ancestor.service === '' ? undefined : ancestor.service,
+    ancestor !== undefined && (ancestor.flags & FACT_ERROR_TAG) !== 0,
   );
-  return out.size === 0 ? [] : [...out.values()];
 }
 
 /** Zipkin's key of a local endpoint: service name, addresses and port all equal (or both absent). */
