@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { ensureKafka, ensureOpenSearch, InfraError, KAFKA_BOOTSTRAP, OPENSEARCH_URL, type ServerHandle, setSay } from '../infra/index.js';
 import { deleteTopic, ensureTopics } from '../src/kafka/admin.js';
 import { KafkaProducer } from '../src/kafka/producer.js';
+import { chunks } from './completion.js';
 import type { MessageGen } from './traffic.js';
 
 export const KAFKA = KAFKA_BOOTSTRAP;
@@ -90,6 +91,30 @@ export async function countDocs(pattern: string, refresh = false): Promise<numbe
     throw new Error(`_count on ${pattern} answered ${res.status}: ${JSON.stringify(res.json).slice(0, 200)}`);
   }
   return count;
+}
+
+/**
+ * Which of `ids` are in the indices of `pattern`, after a refresh, and the refreshed `_count`:
+ * `ids` queries in chunks (each under the default 10,000-hit result window), IDs only.
+ */
+export async function storedIds(
+  pattern: string,
+  ids: readonly string[],
+  chunkSize = 5_000,
+): Promise<{ found: Set<string>; count: number }> {
+  await os('POST', `/${pattern}/_refresh?${IGNORE}`);
+  const found = new Set<string>();
+  for (const chunk of chunks(ids, chunkSize)) {
+    const res = await os(
+      'POST',
+      `/${pattern}/_search?${IGNORE}&filter_path=hits.hits._id`,
+      { query: { ids: { values: chunk } }, size: chunk.length, _source: false, track_total_hits: false },
+      60_000,
+    );
+    if (res.status !== 200) throw new Error(`ids lookup on ${pattern} answered ${res.status}: ${JSON.stringify(res.json).slice(0, 200)}`);
+    for (const h of (res.json as { hits?: { hits?: { _id: string }[] } }).hits?.hits ?? []) found.add(h._id);
+  }
+  return { found, count: await countDocs(pattern) };
 }
 
 export async function openSearchVersion(): Promise<string> {
