@@ -4,7 +4,8 @@
  * run with a fresh consumer group and index prefix.
  *
  * A run is watched through `_count` on its span indices until the count reaches the number of
- * distinct documents produced (or it makes no progress for `stallMs`, or its process dies). Then
+ * distinct documents produced (or for `stallMs` it neither stores a document nor consumes a record, or
+ * its process dies). Then
  * every expected document `_id` is looked up after a refresh: the run is complete only if all are
  * there (extra documents are reported); otherwise it "did not complete: N of M stored, reason" and
  * gives no ratio. Rates from one run: from the first record consumed to the last document
@@ -143,6 +144,7 @@ async function observe(
   const samples: Sample[] = [];
   let lastChange = performance.now();
   let last = -1;
+  let lastConsumed: number | undefined;
   let lastReport = 0;
   for (;;) {
     const why = proc.abort();
@@ -161,6 +163,11 @@ async function observe(
       last = count;
       lastChange = t;
     }
+    // Still reading records counts as progress: a slow side is not cut off as stalled while it works.
+    if (m !== undefined && m.consumed !== lastConsumed) {
+      if (lastConsumed !== undefined) lastChange = t;
+      lastConsumed = m.consumed;
+    }
     if (count >= expected) return { samples, complete: true };
     if (t - lastReport > 5000) {
       lastReport = t;
@@ -173,7 +180,11 @@ async function observe(
       // A refresh could be all that is missing; ask once before calling it a stall.
       const refreshed = await countDocs(pattern, true).catch(() => count);
       if (refreshed >= expected) return { samples, complete: true };
-      if (refreshed === count) return { samples, complete: false, reason: `no progress for ${stallMs / 1000} s` };
+      if (refreshed === count) {
+        const read = lastConsumed === undefined ? 'records consumed unknown' : `${lastConsumed} records consumed`;
+        const dropped = m?.dropped ? `, ${m.dropped} spans dropped by its own count` : '';
+        return { samples, complete: false, reason: `no new document and no record consumed for ${stallMs / 1000} s (${read}${dropped})` };
+      }
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -460,8 +460,8 @@ export function e2eSection(e: E2eResult): string {
       'index prefix per run, 1 shard, 0 replicas, the same OpenSearch (shared; its CPU is not counted on either side); sides take ' +
       'turns in each round, the order alternating. Throughput is measured from the first record the side consumed (its own metrics), ' +
       'so a JVM start-up is reported in its own row and not charged. A run is complete when every expected document `_id` ' +
-      '(deterministic: `traceId-md5(document)`) is found by a refreshed ID lookup at the end; one that stalls (20 s without progress) ' +
-      'or dies "did not complete: N of M stored, reason" and gives no ratio. Ratios are tracefold / Zipkin of the same round over ' +
+      '(deterministic: `traceId-md5(document)`) is found by a refreshed ID lookup at the end; one that stalls (20 s without a new ' +
+      'document or a record consumed) or dies "did not complete: N of M stored, reason" and gives no ratio. Ratios are tracefold / Zipkin of the same round over ' +
       'rounds where both completed, then the median.',
     '',
     ...e.backlogs.flatMap((b) => [backlogSection(e, b), '']),
@@ -740,8 +740,10 @@ export function updateReadme(readmePath: string, r: BenchResults, resultsLink: s
     '',
     '`tracefold bench` (or `npm run bench --`) measures every speed and memory claim in one run on one machine: micro benchmarks of each',
     'hot-path stage, the worker pipeline without I/O for 1…N workers, Kafka → OpenSearch end to end, the stock Zipkin server on the same',
-    'topic, `tracefold replay` of that topic against ingest, and memory (bytes per buffered span, peak RSS under a burst against a',
-    'slowed search engine). It starts the local servers',
+    'topic (KAFKA_STREAMS = partitions, one side per heap, messages of 1, 10 and 100 spans; throughput from the first record consumed,',
+    'start-up reported apart; a run counts only if every expected document `_id` is stored, and only completed rounds give ratios),',
+    'the same documents straight to `_bulk` as the ceiling of the engine, `tracefold replay` of that topic against ingest, and memory',
+    '(bytes per buffered span, peak RSS under a burst against a slowed search engine). It starts the local servers',
     'through `infra/` when they are not running, cleans up what it creates, and writes `bench/results/latest.{md,json}` (plus',
     'timestamped copies and PNG charts). `--quick` takes a few minutes; `--only micro,pipeline` needs no servers; see `--help`.',
     '',
