@@ -578,6 +578,13 @@ export const OPTIONS = {
     description: 'Largest _bulk request body.',
   }),
   'es.bulkMaxInFlight': option({ type: int(1, 64), default: 2, commands: PIPELINE, description: 'Concurrent _bulk requests per worker.' }),
+  'es.bulkAdaptive': option({
+    type: bool(),
+    default: false,
+    commands: PIPELINE,
+    description:
+      'Adapt the concurrent _bulk requests per worker between 1 and es.bulkMaxInFlight: grow while answers stay fast, back off on 429s or rising latency.',
+  }),
   'es.searchEnabled': option({
     type: bool(),
     default: true,

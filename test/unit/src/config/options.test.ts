@@ -52,6 +52,7 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
   'es.templatePriority': { good: '100', expect: 100, bad: 'high' },
   'es.pipeline': { good: 'p1', expect: 'p1', bad: '' },
   'es.timeoutMs': { good: '2s', expect: 2_000, bad: '1ms' },
+  'es.bulkAdaptive': { good: 'true', expect: true, bad: 'x' },
   'es.bulkMaxBytes': { good: '10MiB', expect: 10 * 2 ** 20, bad: '2GiB' },
   'es.bulkMaxInFlight': { good: '4', expect: 4, bad: '0' },
   'es.searchEnabled': { good: 'false', expect: false, bad: 'x' },
