@@ -563,7 +563,7 @@ export function zipkinSettings(
       ES_ENSURE_TEMPLATES: 'true',
       ES_DATE_SEPARATOR: '-',
       ES_HEALTH_CHECK_ENABLED: 'true',
-      STORAGE_THROTTLE_ENABLED: 'false (no limit on concurrent bulk requests)',
+      STORAGE_THROTTLE_ENABLED: 'false (the throttle that would bound concurrent storage writes is off; 3.6.1 has no ES_MAX_REQUESTS)',
       SEARCH_ENABLED: 'true',
       STRICT_TRACE_ID: 'true',
       writes: 'one bulk request per Kafka record (its spans), as the collector hands each message to storage',

@@ -459,7 +459,8 @@ export function e2eSection(e: E2eResult): string {
       'Kafka record); every setting of both sides is in the results JSON (`e2e.settings`). Both: a fresh process, consumer group and ' +
       'index prefix per run, 1 shard, 0 replicas, the same OpenSearch (shared; its CPU is not counted on either side); sides take ' +
       'turns in each round, the order alternating. Throughput is measured from the first record the side consumed (its own metrics), ' +
-      'so a JVM start-up is reported in its own row and not charged. A run is complete when every expected document `_id` ' +
+      'so a JVM start-up is reported in its own row and not charged (seen by polling every 250 ms, so that moment can only be seen late: ' +
+      "in the side's favour). A run is complete when every expected document `_id` " +
       '(deterministic: `traceId-md5(document)`) is found by a refreshed ID lookup at the end; one that stalls (20 s without a new ' +
       'document or a record consumed) or dies "did not complete: N of M stored, reason" and gives no ratio. Ratios are tracefold / Zipkin of the same round over ' +
       'rounds where both completed, then the median.',

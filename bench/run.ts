@@ -541,8 +541,9 @@ async function e2ePhase(
   const settings: E2eSettings = {
     tracefold: {
       command: cliCommand().label,
-      args: tracefoldArgs('<backlog topic>', '<fresh per run>', '<fresh per run>', 0, o.workersMax).map((a) =>
-        a === '0' ? '<free port>' : a,
+      // The admin port is picked per run: the value after --admin-port is a placeholder.
+      args: tracefoldArgs('<backlog topic>', '<fresh per run>', '<fresh per run>', 0, o.workersMax).map((a, i, all) =>
+        all[i - 1] === '--admin-port' ? '<free port>' : a,
       ),
       notes:
         'every other setting at its default: keep-all (documents written as they arrive), window quiet 5 s, bulk sizes and in-flight limits as shipped',
