@@ -272,7 +272,9 @@ describe('BulkWriter: adaptive in-flight limit (bulkAdaptive)', () => {
       return ok(req);
     };
     writer.write(entry('t0'));
-    await until('the 429 answered', () => !throttle);
+    // The handler runs before the writer reads the answer: wait for the writer, not the server.
+    await until('the 429 read by the writer', () => writer.maxInFlight < 4);
+    assert.equal(throttle, false);
     assert.equal(writer.maxInFlight, 2);
     await writer.drain();
     assert.equal(server.seen.at(-1)?.ids[0], 't0', 'the throttled item was sent again');
