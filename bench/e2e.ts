@@ -37,6 +37,7 @@ import {
   procSample,
   scrapeSums,
   storedIds,
+  writeRejections,
 } from './servers.js';
 import { activeRate, percentileSorted, rateBetween, steadyWindow } from './stats.js';
 import { type MessageGen, repoRoot } from './traffic.js';
@@ -87,6 +88,8 @@ export interface SideRun {
   workCpuMicrosPerDoc: number;
   /** Spans the side itself reported dropping (Zipkin: zipkin_collector_spans_dropped_total). */
   selfReportedDropped: number;
+  /** Writes the engine rejected (429) during the run, whole node (shared: others' writes count too). */
+  engineRejections?: number;
   /** Cores' worth of time the process's threads waited, runnable, for a CPU during the steady part. */
   steadyRunQueueCores: number;
   /** Documents per second from the first to the last new document seen (a run that died still has one). */
@@ -636,6 +639,7 @@ function indexFor(side: Side | 'replay', tag: string): string {
 export async function throughputRun(side: Side, run: number, target: IngestTarget, opts: RunOptions): Promise<SideRun> {
   const index = indexFor(side, String(run));
   const label = `${side} run ${run}`;
+  const rejected0 = await writeRejections().catch(() => Number.NaN);
   const t0 = performance.now();
   const proc = await startSide(side, target.topic, index, label, opts);
   try {
@@ -649,6 +653,8 @@ export async function throughputRun(side: Side, run: number, target: IngestTarge
     const hwm = p === undefined ? undefined : procSample(p)?.hwmBytes;
     if (hwm !== undefined) result.peakRssBytes = hwm;
     await verifyRun(result, pattern, target.ids, reason);
+    const rejected = (await writeRejections().catch(() => Number.NaN)) - rejected0;
+    if (Number.isFinite(rejected)) result.engineRejections = rejected;
     return result;
   } finally {
     await proc.stop();

@@ -347,6 +347,13 @@ function backlogSection(e: E2eResult, b: BacklogResult): string {
       ...peers.map((p) => String(p.summary.selfReportedDroppedMax)),
       ...peers.map(() => ''),
     ],
+    [
+      'writes the engine rejected (429) during the run, whole node (worst run)',
+      ...cols((s) => {
+        const xs = s.runs.flatMap((r) => (r.engineRejections === undefined ? [] : [r.engineRejections]));
+        return xs.length === 0 ? 'n/a' : String(Math.max(...xs));
+      }),
+    ],
     ['peak RSS (VmHWM, whole process)', ...cols((s) => fmt(s.peakRssBytes, mib))],
     ['CPU per doc, whole run incl. start-up', ...cols((s) => fmt(s.cpuMicrosPerDoc, us))],
     ['CPU per doc, first message consumed → last doc (start-up excluded)', ...cols((s) => fmt(s.workCpuMicrosPerDoc, us))],

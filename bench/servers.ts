@@ -117,6 +117,15 @@ export async function storedIds(
   return { found, count: await countDocs(pattern) };
 }
 
+/** Writes the engine refused since it started (write thread pool `rejected`, summed over nodes): its 429s. */
+export async function writeRejections(): Promise<number> {
+  const res = await os('GET', '/_nodes/stats/thread_pool?filter_path=nodes.*.thread_pool.write.rejected', undefined, 10_000);
+  const nodes = (res.json as { nodes?: Record<string, { thread_pool?: { write?: { rejected?: number } } }> }).nodes ?? {};
+  let n = 0;
+  for (const node of Object.values(nodes)) n += node.thread_pool?.write?.rejected ?? 0;
+  return n;
+}
+
 export async function openSearchVersion(): Promise<string> {
   const res = await os('GET', '/');
   const v = (res.json as { version?: { distribution?: string; number?: string } }).version;
