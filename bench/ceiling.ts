@@ -69,6 +69,8 @@ export interface CeilingRun {
   retries: number;
   /** First request → last acknowledged and refreshed. */
   seconds: number;
+  /** Of which the refresh at the end. */
+  refreshSeconds?: number;
   docsPerSec: number;
   completion?: Completion;
   error?: string;
@@ -138,8 +140,10 @@ export async function ceilingRun(run: number, prefix: string, b: CeilingBodies):
   };
   try {
     await Promise.all(Array.from({ length: CEILING_CONNECTIONS }, loop));
+    const t1 = performance.now();
     await fetch(`${OPENSEARCH}/${prefix}-span-*/_refresh`, { method: 'POST', signal: AbortSignal.timeout(60_000) });
     out.seconds = (performance.now() - t0) / 1000;
+    out.refreshSeconds = (performance.now() - t1) / 1000;
     out.docsPerSec = b.ids.length / out.seconds;
   } catch (err) {
     out.error = (err as Error).message;

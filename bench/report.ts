@@ -96,6 +96,8 @@ export interface BacklogResult {
   tracefold?: SideSummary;
   /** One per Zipkin heap. */
   zipkin?: PeerResult[];
+  /** Before each turn: the wait for the engine's write pool to be idle (shared engine: bounded). */
+  settles?: { round: number; turn: string; seconds: number; quiet: boolean }[];
   /** Pre-built documents straight to `_bulk`, in the same rounds. */
   ceiling?: CeilingSummary;
   /** `tracefold replay` of the same topic in the same rounds (#5). */
@@ -465,7 +467,8 @@ export function e2eSection(e: E2eResult): string {
       'thread per partition, as its docs advise), its ES client at its defaults (ES_TIMEOUT 10 s, no throttle, one bulk request per ' +
       'Kafka record); every setting of both sides is in the results JSON (`e2e.settings`). Both: a fresh process, consumer group and ' +
       'index prefix per run, 1 shard, 0 replicas, the same OpenSearch (shared; its CPU is not counted on either side); sides take ' +
-      'turns in each round, the order alternating. Throughput is measured from the first record the side consumed (its own metrics), ' +
+      'turns in each round, the order alternating, each turn only once the engine write pool is idle (≤ 30 s wait: a side that ' +
+      'timed out leaves requests running in the engine). Throughput is measured from the first record the side consumed (its own metrics), ' +
       'so a JVM start-up is reported in its own row and not charged (seen by polling every 250 ms, so that moment can only be seen late: ' +
       "in the side's favour). A run is complete when every expected document `_id` " +
       '(deterministic: `traceId-md5(document)`) is found by a refreshed ID lookup at the end; one that stalls (20 s without a new ' +

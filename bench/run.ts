@@ -71,6 +71,7 @@ import {
   preload,
   Resources,
   uniqueId,
+  waitEngineQuiet,
 } from './servers.js';
 import { pairedRatios, si, summarize } from './stats.js';
 import { type BaseTrace, loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
@@ -371,6 +372,7 @@ async function e2ePhase(
     const zkRuns = new Map<string, SideRun[]>(heaps.map((h) => [h, []]));
     const replays: ReplayRun[] = [];
     const ceilings: CeilingRun[] = [];
+    const settles: BacklogResult['settles'] = [];
     // The same documents (same seed, same IDs; timestamps at now), built once before the rounds so building is not timed.
     // The index prefix is inside the bodies: every round writes to the same one, deleted after each run.
     const ceilingPrefix = `bench-ceiling-${id}-${spans}-${shape}`;
@@ -386,7 +388,12 @@ async function e2ePhase(
       // Alternate which side goes first: slow drift (machine load, OpenSearch merges) hits all alike.
       const order = round % 2 === 0 ? selected : [...selected].reverse();
       for (const turn of order) {
-        say(`e2e: ${si(spans)} backlog, ${shape}/message, round ${round + 1}/${p.runs}: ${turnName(turn)}`);
+        const settle = await waitEngineQuiet();
+        say(
+          `e2e: ${si(spans)} backlog, ${shape}/message, round ${round + 1}/${p.runs}: ${turnName(turn)}` +
+            ` (engine write pool ${settle.quiet ? `quiet after ${settle.seconds.toFixed(1)} s` : `still busy after ${settle.seconds.toFixed(0)} s: shared`})`,
+        );
+        settles.push({ round: round + 1, turn: turnName(turn), ...settle });
         if (turn.kind === 'replay') {
           const r = await replayRun(round + 1, target, runOpts);
           say(
@@ -440,7 +447,7 @@ async function e2ePhase(
         else tfRuns.push(r);
       }
     }
-    const b: BacklogResult = { preloaded, spansPerMessage: shape };
+    const b: BacklogResult = { preloaded, spansPerMessage: shape, settles };
     if (tfRuns.length > 0) b.tracefold = sideSummary(tfRuns);
     if (sides.zipkin) {
       b.zipkin = heaps.map((heap) => {

@@ -126,6 +126,33 @@ export async function writeRejections(): Promise<number> {
   return n;
 }
 
+/**
+ * Waits until the engine's write pool has nothing active or queued on two polls in a row (at most
+ * `maxMs`), so one turn does not start while the engine still works through the last one's
+ * requests — a side that timed out and dropped requests leaves them running in the engine. The
+ * engine is shared with other work, so this is bounded; returns the seconds waited and whether
+ * it was quiet.
+ */
+export async function waitEngineQuiet(maxMs = 30_000): Promise<{ seconds: number; quiet: boolean }> {
+  const t0 = performance.now();
+  let calm = 0;
+  while (performance.now() - t0 < maxMs) {
+    const res = await os('GET', '/_nodes/stats/thread_pool?filter_path=nodes.*.thread_pool.write', undefined, 10_000).catch(
+      () => undefined,
+    );
+    const nodes = (res?.json as { nodes?: Record<string, { thread_pool?: { write?: { active?: number; queue?: number } } }> } | undefined)
+      ?.nodes;
+    const busy =
+      nodes === undefined
+        ? 1
+        : Object.values(nodes).reduce((n, x) => n + (x.thread_pool?.write?.active ?? 0) + (x.thread_pool?.write?.queue ?? 0), 0);
+    calm = busy === 0 ? calm + 1 : 0;
+    if (calm >= 2) return { seconds: (performance.now() - t0) / 1000, quiet: true };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { seconds: (performance.now() - t0) / 1000, quiet: false };
+}
+
 export async function openSearchVersion(): Promise<string> {
   const res = await os('GET', '/');
   const v = (res.json as { version?: { distribution?: string; number?: string } }).version;
