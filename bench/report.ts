@@ -305,13 +305,7 @@ function backlogSection(e: E2eResult, b: BacklogResult): string {
     ...peers.map((p) => (ratioOf ? fmt(ratioOf(p.ratio), ratio) : '')),
   ];
   const rows: string[][] = [
-    [
-      'runs (completed)',
-      ...cols(
-        (s) => `${s.runs.length} (${s.completedRuns})`,
-        () => undefined,
-      ),
-    ],
+    ['runs (completed)', ...cols((s) => `${s.runs.length} (${s.completedRuns})`)],
     [
       '**throughput, first record consumed → last doc searchable (start-up excluded), docs/s**',
       ...cols(
