@@ -3,10 +3,14 @@
  * ingest` (a child process: the real CLI) and by the stock Zipkin server's Kafka collector, each
  * run with a fresh consumer group and index prefix.
  *
- * A run is timed from process start to the moment `_count` on its span indices reaches the number
- * of distinct documents produced (or until it makes no progress for `stallMs`, or its process
- * dies: the shortfall is then reported as lost). Two rates come out of one run: wall (start-up and tail included) and
- * steady (between 10 % and 90 % of the documents, start-up and the window tail excluded).
+ * A run is watched through `_count` on its span indices until the count reaches the number of
+ * distinct documents produced (or for `stallMs` it neither stores a document nor consumes a record, or
+ * its process dies). Then
+ * every expected document `_id` is looked up after a refresh: the run is complete only if all are
+ * there (extra documents are reported); otherwise it "did not complete: N of M stored, reason" and
+ * gives no ratio. Rates from one run: from the first record consumed to the last document
+ * searchable (start-up excluded: a JVM's start is reported, not charged), while making progress,
+ * steady (10 %→90 % of the documents), and wall from process start.
  *
  * Latency: a separate, fresh process per side consuming an empty topic, warmed up with one trace,
  * then fed spans at a fixed rate, each carrying its produce time in a tag; see `measureLatency`.
@@ -19,9 +23,22 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { logFile, startZipkin, stopServers } from '../infra/index.js';
 import { ownedPid } from '../infra/server.js';
+import { zipkinEnv, zipkinJvmArgs } from '../infra/zipkin.js';
 import { KafkaProducer } from '../src/kafka/producer.js';
+import { type Completion, completionVerdict, incompleteText } from './completion.js';
 import { parseReplayReport, type ReplayPoint, type ReplayRun, summarizeReplayRun } from './replay.js';
-import { countDocs, deleteIndexPrefix, freePort, KAFKA, OPENSEARCH, type ProcSample, procSample, scrapeSums } from './servers.js';
+import {
+  countDocs,
+  deleteIndexPrefix,
+  freePort,
+  KAFKA,
+  OPENSEARCH,
+  type ProcSample,
+  procSample,
+  scrapeSums,
+  storedIds,
+  writeRejections,
+} from './servers.js';
 import { activeRate, percentileSorted, rateBetween, steadyWindow } from './stats.js';
 import { type MessageGen, repoRoot } from './traffic.js';
 
@@ -43,10 +60,20 @@ export interface LatencyResult {
 export interface SideRun {
   side: Side;
   run: number;
+  /** JVM heap of a Zipkin run. */
+  heap?: string;
   expectedDocs: number;
+  /** Refreshed `_count` at the end. */
   indexedDocs: number;
+  /** Expected document IDs not found at the end. */
   lostDocs: number;
+  /** Every expected document ID found (refreshed lookup at the end). */
   complete: boolean;
+  /** The ID-by-ID check at the end (absent only if the lookup itself failed). */
+  completion?: Completion;
+  /** First Kafka record consumed → last document searchable: the work, start-up excluded. */
+  drainSeconds: number;
+  drainDocsPerSec: number;
   /** Process start → first Kafka message consumed (from the side's own metrics). */
   consumeStartSeconds: number;
   /** Process start → first document searchable. */
@@ -61,6 +88,8 @@ export interface SideRun {
   workCpuMicrosPerDoc: number;
   /** Spans the side itself reported dropping (Zipkin: zipkin_collector_spans_dropped_total). */
   selfReportedDropped: number;
+  /** Writes the engine rejected (429) during the run, whole node (shared: others' writes count too). */
+  engineRejections?: number;
   /** Cores' worth of time the process's threads waited, runnable, for a CPU during the steady part. */
   steadyRunQueueCores: number;
   /** Documents per second from the first to the last new document seen (a run that died still has one). */
@@ -72,12 +101,16 @@ export interface IngestTarget {
   topic: string;
   spans: number;
   expectedDocs: number;
+  /** Every expected document `_id` (deterministic: see completion.ts). */
+  ids: readonly string[];
 }
 
 export interface RunOptions {
   workers: number;
   /** JVM heap of the Zipkin side (-Xms/-Xmx). */
   zipkinHeap: string;
+  /** KAFKA_STREAMS of the Zipkin side: consumer threads (its docs: one per partition at most helps). */
+  zipkinStreams: number;
   stallMs: number;
   progress: (line: string) => void;
   logDir: string;
@@ -114,6 +147,7 @@ async function observe(
   const samples: Sample[] = [];
   let lastChange = performance.now();
   let last = -1;
+  let lastConsumed: number | undefined;
   let lastReport = 0;
   for (;;) {
     const why = proc.abort();
@@ -132,6 +166,11 @@ async function observe(
       last = count;
       lastChange = t;
     }
+    // Still reading records counts as progress: a slow side is not cut off as stalled while it works.
+    if (m !== undefined && m.consumed !== lastConsumed) {
+      if (lastConsumed !== undefined) lastChange = t;
+      lastConsumed = m.consumed;
+    }
     if (count >= expected) return { samples, complete: true };
     if (t - lastReport > 5000) {
       lastReport = t;
@@ -144,7 +183,11 @@ async function observe(
       // A refresh could be all that is missing; ask once before calling it a stall.
       const refreshed = await countDocs(pattern, true).catch(() => count);
       if (refreshed >= expected) return { samples, complete: true };
-      if (refreshed === count) return { samples, complete: false, reason: `no progress for ${stallMs / 1000} s` };
+      if (refreshed === count) {
+        const read = lastConsumed === undefined ? 'records consumed unknown' : `${lastConsumed} records consumed`;
+        const dropped = m?.dropped ? `, ${m.dropped} spans dropped by its own count` : '';
+        return { samples, complete: false, reason: `no new document and no record consumed for ${stallMs / 1000} s (${read}${dropped})` };
+      }
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -170,6 +213,7 @@ function summarizeRun(side: Side, run: number, samples: Sample[], expected: numb
   const wall = end?.t ?? Number.NaN;
   const st = steady(samples, expected);
   const consuming = samples.find((s) => (s.consumed ?? 0) > 0);
+  const drain = consuming === undefined ? Number.NaN : wall - consuming.t;
   const workCpu = consuming?.proc && endProc ? endProc.cpuSeconds - consuming.proc.cpuSeconds : Number.NaN;
   const out: SideRun = {
     side,
@@ -178,6 +222,8 @@ function summarizeRun(side: Side, run: number, samples: Sample[], expected: numb
     indexedDocs: indexed,
     lostDocs: Math.max(0, expected - indexed),
     complete,
+    drainSeconds: drain,
+    drainDocsPerSec: indexed / drain,
     consumeStartSeconds: consuming?.t ?? Number.NaN,
     startupSeconds: first?.t ?? Number.NaN,
     wallSeconds: wall,
@@ -490,18 +536,62 @@ function deathReason(file: string): string {
   }
 }
 
+/**
+ * What the Zipkin peer runs with, for the results: the environment infra/ gives it (index cost,
+ * KAFKA_STREAMS), its JVM flags, and the defaults of its ES client and collector that the bench
+ * leaves alone (from zipkin-server-shared.yml of the jar infra/ runs).
+ */
+export function zipkinSettings(
+  heap: string,
+  streams: number,
+): {
+  heap: string;
+  jvmArgs: string[];
+  env: Record<string, string>;
+  defaultsLeftAlone: Record<string, string>;
+} {
+  const env = zipkinEnv({
+    esIndex: '<fresh per run>',
+    kafkaTopic: '<backlog topic>',
+    kafkaGroupId: '<fresh per run>',
+    env: zipkinExtraEnv(streams),
+  });
+  return {
+    heap,
+    jvmArgs: zipkinJvmArgs(heap),
+    env,
+    defaultsLeftAlone: {
+      ES_TIMEOUT: '10000 (ms)',
+      ES_PIPELINE: '(none)',
+      ES_ENSURE_TEMPLATES: 'true',
+      ES_DATE_SEPARATOR: '-',
+      ES_HEALTH_CHECK_ENABLED: 'true',
+      STORAGE_THROTTLE_ENABLED: 'false (the throttle that would bound concurrent storage writes is off; 3.6.1 has no ES_MAX_REQUESTS)',
+      SEARCH_ENABLED: 'true',
+      STRICT_TRACE_ID: 'true',
+      writes: 'one bulk request per Kafka record (its spans), as the collector hands each message to storage',
+    },
+  };
+}
+
+/** Consumer threads as Zipkin's Kafka collector docs advise: one per partition (more would sit idle). */
+function zipkinExtraEnv(streams: number): Record<string, string> {
+  return { KAFKA_STREAMS: String(streams) };
+}
+
 /** Starts Zipkin in the background (its JVM start-up is part of what is timed) and returns at once. */
-async function startZipkinSide(topic: string, index: string, label: string, heap: string): Promise<SideProcess> {
+async function startZipkinSide(topic: string, index: string, label: string, heap: string, streams: number): Promise<SideProcess> {
   const name = index.replace('bench-zk-', 'bench-zipkin-');
   const port = await freePort([9420, 9499]);
   let failed: string | undefined;
   liveZipkins.add(name);
-  const handle = startZipkin({ name, port, esIndex: index, kafkaTopic: topic, kafkaGroupId: index, heap }, { dependencies: false }).catch(
-    (err: Error) => {
-      failed = `Zipkin did not start: ${err.message}`;
-      return undefined;
-    },
-  );
+  const handle = startZipkin(
+    { name, port, esIndex: index, kafkaTopic: topic, kafkaGroupId: index, heap, env: zipkinExtraEnv(streams) },
+    { dependencies: false },
+  ).catch((err: Error) => {
+    failed = `Zipkin did not start: ${err.message}`;
+    return undefined;
+  });
   let pid: number | undefined;
   let seenAlive = false;
   return {
@@ -533,7 +623,9 @@ async function startZipkinSide(topic: string, index: string, label: string, heap
 }
 
 function startSide(side: Side, topic: string, index: string, label: string, opts: RunOptions): Promise<SideProcess> {
-  return side === 'tracefold' ? startTracefoldSide(topic, index, label, opts) : startZipkinSide(topic, index, label, opts.zipkinHeap);
+  return side === 'tracefold'
+    ? startTracefoldSide(topic, index, label, opts)
+    : startZipkinSide(topic, index, label, opts.zipkinHeap, opts.zipkinStreams);
 }
 
 function indexFor(side: Side | 'replay', tag: string): string {
@@ -547,19 +639,48 @@ function indexFor(side: Side | 'replay', tag: string): string {
 export async function throughputRun(side: Side, run: number, target: IngestTarget, opts: RunOptions): Promise<SideRun> {
   const index = indexFor(side, String(run));
   const label = `${side} run ${run}`;
+  const rejected0 = await writeRejections().catch(() => Number.NaN);
   const t0 = performance.now();
   const proc = await startSide(side, target.topic, index, label, opts);
   try {
-    const obs = await observe(`${index}-span-*`, target.expectedDocs, t0, proc, opts, label);
+    const pattern = `${index}-span-*`;
+    const obs = await observe(pattern, target.expectedDocs, t0, proc, opts, label);
     // A process that died is only noticed on the next poll: say so even if the stall was seen first.
-    const result = summarizeRun(side, run, obs.samples, target.expectedDocs, obs.complete, proc.abort() ?? obs.reason);
+    const reason = proc.abort() ?? obs.reason;
+    const result = summarizeRun(side, run, obs.samples, target.expectedDocs, obs.complete, reason);
+    if (side === 'zipkin') result.heap = opts.zipkinHeap;
     const p = proc.pid();
     const hwm = p === undefined ? undefined : procSample(p)?.hwmBytes;
     if (hwm !== undefined) result.peakRssBytes = hwm;
+    await verifyRun(result, pattern, target.ids, reason);
+    const rejected = (await writeRejections().catch(() => Number.NaN)) - rejected0;
+    if (Number.isFinite(rejected)) result.engineRejections = rejected;
     return result;
   } finally {
     await proc.stop();
     await dropIndices(index);
+  }
+}
+
+/**
+ * The verdict ID by ID (after a refresh): a count that reached the number of expected documents is
+ * not enough, and a run that ended early gets "did not complete: N of M stored, reason".
+ */
+async function verifyRun(result: SideRun, pattern: string, ids: readonly string[], reason: string | undefined): Promise<void> {
+  try {
+    const { found, count } = await storedIds(pattern, ids);
+    const c = completionVerdict(ids, found, count);
+    result.completion = c;
+    result.indexedDocs = count;
+    result.lostDocs = c.missing;
+    result.complete = result.complete && c.complete;
+    const why = c.complete ? undefined : (reason ?? `count reached ${count} but ${c.missing} expected IDs are missing`);
+    const text = incompleteText(c, why);
+    if (text !== undefined) result.error = text;
+    else if (!result.complete) result.error = `did not complete: ${c.found} of ${c.expected} stored, ${reason ?? 'ended early'}`;
+  } catch (err) {
+    result.complete = false;
+    result.error = `did not complete: the ID check failed (${(err as Error).message})${reason ? `; ${reason}` : ''}`;
   }
 }
 

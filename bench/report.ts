@@ -5,8 +5,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Encoding } from '../core/model/span.js';
+import type { CeilingSummary } from './ceiling.js';
 import { barChart, COLORS } from './chart.js';
-import type { LatencyResult, SideRun } from './e2e.js';
+import type { RatioSet } from './completion.js';
+import type { LatencyResult, SideRun, zipkinSettings } from './e2e.js';
 import type { MachineInfo } from './machine.js';
 import type { BurstResult, ProbeSummary } from './memory.js';
 import type { MicroResult } from './micro.js';
@@ -16,7 +18,7 @@ import type { SamplingOutcome } from './sampling-check.js';
 import type { Preloaded } from './servers.js';
 import { bytes, formatSummary, type Summary, si, summarize } from './stats.js';
 
-export type Phase = 'micro' | 'pipeline' | 'e2e' | 'zipkin' | 'replay' | 'sampling' | 'memory';
+export type Phase = 'micro' | 'pipeline' | 'e2e' | 'zipkin' | 'replay' | 'ceiling' | 'sampling' | 'memory';
 
 export interface PipelineByWorkers {
   workers: number;
@@ -59,6 +61,8 @@ export interface PipelineSampling {
 
 export interface SideSummary {
   runs: SideRun[];
+  /** Completed runs only (every expected ID found), from here to activeDocsPerSec. */
+  drainDocsPerSec: Summary;
   wallDocsPerSec: Summary;
   steadyDocsPerSec: Summary;
   consumeStartSeconds: Summary;
@@ -69,35 +73,56 @@ export interface SideSummary {
   steadyRunQueueCores: Summary;
   activeDocsPerSec: Summary;
   lostDocsMax: number;
+  /** Documents in the index that were not expected (worst run). */
+  extraDocsMax: number;
+  completedRuns: number;
   selfReportedDroppedMax: number;
   /** Why runs ended early (process died, stalled), one line per run. */
   errors: string[];
   allComplete: boolean;
 }
 
-/** Both sides over one pre-loaded topic. */
+/** The Zipkin server at one heap over a backlog. */
+export interface PeerResult {
+  heap: string;
+  summary: SideSummary;
+  ratio: RatioSet;
+}
+
+/** Every side over one pre-loaded topic. */
 export interface BacklogResult {
   preloaded: Preloaded;
+  spansPerMessage: number;
   tracefold?: SideSummary;
-  zipkin?: SideSummary;
-  /** tracefold / Zipkin, paired by round. */
-  steadyRatio?: Summary;
-  wallRatio?: Summary;
-  activeRatio?: Summary;
+  /** One per Zipkin heap. */
+  zipkin?: PeerResult[];
+  /** Before each turn: the wait for the engine's write pool to be idle (shared engine: bounded). */
+  settles?: { round: number; turn: string; seconds: number; quiet: boolean }[];
+  /** Pre-built documents straight to `_bulk`, in the same rounds. */
+  ceiling?: CeilingSummary;
   /** `tracefold replay` of the same topic in the same rounds (#5). */
   replay?: ReplaySideSummary;
   /** replay / tracefold ingest, paired by round. */
   replayRatio?: ReplayRatios;
 }
 
+/** Every setting of every side, as run. */
+export interface E2eSettings {
+  tracefold: { command: string; args: string[]; notes: string };
+  zipkin: ReturnType<typeof zipkinSettings>[];
+  ceiling: { connections: number; docsPerRequest: number; maxDocs: number; explicitIds: true; template: string };
+  run: { stallMs: number; pollMs: number; startupTimeoutMs: number; rounds: number; order: string };
+  latencyZipkinHeap: string;
+}
+
 export interface E2eResult {
-  topic: { partitions: number; encoding: Encoding; spansPerMessage: number };
+  topic: { partitions: number; encoding: Encoding; shapes: number[] };
   workers: number;
-  /** JVM heap of the Zipkin peer (absent in results from before it was an option: 512m). */
-  zipkinHeap?: string;
+  zipkinHeaps: string[];
+  settings: E2eSettings;
   cli: string;
   /** What ran over the pre-loaded topics (absent in results from before replay was measured). */
-  sides?: readonly ('tracefold' | 'zipkin' | 'replay')[];
+  sides?: readonly string[];
   /** Largest first. */
   backlogs: BacklogResult[];
   /** `tracefold_policy`: tracefold with a trace-level sampling policy (documents wait for the window). */
@@ -265,77 +290,98 @@ function latencyCell(e: E2eResult, side: 'tracefold' | 'zipkin' | 'tracefold_pol
   return `${(l.p50Ms / 1000).toFixed(2)} s / ${(l.p99Ms / 1000).toFixed(2)} s (${l.spans} spans at ${l.ratePerSec}/s${l.missing > 0 ? `, ${l.missing} missing` : ''})`;
 }
 
+/** "did not complete" lines of a side, or a short "0" when every run completed. */
+function lossCell(s: SideSummary): string {
+  if (s.allComplete) return s.extraDocsMax > 0 ? `0 (${s.extraDocsMax} extra documents, worst run)` : '0';
+  return `${s.lostDocsMax} of ${s.runs[0]?.expectedDocs ?? '?'} (${s.runs.length - s.completedRuns} of ${s.runs.length} runs did not complete)`;
+}
+
 function backlogSection(e: E2eResult, b: BacklogResult): string {
   const tf = b.tracefold;
-  const zk = b.zipkin;
-
-  const loss = (s: SideSummary): string =>
-    s.lostDocsMax === 0 && s.allComplete
-      ? '0'
-      : `${s.lostDocsMax} of ${s.runs[0]?.expectedDocs ?? '?'} (${s.runs.filter((r) => !r.complete).length} of ${s.runs.length} runs ended early)`;
+  const peers = b.zipkin ?? [];
+  const cols = (pick: (s: SideSummary) => string, ratioOf?: (r: RatioSet) => Summary | undefined): string[] => [
+    sideCells(tf, pick),
+    ...peers.map((p) => pick(p.summary)),
+    ...peers.map((p) => (ratioOf ? fmt(ratioOf(p.ratio), ratio) : '')),
+  ];
   const rows: string[][] = [
-    ['runs', sideCells(tf, (s) => String(s.runs.length)), sideCells(zk, (s) => String(s.runs.length)), ''],
+    ['runs (completed)', ...cols((s) => `${s.runs.length} (${s.completedRuns})`)],
     [
-      'throughput, steady (10 %→90 % of docs), docs/s',
-      sideCells(tf, (s) => fmt(s.steadyDocsPerSec)),
-      sideCells(zk, (s) => fmt(s.steadyDocsPerSec)),
-      fmt(b.steadyRatio, ratio),
-    ],
-    [
-      'throughput, wall (process start → last doc searchable), docs/s',
-      sideCells(tf, (s) => fmt(s.wallDocsPerSec)),
-      sideCells(zk, (s) => fmt(s.wallDocsPerSec)),
-      fmt(b.wallRatio, ratio),
+      '**throughput, first record consumed → last doc searchable (start-up excluded), docs/s**',
+      ...cols(
+        (s) => fmt(s.drainDocsPerSec),
+        (r) => r.drain,
+      ),
     ],
     [
       'throughput while making progress (first → last new doc), docs/s',
-      sideCells(tf, (s) => fmt(s.activeDocsPerSec)),
-      sideCells(zk, (s) => fmt(s.activeDocsPerSec)),
-      fmt(b.activeRatio, ratio),
+      ...cols(
+        (s) => fmt(s.activeDocsPerSec),
+        (r) => r.active,
+      ),
     ],
     [
-      'process start → first message consumed (own metrics)',
-      sideCells(tf, (s) => fmt(s.consumeStartSeconds, secs)),
-      sideCells(zk, (s) => fmt(s.consumeStartSeconds, secs)),
-      '',
+      'throughput, steady (10 %→90 % of docs), docs/s',
+      ...cols(
+        (s) => fmt(s.steadyDocsPerSec),
+        (r) => r.steady,
+      ),
     ],
     [
-      'process start → first doc searchable',
-      sideCells(tf, (s) => fmt(s.startupSeconds, secs)),
-      sideCells(zk, (s) => fmt(s.startupSeconds, secs)),
-      '',
+      'throughput, process start → last doc searchable (start-up included), docs/s',
+      ...cols(
+        (s) => fmt(s.wallDocsPerSec),
+        (r) => r.wall,
+      ),
     ],
-    ['documents lost (worst run)', sideCells(tf, loss), sideCells(zk, loss), ''],
-    ['spans dropped by its own count (worst run)', sideCells(tf, () => 'n/a'), sideCells(zk, (s) => String(s.selfReportedDroppedMax)), ''],
-    ['peak RSS (VmHWM, whole process)', sideCells(tf, (s) => fmt(s.peakRssBytes, mib)), sideCells(zk, (s) => fmt(s.peakRssBytes, mib)), ''],
+    ['process start → first record consumed (own metrics): start-up', ...cols((s) => fmt(s.consumeStartSeconds, secs))],
+    ['process start → first doc searchable', ...cols((s) => fmt(s.startupSeconds, secs))],
+    ['expected documents missing after a refreshed ID check (worst run)', ...cols(lossCell)],
     [
-      'CPU per doc, whole run incl. start-up',
-      sideCells(tf, (s) => fmt(s.cpuMicrosPerDoc, us)),
-      sideCells(zk, (s) => fmt(s.cpuMicrosPerDoc, us)),
-      '',
-    ],
-    [
-      'CPU per doc, first message consumed → last doc (start-up excluded)',
-      sideCells(tf, (s) => fmt(s.workCpuMicrosPerDoc, us)),
-      sideCells(zk, (s) => fmt(s.workCpuMicrosPerDoc, us)),
-      tf && zk ? ratio(tf.workCpuMicrosPerDoc.median / zk.workCpuMicrosPerDoc.median) : '',
+      'spans dropped by its own count (worst run)',
+      sideCells(tf, () => 'n/a'),
+      ...peers.map((p) => String(p.summary.selfReportedDroppedMax)),
+      ...peers.map(() => ''),
     ],
     [
-      'cores waited for (run queue), steady',
-      sideCells(tf, (s) => fmt(s.steadyRunQueueCores, (n) => n.toFixed(2))),
-      sideCells(zk, (s) => fmt(s.steadyRunQueueCores, (n) => n.toFixed(2))),
-      '',
+      'writes the engine rejected (429) during the run, whole node (worst run)',
+      ...cols((s) => {
+        const xs = s.runs.flatMap((r) => (r.engineRejections === undefined ? [] : [r.engineRejections]));
+        return xs.length === 0 ? 'n/a' : String(Math.max(...xs));
+      }),
     ],
+    ['peak RSS (VmHWM, whole process)', ...cols((s) => fmt(s.peakRssBytes, mib))],
+    ['CPU per doc, whole run incl. start-up', ...cols((s) => fmt(s.cpuMicrosPerDoc, us))],
+    ['CPU per doc, first message consumed → last doc (start-up excluded)', ...cols((s) => fmt(s.workCpuMicrosPerDoc, us))],
+    ['cores waited for (run queue), steady', ...cols((s) => fmt(s.steadyRunQueueCores, (n) => n.toFixed(2)))],
   ];
-  const problems = [...(tf?.errors ?? []).map((x) => `tracefold ${x}`), ...(zk?.errors ?? []).map((x) => `Zipkin ${x}`)];
+  const problems = [
+    ...(tf?.errors ?? []).map((x) => `tracefold ${x}`),
+    ...peers.flatMap((p) => p.summary.errors.map((x) => `Zipkin ${p.heap} ${x}`)),
+  ];
   const p = b.preloaded;
+  const head = ['', 'tracefold', ...peers.map((x) => `Zipkin ${x.heap}`), ...peers.map((x) => `tracefold / Zipkin ${x.heap}`)];
   return [
-    `**${p.spans} spans pre-loaded** (${(p.bytes / p.spans).toFixed(0)} B each as ${e.topic.encoding}, ${e.topic.spansPerMessage} per message, ` +
+    `**${p.spans} spans pre-loaded, ${b.spansPerMessage} per message** (${(p.bytes / p.spans).toFixed(0)} B each as ${e.topic.encoding}, ` +
       `${p.messages} messages, ${e.topic.partitions} partitions; ${p.expectedDocs} distinct documents; pre-loaded in ${p.seconds.toFixed(1)} s):`,
-    ...(tf || zk ? ['', table(['', 'tracefold', 'Zipkin', 'tracefold / Zipkin'], rows)] : []),
-    ...(problems.length > 0 ? ['', 'Runs that ended early:', '', ...problems.map((x) => `- ${x}`)] : []),
+    ...(tf || peers.length > 0 ? ['', table(head, rows)] : []),
+    ...(problems.length > 0 ? ['', 'Runs that did not complete (no ratio is taken from them):', '', ...problems.map((x) => `- ${x}`)] : []),
+    ...(b.ceiling ? ['', engineCeilingNote(b.ceiling)] : []),
     ...(b.replay ? ['', replayTable(b, b.replay)] : []),
   ].join('\n');
+}
+
+/** The engine's own rate on the same documents, and tracefold's rates as fractions of it. */
+export function engineCeilingNote(c: CeilingSummary): string {
+  const failed = c.runs.filter((r) => r.error !== undefined);
+  const f = c.fractions;
+  return (
+    `Ceiling: the same span documents pre-built and sent straight to \`_bulk\` (${c.connections} connections, ${c.docsPerRequest} documents a ` +
+    `request, explicit \`_id\`s, tracefold's span template), same engine, same rounds: ${fmt(c.docsPerSec)} docs/s ` +
+    `(${c.runs[0]?.docs ?? '?'} documents a run${failed.length > 0 ? `; ${failed.length} run(s) failed: ${failed.map((r) => r.error).join('; ')}` : ''}). ` +
+    `tracefold as a fraction of it, paired by round: first record consumed → last doc ${fmt(f.drain, pct)}, while making progress ${fmt(f.active, pct)}, ` +
+    `process start → last doc ${fmt(f.wall, pct)}.`
+  );
 }
 
 /** Median (range) of one figure over runs, skipping runs without it. */
@@ -408,12 +454,20 @@ export function replayNote(workers: number): string {
 }
 
 export function e2eSection(e: E2eResult): string {
+  const zk = e.settings.zipkin[0];
   return [
-    `tracefold: \`tracefold ingest --workers ${e.workers}\` (${e.cli}), defaults otherwise (window quiet 5 s); Zipkin: the stock server as ` +
-      `infra/ runs it (${e.zipkinHeap ?? '512m'} heap, \`--zipkin-heap\`), Kafka collector (KAFKA_STREAMS=1). Both: a fresh process, ` +
-      'consumer group and index prefix per run, ' +
-      '1 shard, 0 replicas, the same OpenSearch (shared; its CPU is not counted on either side). A run ends when every document is ' +
-      'searchable, or after 20 s without progress, or when the process dies; what is missing then is reported as lost.',
+    `tracefold: \`tracefold ingest --workers ${e.workers}\` (${e.cli}), defaults otherwise (keep-all, written through; window quiet 5 s). ` +
+      `Zipkin ${e.zipkinHeaps.join(' and ')} heap: the stock server's Kafka collector with KAFKA_STREAMS=${zk?.env.KAFKA_STREAMS ?? '?'} (one consumer ` +
+      'thread per partition, as its docs advise), its ES client at its defaults (ES_TIMEOUT 10 s, no throttle, one bulk request per ' +
+      'Kafka record); every setting of both sides is in the results JSON (`e2e.settings`). Both: a fresh process, consumer group and ' +
+      'index prefix per run, 1 shard, 0 replicas, the same OpenSearch (shared; its CPU is not counted on either side); sides take ' +
+      'turns in each round, the order alternating, each turn only once the engine write pool is idle (≤ 30 s wait: a side that ' +
+      'timed out leaves requests running in the engine). Throughput is measured from the first record the side consumed (its own metrics), ' +
+      'so a JVM start-up is reported in its own row and not charged (seen by polling every 250 ms, so that moment can only be seen late: ' +
+      "in the side's favour). A run is complete when every expected document `_id` " +
+      '(deterministic: `traceId-md5(document)`) is found by a refreshed ID lookup at the end; one that stalls (20 s without a new ' +
+      'document or a record consumed) or dies "did not complete: N of M stored, reason" and gives no ratio. Ratios are tracefold / Zipkin of the same round over ' +
+      'rounds where both completed, then the median.',
     '',
     ...e.backlogs.flatMap((b) => [backlogSection(e, b), '']),
     ...(e.backlogs.some((b) => b.replay) ? [replayNote(e.workers), ''] : []),
@@ -595,42 +649,49 @@ export function workersChart(p: PipelineResult, r: BenchResults): Buffer {
 /** A run's end reason short enough for a chart note. */
 function shortReason(error: string): string {
   if (error.includes('OutOfMemoryError')) return 'Zipkin died: OutOfMemoryError';
-  const s = error.replace(/^run \d+: /, '');
+  const s = error.replace(/^run \d+: /, '').replace(/^did not complete: /, '');
   return s.length > 48 ? `${s.slice(0, 45)}...` : s;
 }
 
 export function zipkinChart(e: E2eResult, r: BenchResults): Buffer | undefined {
-  const both = e.backlogs.filter((b) => b.tracefold && b.zipkin);
+  const both = e.backlogs.filter((b) => b.tracefold && (b.zipkin?.length ?? 0) > 0);
   if (both.length === 0) return undefined;
+  const peerColors = [COLORS.zipkin, COLORS.grey];
   const bar = (s: Summary, color: typeof COLORS.tracefold) => ({ value: s.median, min: s.min, max: s.max, color });
-  const groups = both.flatMap((b) => {
+  const groups = both.map((b) => {
     const tf = b.tracefold as SideSummary;
-    const zk = b.zipkin as SideSummary;
-    const n = si(b.preloaded.spans);
-    // A side that never reached 90 % has no steady rate: show its rate while it made progress.
-    const steadyOk = Number.isFinite(tf.steadyDocsPerSec.median) && Number.isFinite(zk.steadyDocsPerSec.median);
-    return [
-      steadyOk
-        ? { label: `${n}: steady`, bars: [bar(tf.steadyDocsPerSec, COLORS.tracefold), bar(zk.steadyDocsPerSec, COLORS.zipkin)] }
-        : { label: `${n}: progressing`, bars: [bar(tf.activeDocsPerSec, COLORS.tracefold), bar(zk.activeDocsPerSec, COLORS.zipkin)] },
-      { label: `${n}: wall`, bars: [bar(tf.wallDocsPerSec, COLORS.tracefold), bar(zk.wallDocsPerSec, COLORS.zipkin)] },
-    ];
+    const peers = b.zipkin ?? [];
+    // Completed runs only: a side with none has no bar (its row in the table says why).
+    const bars = [tf, ...peers.map((p) => p.summary)].flatMap((s, i) =>
+      Number.isFinite(s.drainDocsPerSec.median)
+        ? [bar(s.drainDocsPerSec, i === 0 ? COLORS.tracefold : (peerColors[(i - 1) % peerColors.length] as typeof COLORS.tracefold))]
+        : [],
+    );
+    return { label: `${si(b.preloaded.spans)}, ${b.spansPerMessage}/msg`, bars };
   });
   return barChart({
     title: 'Kafka → OpenSearch: tracefold vs Zipkin',
-    subtitle: `documents/s by pre-loaded backlog (${e.topic.encoding}, ${e.topic.spansPerMessage}/message), median of the runs, whiskers min–max`,
+    subtitle: `documents/s from the first record consumed to the last searchable (${e.topic.encoding}), completed runs, median, whiskers min–max`,
     yLabel: 'documents/s',
     groups,
     legend: [
       { label: `tracefold (${e.workers} workers)`, color: COLORS.tracefold },
-      { label: `Zipkin ${r.machine.zipkin}`, color: COLORS.zipkin },
+      ...e.zipkinHeaps.map((h, i) => ({
+        label: `Zipkin ${r.machine.zipkin} ${h}`,
+        color: peerColors[i % peerColors.length] as typeof COLORS.tracefold,
+      })),
     ],
     notes: [
       ...both.map(
         (b) =>
-          `${si(b.preloaded.spans)} spans: ratio steady ${ratio(b.steadyRatio?.median ?? Number.NaN)}, wall ${ratio(b.wallRatio?.median ?? Number.NaN)}; ` +
-          `docs lost (worst run): tracefold ${b.tracefold?.lostDocsMax}, Zipkin ${b.zipkin?.lostDocsMax}` +
-          ((b.zipkin?.errors.length ?? 0) > 0 ? ` (${shortReason(b.zipkin?.errors[0] ?? '')})` : ''),
+          `${si(b.preloaded.spans)}, ${b.spansPerMessage}/msg: ` +
+          (b.zipkin ?? [])
+            .map((p) =>
+              p.ratio.pairs > 0
+                ? `vs ${p.heap} ${ratio(p.ratio.drain?.median ?? Number.NaN)}`
+                : `${p.heap} did not complete (${shortReason(p.summary.errors[0] ?? '')})`,
+            )
+            .join(', '),
       ),
       `${r.machine.cpuModel}, ${r.machine.cores} cores, shared with OpenSearch and Kafka; load average ${r.machine.loadAtStart.toFixed(1)} at start`,
     ],
@@ -687,8 +748,10 @@ export function updateReadme(readmePath: string, r: BenchResults, resultsLink: s
     '',
     '`tracefold bench` (or `npm run bench --`) measures every speed and memory claim in one run on one machine: micro benchmarks of each',
     'hot-path stage, the worker pipeline without I/O for 1…N workers, Kafka → OpenSearch end to end, the stock Zipkin server on the same',
-    'topic, `tracefold replay` of that topic against ingest, and memory (bytes per buffered span, peak RSS under a burst against a',
-    'slowed search engine). It starts the local servers',
+    'topic (KAFKA_STREAMS = partitions, one side per heap, messages of 1, 10 and 100 spans; throughput from the first record consumed,',
+    'start-up reported apart; a run counts only if every expected document `_id` is stored, and only completed rounds give ratios),',
+    'the same documents straight to `_bulk` as the ceiling of the engine, `tracefold replay` of that topic against ingest, and memory',
+    '(bytes per buffered span, peak RSS under a burst against a slowed search engine). It starts the local servers',
     'through `infra/` when they are not running, cleans up what it creates, and writes `bench/results/latest.{md,json}` (plus',
     'timestamped copies and PNG charts). `--quick` takes a few minutes; `--only micro,pipeline` needs no servers; see `--help`.',
     '',
@@ -701,4 +764,63 @@ export function updateReadme(readmePath: string, r: BenchResults, resultsLink: s
   if (r.e2e) parts.push('', e2eSection(r.e2e));
   parts.push('');
   writeFileSync(readmePath, head + parts.join('\n') + tail);
+}
+
+const times = (s: Summary | undefined): string => (s === undefined ? 'n/a' : `${s.median.toFixed(2)}×`);
+
+/** "did not complete: N of M stored, reason" of a side's first incomplete run. */
+function firstFailure(s: SideSummary): string {
+  return (s.errors[0] ?? 'did not complete').replace(/^run \d+: /, '');
+}
+
+/**
+ * The throughput goal against Zipkin, quoting completed rounds only: per backlog and message shape
+ * and per Zipkin heap, the ratio from the first record consumed (start-up excluded) and while
+ * making progress, then steady; a peer that never completed gives its verdict, not a ratio. Met
+ * when tracefold completed every run and every quoted ratio from the first record is ≥ 2; unknown
+ * (null) when no round had both sides complete.
+ */
+export function throughputGoal(backlogs: readonly BacklogResult[]): Goal | undefined {
+  const withPeers = backlogs.filter((b) => b.tracefold && (b.zipkin?.length ?? 0) > 0);
+  if (withPeers.length === 0) return undefined;
+  const quoted: number[] = [];
+  const parts = withPeers.map((b) => {
+    const peers = (b.zipkin ?? []).map((p) => {
+      if (p.ratio.pairs === 0) return `Zipkin ${p.heap} ${firstFailure(p.summary)}`;
+      if (p.ratio.drain) quoted.push(p.ratio.drain.median);
+      const failed = p.summary.runs.length - p.summary.completedRuns;
+      return (
+        `vs Zipkin ${p.heap}: from first record ${times(p.ratio.drain)}, progressing ${times(p.ratio.active)}, steady ${times(p.ratio.steady)} ` +
+        `(${p.ratio.pairs} round${p.ratio.pairs === 1 ? '' : 's'}${failed > 0 ? `; ${failed} Zipkin run(s) did not complete` : ''})`
+      );
+    });
+    return `${si(b.preloaded.spans)} spans, ${b.spansPerMessage}/msg: ${peers.join(', ')}`;
+  });
+  const tf = withPeers.map((b) => b.tracefold as SideSummary);
+  const tfOk = tf.every((s) => s.allComplete);
+  const tfText = tfOk ? 'tracefold completed every run' : `tracefold ${firstFailure(tf.find((s) => !s.allComplete) as SideSummary)}`;
+  return {
+    goal: 'Kafka → OpenSearch ≥ 2× Zipkin throughput (first record consumed → last doc searchable) with every document stored',
+    measured: `${parts.join('; ')}; ${tfText}`,
+    met: !tfOk ? false : quoted.length === 0 ? null : quoted.every((x) => x >= 2),
+  };
+}
+
+/** tracefold against the engine's own rate on the same documents (informational: no target). */
+export function ceilingGoal(backlogs: readonly BacklogResult[]): Goal | undefined {
+  const withCeiling = backlogs.filter((b) => b.ceiling);
+  if (withCeiling.length === 0) return undefined;
+  return {
+    goal: "tracefold's rate as a fraction of the engine's `_bulk` ceiling (same documents, same rounds)",
+    measured: withCeiling
+      .map((b) => {
+        const c = b.ceiling as CeilingSummary;
+        return (
+          `${si(b.preloaded.spans)} spans, ${b.spansPerMessage}/msg: ceiling ${fmt(c.docsPerSec)} docs/s; tracefold wall ${fmt(c.fractions.wall, pct)}, ` +
+          `from first record ${fmt(c.fractions.drain, pct)}, progressing ${fmt(c.fractions.active, pct)}`
+        );
+      })
+      .join('; '),
+    met: null,
+  };
 }

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { ensureKafka, ensureOpenSearch, InfraError, KAFKA_BOOTSTRAP, OPENSEARCH_URL, type ServerHandle, setSay } from '../infra/index.js';
 import { deleteTopic, ensureTopics } from '../src/kafka/admin.js';
 import { KafkaProducer } from '../src/kafka/producer.js';
+import { chunks } from './completion.js';
 import type { MessageGen } from './traffic.js';
 
 export const KAFKA = KAFKA_BOOTSTRAP;
@@ -90,6 +91,66 @@ export async function countDocs(pattern: string, refresh = false): Promise<numbe
     throw new Error(`_count on ${pattern} answered ${res.status}: ${JSON.stringify(res.json).slice(0, 200)}`);
   }
   return count;
+}
+
+/**
+ * Which of `ids` are in the indices of `pattern`, after a refresh, and the refreshed `_count`:
+ * `ids` queries in chunks (each under the default 10,000-hit result window), IDs only.
+ */
+export async function storedIds(
+  pattern: string,
+  ids: readonly string[],
+  chunkSize = 5_000,
+): Promise<{ found: Set<string>; count: number }> {
+  await os('POST', `/${pattern}/_refresh?${IGNORE}`);
+  const found = new Set<string>();
+  for (const chunk of chunks(ids, chunkSize)) {
+    const res = await os(
+      'POST',
+      `/${pattern}/_search?${IGNORE}&filter_path=hits.hits._id`,
+      { query: { ids: { values: chunk } }, size: chunk.length, _source: false, track_total_hits: false },
+      60_000,
+    );
+    if (res.status !== 200) throw new Error(`ids lookup on ${pattern} answered ${res.status}: ${JSON.stringify(res.json).slice(0, 200)}`);
+    for (const h of (res.json as { hits?: { hits?: { _id: string }[] } }).hits?.hits ?? []) found.add(h._id);
+  }
+  return { found, count: await countDocs(pattern) };
+}
+
+/** Writes the engine refused since it started (write thread pool `rejected`, summed over nodes): its 429s. */
+export async function writeRejections(): Promise<number> {
+  const res = await os('GET', '/_nodes/stats/thread_pool?filter_path=nodes.*.thread_pool.write.rejected', undefined, 10_000);
+  const nodes = (res.json as { nodes?: Record<string, { thread_pool?: { write?: { rejected?: number } } }> }).nodes ?? {};
+  let n = 0;
+  for (const node of Object.values(nodes)) n += node.thread_pool?.write?.rejected ?? 0;
+  return n;
+}
+
+/**
+ * Waits until the engine's write pool has nothing active or queued on two polls in a row (at most
+ * `maxMs`), so one turn does not start while the engine still works through the last one's
+ * requests — a side that timed out and dropped requests leaves them running in the engine. The
+ * engine is shared with other work, so this is bounded; returns the seconds waited and whether
+ * it was quiet.
+ */
+export async function waitEngineQuiet(maxMs = 30_000): Promise<{ seconds: number; quiet: boolean }> {
+  const t0 = performance.now();
+  let calm = 0;
+  while (performance.now() - t0 < maxMs) {
+    const res = await os('GET', '/_nodes/stats/thread_pool?filter_path=nodes.*.thread_pool.write', undefined, 10_000).catch(
+      () => undefined,
+    );
+    const nodes = (res?.json as { nodes?: Record<string, { thread_pool?: { write?: { active?: number; queue?: number } } }> } | undefined)
+      ?.nodes;
+    const busy =
+      nodes === undefined
+        ? 1
+        : Object.values(nodes).reduce((n, x) => n + (x.thread_pool?.write?.active ?? 0) + (x.thread_pool?.write?.queue ?? 0), 0);
+    calm = busy === 0 ? calm + 1 : 0;
+    if (calm >= 2) return { seconds: (performance.now() - t0) / 1000, quiet: true };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { seconds: (performance.now() - t0) / 1000, quiet: false };
 }
 
 export async function openSearchVersion(): Promise<string> {

@@ -70,6 +70,8 @@ export interface TraceGenOptions {
   startMicros?: () => number;
   /** Tags added to every span (e.g. the produce time for latency). */
   tags?: () => Record<string, string>;
+  /** Collect the `_id` of every document the traces make (a run's completion is checked against them). */
+  collectIds?: boolean;
 }
 
 /** An endless stream of distinct traces: the base traces round-robin, each copy with new IDs. */
@@ -79,6 +81,8 @@ export class TraceGen {
   traces = 0;
   spans = 0;
   expectedDocs = 0;
+  /** Every document `_id` so far, when `collectIds` is set. */
+  readonly ids: Set<string> | undefined;
 
   constructor(
     private readonly bases: readonly BaseTrace[],
@@ -86,6 +90,7 @@ export class TraceGen {
   ) {
     if (bases.length === 0) throw new Error('no base traces');
     this.prng = createPrng(opts.seed);
+    this.ids = opts.collectIds ? new Set() : undefined;
   }
 
   trace(): Span[] {
@@ -98,6 +103,8 @@ export class TraceGen {
     this.traces++;
     this.spans += spans.length;
     this.expectedDocs += base.distinctDocs;
+    // Document IDs are deterministic (traceId-md5(document)), so a run can be checked ID by ID.
+    if (this.ids !== undefined) for (const s of spans) this.ids.add(documentId(s.traceId, spanDocument(s, true)));
     return spans;
   }
 }

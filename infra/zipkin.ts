@@ -48,6 +48,11 @@ export function zipkinEnv(opts: ZipkinOptions): Record<string, string> {
   return { ...env, ...opts.env };
 }
 
+/** The JVM flags Zipkin runs with: exported so a benchmark can record exactly what its peer ran with. */
+export function zipkinJvmArgs(heap: string): string[] {
+  return [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'];
+}
+
 export function zipkinSpec(opts: ZipkinOptions): ServerSpec {
   const name = opts.name ?? 'zipkin';
   const port = opts.port ?? ZIPKIN_PORT;
@@ -78,7 +83,7 @@ export function zipkinSpec(opts: ZipkinOptions): ServerSpec {
       const env: NodeJS.ProcessEnv = {};
       for (const key of INHERITED_ENV) if (process.env[key] !== undefined) env[key] = process.env[key];
       return {
-        jvmArgs: [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'],
+        jvmArgs: zipkinJvmArgs(heap),
         mainArgs: [
           '-jar',
           join(lib, `zipkin-server-${VERSIONS.zipkin}-exec.jar`),

@@ -224,6 +224,8 @@ export interface SinkSettings {
   autocompleteCardinality: number;
   bulkMaxBytes: number;
   bulkMaxInFlight: number;
+  /** Find the in-flight limit between 1 and bulkMaxInFlight from latency and 429s (workers/sink/elasticsearch/adaptive.ts). */
+  bulkAdaptive?: boolean;
   pipeline?: string;
   refresh: boolean;
   retry: { initialMs: number; maxMs: number; maxAttempts: number };

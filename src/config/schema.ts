@@ -60,7 +60,8 @@ export const COMMAND_INFO: { readonly [C in Command]: CommandInfo } = {
         'memory: bytes per buffered span, peak RSS under a 1× and 10× burst against a slowed search engine (needs Kafka and OpenSearch); ' +
         'e2e: a pre-loaded Kafka topic through `tracefold ingest` into OpenSearch; ' +
         "zipkin: the same topic through the stock Zipkin server's Kafka collector, side by side; " +
-        'replay: the same topic through `tracefold replay --from earliest --to latest` into a fresh index.',
+        'replay: the same topic through `tracefold replay --from earliest --to latest` into a fresh index; ' +
+        "ceiling: the same span documents pre-built and sent straight to _bulk (2 connections, 2,000 a request): the engine's rate on this machine.",
       'Kafka and OpenSearch are reused when running, else started through infra/ (and stopped again); Zipkin instances get ports 9420+. ' +
         'Topics, indices, templates and pipelines the bench creates are deleted at the end.',
       'Exit codes: 0 every phase ran (goals may still be unmet: see the Goals table); 1 a phase failed; 2 usage error.',
@@ -207,7 +208,7 @@ export type ValueOf<T extends TypeSpec> =
 /** Zipkin's message encodings (core/model/span.ts Encoding; src/cli/encode.ts checks they agree). */
 export const ENCODINGS = ['json-v2', 'json-v1', 'thrift', 'proto3'] as const;
 /** The benchmark harness's phases, in the order it runs them. */
-export const BENCH_PHASES = ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'sampling', 'memory'] as const;
+export const BENCH_PHASES = ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'ceiling', 'sampling', 'memory'] as const;
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const str = (o: Omit<StringType, 'kind'> = {}): StringType => ({ kind: 'string', ...o });
@@ -577,6 +578,13 @@ export const OPTIONS = {
     description: 'Largest _bulk request body.',
   }),
   'es.bulkMaxInFlight': option({ type: int(1, 64), default: 2, commands: PIPELINE, description: 'Concurrent _bulk requests per worker.' }),
+  'es.bulkAdaptive': option({
+    type: bool(),
+    default: false,
+    commands: PIPELINE,
+    description:
+      'Adapt the concurrent _bulk requests per worker between 1 and es.bulkMaxInFlight: grow while answers stay fast, back off on 429s or rising latency.',
+  }),
   'es.searchEnabled': option({
     type: bool(),
     default: true,
@@ -949,6 +957,13 @@ export const OPTIONS = {
     commands: ['bench'],
     description: 'Spans per Kafka message.',
   }),
+  'bench.e2eSpansPerMessage': option({
+    type: intList(1, 1_000_000),
+    optional: true,
+    aliases: ['e2e-spans-per-message'],
+    commands: ['bench'],
+    description: 'Message shapes of the pre-loaded backlogs, comma-separated (default: 1,10,100; quick: --spans-per-message).',
+  }),
   'bench.runs': option({
     type: int(1),
     optional: true,
@@ -964,12 +979,13 @@ export const OPTIONS = {
     description: 'The pipeline phase runs 1…N workers; e2e uses N.',
   }),
   'bench.zipkinHeap': option({
-    type: str({ placeholder: 'size' }),
-    default: '512m',
+    type: str({ placeholder: 'size,...' }),
+    default: '1g,2g',
     aliases: ['zipkin-heap'],
     commands: ['bench'],
-    description: 'JVM heap of the Zipkin peer, e.g. 2g (512m is what infra/ runs it with).',
-    check: (heap) => (/^[1-9]\d*[mg]$/.test(heap) ? undefined : 'must look like 512m or 2g'),
+    description:
+      'JVM heaps of the Zipkin peer, comma-separated: one Zipkin side per heap, each reported (512m is what infra/ runs it with).',
+    check: (heap) => (/^[1-9]\d*[mg](,[1-9]\d*[mg])*$/.test(heap) ? undefined : 'must look like 512m or 1g,2g'),
   }),
   'bench.out': option({
     type: str({ path: true, placeholder: 'dir' }),

@@ -56,6 +56,7 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
   if (es.apiKey !== undefined) sinkSettings.apiKey = es.apiKey;
   sinkSettings.tls = searchTls(es);
   if (es.pipeline !== undefined) sinkSettings.pipeline = es.pipeline;
+  if (es.bulkAdaptive) sinkSettings.bulkAdaptive = true;
   if (sink.file !== undefined) sinkSettings.filePath = sink.file;
 
   return {

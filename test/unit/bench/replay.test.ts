@@ -32,6 +32,8 @@ function ingestRun(run: number, wall: number, steady: number, active: number): S
     indexedDocs: 1000,
     lostDocs: 0,
     complete: true,
+    drainSeconds: 1000 / wall - 1,
+    drainDocsPerSec: 1000 / (1000 / wall - 1),
     consumeStartSeconds: 1,
     startupSeconds: 6,
     wallSeconds: 1000 / wall,
@@ -171,8 +173,10 @@ test('the replay table shows both sides and the paired ratios', () => {
   const md = replayTable(
     {
       preloaded: { spans: 100_000, messages: 1, bytes: 1, expectedDocs: 1000, seconds: 1 },
+      spansPerMessage: 10,
       tracefold: {
         runs: ing,
+        drainDocsPerSec: { median: 100, min: 100, max: 100, n: 2, spreadPct: 0 },
         wallDocsPerSec: { median: 100, min: 100, max: 100, n: 2, spreadPct: 0 },
         steadyDocsPerSec: { median: 100, min: 100, max: 100, n: 2, spreadPct: 0 },
         consumeStartSeconds: { median: 1, min: 1, max: 1, n: 2, spreadPct: 0 },
@@ -183,6 +187,8 @@ test('the replay table shows both sides and the paired ratios', () => {
         steadyRunQueueCores: { median: 0, min: 0, max: 0, n: 2, spreadPct: 0 },
         activeDocsPerSec: { median: 100, min: 100, max: 100, n: 2, spreadPct: 0 },
         lostDocsMax: 0,
+        extraDocsMax: 0,
+        completedRuns: 2,
         selfReportedDroppedMax: 0,
         errors: [],
         allComplete: true,

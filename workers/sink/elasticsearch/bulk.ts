@@ -13,6 +13,8 @@
  * `retries_exhausted`) | dead-lettered (other 4xx). A failed request keeps its slot and re-sends
  * the same body after a backoff, without limit: while the engine is down, the queue grows and
  * backpressure upstream (queuedBytes) holds the line; `failingSince` tells how long.
+ * With `bulkAdaptive` the in-flight limit is not fixed at `bulkMaxInFlight` but found by
+ * ./adaptive.ts between 1 and it: grown while answers stay fast, cut on 429s or rising latency.
  * Time comes from an injectable clock so tests can drive it.
  */
 import { Buffer } from 'node:buffer';
@@ -20,10 +22,14 @@ import type { Client } from '@elastic/elasticsearch';
 import type { SinkSettings } from '../../protocol.js';
 import { backoffMs } from '../backoff.js';
 import { type Clock, ResolvedTally, type Sink, type SinkEntry, type SinkEvents, systemClock } from '../sink.js';
+import { AdaptiveLimit } from './adaptive.js';
 import { Deque, DueHeap } from './queues.js';
 import { classifyItemStatus, classifyRequestError, type RequestFailure } from './retry.js';
 
-export type BulkSettings = Pick<SinkSettings, 'bulkMaxBytes' | 'bulkMaxInFlight' | 'pipeline' | 'refresh' | 'retry' | 'timeoutMs'>;
+export type BulkSettings = Pick<
+  SinkSettings,
+  'bulkMaxBytes' | 'bulkMaxInFlight' | 'bulkAdaptive' | 'pipeline' | 'refresh' | 'retry' | 'timeoutMs'
+>;
 
 export interface BulkWriterOptions {
   clock?: Clock;
@@ -79,6 +85,7 @@ export class BulkWriter<R = unknown> implements Sink<R> {
   #pumpScheduled = false;
   #failingSince: number | null = null;
   #failure: string | null = null;
+  readonly #adaptive: AdaptiveLimit | undefined;
   #closed = false;
   #drainWaiters: (() => void)[] = [];
 
@@ -94,6 +101,12 @@ export class BulkWriter<R = unknown> implements Sink<R> {
     this.#query = { filter_path: BULK_FILTER_PATH };
     if (settings.pipeline) this.#query.pipeline = settings.pipeline;
     if (settings.refresh) this.#query.refresh = 'wait_for';
+    this.#adaptive = settings.bulkAdaptive ? new AdaptiveLimit({ max: settings.bulkMaxInFlight }, this.#clock) : undefined;
+  }
+
+  /** Requests allowed in flight now: fixed, or what the adaptive limit says. */
+  get maxInFlight(): number {
+    return this.#adaptive?.limit ?? this.#settings.bulkMaxInFlight;
   }
 
   get pendingEntries(): number {
@@ -158,7 +171,7 @@ export class BulkWriter<R = unknown> implements Sink<R> {
 
   #pump(): void {
     const maxBytes = this.#settings.bulkMaxBytes;
-    while (!this.#closed && this.#requests.size < this.#settings.bulkMaxInFlight && this.#ready.length > 0) {
+    while (!this.#closed && this.#requests.size < this.maxInFlight && this.#ready.length > 0) {
       const first = this.#ready.shift() as Pending<R>;
       const items = [first];
       let bytes = first.bytes;
@@ -200,7 +213,8 @@ export class BulkWriter<R = unknown> implements Sink<R> {
 
   #onAnswer(req: InFlight<R>, body: unknown, started: number): void {
     if (this.#closed) return;
-    this.#events.onLatency?.((this.#clock.now() - started) / 1000);
+    const latencyMs = this.#clock.now() - started;
+    this.#events.onLatency?.(latencyMs / 1000);
     const res = body as { errors?: unknown; items?: unknown } | null;
     if (typeof res !== 'object' || res === null || typeof res.errors !== 'boolean') {
       this.#requestFailed(req, {
@@ -222,6 +236,7 @@ export class BulkWriter<R = unknown> implements Sink<R> {
     const items = res.errors === true ? (res.items as unknown[]) : undefined;
     let settled = 0;
     let retries = 0;
+    let throttled = false;
     for (let i = 0; i < n; i++) {
       const p = req.items[i] as Pending<R>;
       if (items === undefined) {
@@ -231,6 +246,7 @@ export class BulkWriter<R = unknown> implements Sink<R> {
       }
       const result = firstValue(items[i]);
       const status = typeof result?.status === 'number' ? result.status : 0;
+      if (status === 429) throttled = true;
       const action = status === 0 ? 'retry' : classifyItemStatus(status);
       if (action === 'resolve') {
         this.#tally.add(p.entry.batchId, p.entry.units);
@@ -244,6 +260,7 @@ export class BulkWriter<R = unknown> implements Sink<R> {
       }
     }
     this.#tally.flush((batchIds, counts) => this.#events.onResolved(batchIds, counts));
+    this.#adaptive?.onAnswer(latencyMs, throttled ? 'throttled' : 'ok');
     if (retries > 0) this.#armRetryTimer();
     this.#settle(settled);
     this.#pump();
@@ -253,6 +270,8 @@ export class BulkWriter<R = unknown> implements Sink<R> {
     if (this.#closed) return;
     const failure = classifyRequestError(err);
     if (failure.code.startsWith('http_')) this.#events.onLatency?.((this.#clock.now() - started) / 1000);
+    // Only the engine saying "too many" moves the limit; a refused connection says nothing about load.
+    if (failure.code === 'http_429') this.#adaptive?.onAnswer(this.#clock.now() - started, 'throttled');
     this.#requestFailed(req, failure);
   }
 

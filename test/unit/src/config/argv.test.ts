@@ -25,6 +25,8 @@ describe('bench', () => {
         'proto3',
         '--spans-per-message',
         '3',
+        '--e2e-spans-per-message',
+        '1,100',
         '--runs',
         '2',
         '--workers-max',
@@ -39,6 +41,7 @@ describe('bench', () => {
       spans: 5_000,
       encoding: 'proto3',
       spansPerMessage: 3,
+      e2eSpansPerMessage: [1, 100],
       runs: 2,
       workersMax: 2,
       zipkinHeap: '2g',
@@ -49,10 +52,10 @@ describe('bench', () => {
 
   test('defaults: every phase, json-v2, 10 spans a message, workers up to the cores', () => {
     const { config } = ok(load('bench', []));
-    assert.deepEqual(config.bench.only, ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'sampling', 'memory']);
+    assert.deepEqual(config.bench.only, ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'ceiling', 'sampling', 'memory']);
     assert.equal(config.bench.encoding, 'json-v2');
     assert.equal(config.bench.spansPerMessage, 10);
-    assert.equal(config.bench.zipkinHeap, '512m');
+    assert.equal(config.bench.zipkinHeap, '1g,2g');
     assert.equal(config.bench.workersMax, Math.min(64, availableParallelism()));
     assert.equal(config.bench.out, undefined);
   });
@@ -61,8 +64,8 @@ describe('bench', () => {
     assert.deepEqual(errors(load('bench', ['--only', 'micro,nope', '--zipkin-heap', '2G', '--window-quiet-ms', '5ms', 'stray'])), [
       '--window-quiet-ms: not an option of tracefold bench (it applies to tracefold ingest, tracefold replay)',
       'tracefold bench takes no arguments, got "stray"',
-      'bench.only: unknown phase(s) nope (known: micro, pipeline, e2e, zipkin, replay, sampling, memory) (flag --only)',
-      'bench.zipkinHeap: must look like 512m or 2g (flag --zipkin-heap)',
+      'bench.only: unknown phase(s) nope (known: micro, pipeline, e2e, zipkin, replay, ceiling, sampling, memory) (flag --only)',
+      'bench.zipkinHeap: must look like 512m or 1g,2g (flag --zipkin-heap)',
     ]);
   });
 });

@@ -248,6 +248,44 @@ describe('BulkWriter: requests', () => {
   });
 });
 
+describe('BulkWriter: adaptive in-flight limit (bulkAdaptive)', () => {
+  it('starts with one request in flight, grows to bulkMaxInFlight while answers are good, halves on a 429', async () => {
+    const { server, writer } = await setup({ bulkMaxBytes: 1, bulkMaxInFlight: 4, bulkAdaptive: true }, () => 0.5);
+    const arrivals: number[] = [];
+    server.handler = (req) => {
+      arrivals.push(server.inFlight);
+      return ok(req);
+    };
+    assert.equal(writer.maxInFlight, 1);
+    for (let i = 0; i < 40; i++) writer.write(entry(`e${i}`));
+    await writer.drain();
+    assert.equal(arrivals[0], 1, 'the first request goes alone');
+    assert.ok(Math.max(...arrivals) <= 4);
+    assert.equal(writer.maxInFlight, 4);
+    // The engine's queues fill: an item comes back 429 (retried), the limit halves.
+    let throttle = true;
+    server.handler = (req) => {
+      if (throttle) {
+        throttle = false;
+        return itemsReply([429], () => ({ type: 'es_rejected_execution_exception', reason: 'queue full' }));
+      }
+      return ok(req);
+    };
+    writer.write(entry('t0'));
+    // The handler runs before the writer reads the answer: wait for the writer, not the server.
+    await until('the 429 read by the writer', () => writer.maxInFlight < 4);
+    assert.equal(throttle, false);
+    assert.equal(writer.maxInFlight, 2);
+    await writer.drain();
+    assert.equal(server.seen.at(-1)?.ids[0], 't0', 'the throttled item was sent again');
+  });
+
+  it('without bulkAdaptive the limit is bulkMaxInFlight from the start', async () => {
+    const { writer } = await setup({ bulkMaxInFlight: 3 });
+    assert.equal(writer.maxInFlight, 3);
+  });
+});
+
 describe('BulkWriter: per-item outcomes', () => {
   it('resolves 2xx, retries only the 429/503 items, dead-letters other 4xx with the engine error', async () => {
     const { server, writer, events } = await setup({}, () => 0.5);
