@@ -397,6 +397,22 @@ export const OPTIONS = {
     description: 'Topic receiving undecodable messages and spans the search engine rejected, with tracefold-* headers.',
     check: checkTopic,
   }),
+  'kafka.rekeyTopic': option({
+    type: str({ placeholder: 'topic' }),
+    computed: '<first topic>.by-trace',
+    aliases: ['rekey-topic'],
+    commands: ['ingest'],
+    description:
+      'The trace-keyed topic of the two-stage topology: --stage rekey produces to it (Zipkin Proto3, key = lower 64 bits of the trace ID), --stage assemble consumes it.',
+    check: checkTopic,
+  }),
+  'kafka.rekeyPartitions': option({
+    type: int(1, 10_000),
+    default: 12,
+    commands: ['ingest'],
+    description: 'Partitions of the trace-keyed topic when --stage rekey creates it (an existing topic is left as it is).',
+    note: 'The upper bound on stage-2 nodes × workers: each partition is assembled by one worker of one node.',
+  }),
   'kafka.autoOffsetReset': option({
     type: oneOf('earliest', 'latest'),
     default: 'earliest',
@@ -749,6 +765,14 @@ export const OPTIONS = {
     computed: 'os.availableParallelism(), at most 64',
     commands: PIPELINE,
     description: 'Worker threads decoding, assembling and writing spans.',
+  }),
+  stage: option({
+    type: oneOf('single', 'rekey', 'assemble'),
+    default: 'single',
+    commands: ['ingest'],
+    description:
+      'single: one process does everything (default). rekey: stage 1 of the two-stage topology, raw topic → decode, check, filter → the trace-keyed topic. assemble: stage 2, the trace-keyed topic → assemble, sample, write.',
+    note: 'Each stage is its own consumer group (kafka.groupId with ".rekey" or ".assemble" appended) and scales by adding nodes.',
   }),
   shutdownTimeoutMs: option({
     type: duration(0),
