@@ -76,10 +76,13 @@ export const RULES: readonly Rule[] = [
       // Stage 1 consuming its own output would loop every span forever.
       if (v.get('kafka.topic').includes(keyed))
         r.error(`${v.where('kafka.rekeyTopic')} must not be one of the consumed raw topics (${v.where('kafka.topic')})`);
-      if (keyed === v.get('kafka.deadLetterTopic')) r.error(`${v.where('kafka.rekeyTopic')} must differ from ${v.where('kafka.deadLetterTopic')}`);
+      if (keyed === v.get('kafka.deadLetterTopic'))
+        r.error(`${v.where('kafka.rekeyTopic')} must differ from ${v.where('kafka.deadLetterTopic')}`);
       const stage = v.get('stage');
       if (stage === 'rekey' && v.get('http.enabled'))
-        r.error(`${v.where('http.enabled')} is not supported with ${v.where('stage')}: spans posted over HTTP have no Kafka offsets to commit after the keyed produce`);
+        r.error(
+          `${v.where('http.enabled')} is not supported with ${v.where('stage')}: spans posted over HTTP have no Kafka offsets to commit after the keyed produce`,
+        );
     },
   },
   {
