@@ -88,7 +88,9 @@ function judge(what: string, traces: readonly Span[][], stored: readonly StoredS
   for (const s of stored) byIdentity.set(s.identity, [...(byIdentity.get(s.identity) ?? []), s]);
   // A real trace may report one span twice with different content: two documents by design.
   const expected = expectedIdentities(traces);
-  const duplicated = [...byIdentity.entries()].filter(([k, v]) => expected.has(k) && v.length > (expected.get(k) as number)).map(([k]) => k);
+  const duplicated = [...byIdentity.entries()]
+    .filter(([k, v]) => expected.has(k) && v.length > (expected.get(k) as number))
+    .map(([k]) => k);
   assert.deepEqual(duplicated.slice(0, 10), [], `${what}: no span stored twice`);
   let kept = 0;
   const partial: string[] = [];
