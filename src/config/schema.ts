@@ -207,7 +207,7 @@ export type ValueOf<T extends TypeSpec> =
 /** Zipkin's message encodings (core/model/span.ts Encoding; src/cli/encode.ts checks they agree). */
 export const ENCODINGS = ['json-v2', 'json-v1', 'thrift', 'proto3'] as const;
 /** The benchmark harness's phases, in the order it runs them. */
-export const BENCH_PHASES = ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'sampling', 'memory'] as const;
+export const BENCH_PHASES = ['micro', 'pipeline', 'stages', 'e2e', 'zipkin', 'replay', 'sampling', 'memory'] as const;
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const str = (o: Omit<StringType, 'kind'> = {}): StringType => ({ kind: 'string', ...o });
