@@ -36,6 +36,8 @@ export interface StageFigures {
   cpuBoundSpeedup: number;
   /** Cores' worth of time the run's threads waited, runnable, for a CPU (other load). */
   runQueueCores: number;
+  /** CPU µs per span by thread (medians): coordinator, worker threads, V8 helper threads (GC, compiler). */
+  cpuByThread: { coordinator: number; workers: number; helpers: number };
 }
 
 export interface StagesResult {
@@ -166,6 +168,11 @@ export async function runStages(bases: readonly BaseTrace[], o: StagesOptions): 
       forwardedFraction: summarize(rs.map((r) => r.forwardedFraction)).median,
       cpuBoundSpeedup: 1,
       runQueueCores: summarize(rs.map((r) => r.runQueueCores)).median,
+      cpuByThread: {
+        coordinator: summarize(rs.map((r) => r.cpuByThread.coordinator)).median,
+        workers: summarize(rs.map((r) => r.cpuByThread.workers)).median,
+        helpers: summarize(rs.map((r) => r.cpuByThread.helpers)).median,
+      },
     };
     if (w > 1)
       f.speedup = summarize(
@@ -197,14 +204,14 @@ const x = (n: number): string => `${n.toFixed(2)}×`;
 
 export function stagesSection(r: StagesResult): string {
   const row = (f: StageFigures): string =>
-    `| ${f.mode} | ${f.workers} | ${range(f.spansPerSec, si)} | ${f.speedup ? range(f.speedup, x) : '1.00×'} | ${x(f.cpuBoundSpeedup)} | ${range(f.cpuMicrosPerSpan, (n) => n.toFixed(1))} | ${si(1e6 / f.cpuMicrosPerSpan.median)} | ${(f.forwardedFraction * 100).toFixed(0)} % | ${f.runQueueCores.toFixed(2)} |`;
+    `| ${f.mode} | ${f.workers} | ${range(f.spansPerSec, si)} | ${f.speedup ? range(f.speedup, x) : '1.00×'} | ${x(f.cpuBoundSpeedup)} | ${range(f.cpuMicrosPerSpan, (n) => n.toFixed(1))} | ${f.cpuByThread.coordinator.toFixed(1)} / ${f.cpuByThread.workers.toFixed(1)} / ${f.cpuByThread.helpers.toFixed(1)} | ${si(1e6 / f.cpuMicrosPerSpan.median)} | ${(f.forwardedFraction * 100).toFixed(0)} % | ${f.runQueueCores.toFixed(2)} |`;
   return [
     `${r.spans} spans (${r.traces} traces) per timed run, ${r.runs} rounds; single and rekey read raw ${r.encoding} messages of ${r.spansPerMessage} spans ` +
       `spread round-robin over ${r.partitions} partitions; assemble reads the keyed topic stage 1 makes of the same traces (one Proto3 record per trace, ` +
       'in its trace key’s partition), each partition on one fixed worker. Real worker pool, null sink, keyed produce acknowledged on arrival (no I/O).',
     '',
-    '| mode | workers | spans/s (wall) | speedup vs 1 (wall) | speedup the CPU cost allows | CPU µs per span | spans per CPU-second | spans forwarded | cores waited for (run queue) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| mode | workers | spans/s (wall) | speedup vs 1 (wall) | speedup the CPU cost allows | CPU µs per span | of which coordinator / workers / V8 helpers | spans per CPU-second | spans forwarded | cores waited for (run queue) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.figures.map(row),
     '',
     `Per core: single process ${si(r.singleSpansPerCpuSecond)} spans per CPU-second; through both stages ${si(r.twoStageSpansPerCpuSecond)} ` +
