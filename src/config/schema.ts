@@ -410,7 +410,7 @@ export const OPTIONS = {
     type: int(1, 10_000),
     default: 12,
     commands: ['ingest'],
-    description: 'Partitions of the trace-keyed topic when --stage rekey creates it (an existing topic is left as it is).',
+    description: 'Partitions of the trace-keyed topic when a rekey or assemble node creates it (an existing topic is left as it is).',
     note: 'The upper bound on stage-2 nodes × workers: each partition is assembled by one worker of one node.',
   }),
   'kafka.autoOffsetReset': option({
