@@ -17,7 +17,7 @@ export interface Split {
 export class PartitionSpread {
   private seen = new Map<string, number>();
 
-  constructor(private readonly capacity = 200_000) {}
+  constructor(private readonly capacity = 50_000) {}
 
   /** Records that a span of trace `key` came from `partition`; returns the split the first time one shows. */
   see(key: string, partition: number): Split | undefined {

@@ -23,7 +23,7 @@ import { expectedIdentities, spanIdentity } from '../../helpers/identity.js';
 import { committedTotal, readAll, topicEndTotal } from '../../helpers/kafka.js';
 import { deleteIndices } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
-import { freePort, LOG_DIR, metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { freePort, LOG_DIR, logLines, metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 const PARTITIONS = 12;
@@ -283,5 +283,44 @@ test('two-stage topology: 3 rekey + 2 assemble nodes assemble every trace whole,
     await deleteIndices(`${index}-*`);
     await deleteTopic(KAFKA, raw).catch(() => undefined);
     await deleteTopic(KAFKA, keyed).catch(() => undefined);
+  }
+});
+
+test('--stage assemble on a topic not keyed by trace ID says so', { timeout: 120_000 }, async () => {
+  await requireSearchEngine();
+  const raw = uniqueName('tf-unkeyed');
+  const index = uniqueName('tfunkeyed');
+  await ensureTopics(KAFKA, [{ topic: raw, partitions: PARTITIONS }]);
+  const traces = syntheticTraces(2, 21);
+  await produceScattered(raw, traces, 0);
+  const port = await freePort();
+  const node = startTracefold(
+    ['ingest', '--stage', 'assemble', '--topic', 'tf-unkeyed-unused', '--rekey-topic', raw, '--workers', '1', '--admin-port', String(port)],
+    {
+      KAFKA_BOOTSTRAP_SERVERS: KAFKA,
+      KAFKA_GROUP_ID: uniqueName('tf-unkeyed-group'),
+      TRACEFOLD_KAFKA_GROUP_INSTANCE_ID: '',
+      ES_HOSTS: SEARCH,
+      ES_INDEX: index,
+      ES_INDEX_REPLICAS: '0',
+      ES_INDEX_SHARDS: '1',
+    },
+    index,
+  );
+  try {
+    await waitFor(
+      'the unkeyed-input warning',
+      async () => logLines(node.logFile, /expects a topic keyed by trace ID/).length > 0,
+      60_000,
+      250,
+    );
+    const [warning] = logLines(node.logFile, /expects a topic keyed by trace ID/);
+    assert.match(String(warning?.msg), /records without a key/);
+    node.child.kill('SIGTERM');
+    assert.equal(await node.exited, 0, `stops cleanly (${node.logFile})`);
+  } finally {
+    node.child.kill('SIGKILL');
+    await deleteIndices(`${index}-*`);
+    await deleteTopic(KAFKA, raw).catch(() => undefined);
   }
 });
