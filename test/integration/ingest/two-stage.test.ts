@@ -8,7 +8,9 @@
  *    the index, each trace stored whole or not at all, all its spans naming one policy
  *    (`tracefold.sampled`); nothing duplicated, nothing foreign;
  *  - then one node of each stage is SIGKILLed and the survivors take over its partitions and carry
- *    on with new traffic under the same checks.
+ *    on with new traffic under the same checks;
+ *  - then a stage-1 node joins while traffic flows: the keyed topic still holds every span of all
+ *    three phases exactly once, and the new traces pass the same checks.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -276,8 +278,32 @@ test('two-stage topology: 3 rekey + 2 assemble nodes assemble every trace whole,
         `phase 2 after killing r3 and a2: ${second.length} traces, kept ${keptSecond}`,
     );
 
-    for (const name of ['r1', 'r2', 'a1']) node(name).child.kill('SIGTERM');
-    for (const name of ['r1', 'r2', 'a1']) assert.equal(await node(name).exited, 0, `${name} stops cleanly (${node(name).logFile})`);
+    // ── Phase 3: a stage-1 node joins while traffic flows (a stage-1 rebalance in the middle of it) ──
+    const before3 = await decisions(['a1']);
+    await start('r4', 'rekey', 1);
+    const third = syntheticTraces(30, 15);
+    let thirdMessages = 0;
+    for (let i = 0; i < third.length; i += 5) {
+      thirdMessages += await produceScattered(raw, third.slice(i, i + 5), i);
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
+    await waitFor('r4 to take partitions', async () => (await assignments(node('r4').port)) > 0, 60_000);
+    await settled(firstMessages + secondMessages + thirdMessages);
+    assert.ok(
+      ['r1', 'r2'].some((n) => logLines(node(n).logFile, /^partitions revoked/).length > 0),
+      'a stage-1 node gave partitions up to r4',
+    );
+    const keyedAll = await readAll(keyed, PARTITIONS, await topicEndTotal(keyed, PARTITIONS));
+    const keyedSpansAll = keyedAll.reduce((n, r) => n + decodeProto3(new Uint8Array(r.value ?? Buffer.alloc(0))).spans.length, 0);
+    const producedSpans = [...first, ...second, ...third].reduce((n, t) => n + t.length, 0);
+    assert.equal(keyedSpansAll, producedSpans, 'across a kill and a join in stage 1, every span reached the keyed topic exactly once');
+    await waitFor('decision counters to be reported', async () => (await decisions(['a1'])) - before3 >= third.length, 10_000, 250);
+    assert.equal((await decisions(['a1'])) - before3, third.length, 'one sampling decision per trace of phase 3');
+    const keptThird = judge('phase 3', third, await storedSpans(`${index}-span-*`));
+    console.log(`two-stage: phase 3 with r4 joining stage 1 mid-traffic: ${third.length} traces, kept ${keptThird}`);
+
+    for (const name of ['r1', 'r2', 'r4', 'a1']) node(name).child.kill('SIGTERM');
+    for (const name of ['r1', 'r2', 'r4', 'a1']) assert.equal(await node(name).exited, 0, `${name} stops cleanly (${node(name).logFile})`);
   } finally {
     for (const n of nodes) n.child.kill('SIGKILL');
     await deleteIndices(`${index}-*`);
