@@ -21,9 +21,9 @@ import type { Span } from '../../../core/model/span.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
 import { traceKey } from '../../../workers/assemble/facts.js';
-import { expectedIdentities, spanIdentity } from '../../helpers/identity.js';
+import { assertIdentity, compareIdentities, expectedIdentities, spanIdentity } from '../../helpers/identity.js';
 import { committedTotal, readAll, topicEndTotal } from '../../helpers/kafka.js';
-import { deleteIndices } from '../../helpers/search.js';
+import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
 import { freePort, LOG_DIR, logLines, metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
@@ -348,5 +348,100 @@ test('--stage assemble on a topic not keyed by trace ID says so', { timeout: 120
     node.child.kill('SIGKILL');
     await deleteIndices(`${index}-*`);
     await deleteTopic(KAFKA, raw).catch(() => undefined);
+  }
+});
+
+test('a stage-2 node joins mid-traffic: the handover loses nothing; decisions split by it are counted', { timeout: 180_000 }, async () => {
+  await requireSearchEngine();
+  const raw = uniqueName('tf-2rebal');
+  const keyed = `${raw}.by-trace`;
+  const group = uniqueName('tf-2rebal-group');
+  const index = uniqueName('tf2rebal');
+  await ensureTopics(KAFKA, [
+    { topic: raw, partitions: PARTITIONS },
+    { topic: keyed, partitions: PARTITIONS },
+  ]);
+  mkdirSync(LOG_DIR, { recursive: true });
+  const config = join(LOG_DIR, `${index}.yaml`);
+  // Keep every trace, but decide per trace (whole-trace mode): every span must be stored once.
+  writeFileSync(
+    config,
+    [
+      'sample:',
+      '  tagKept: true',
+      '  policies:',
+      '    - type: error',
+      '    - type: probabilistic',
+      '      name: all',
+      '      rate: 1',
+      '',
+    ].join('\n'),
+  );
+  const nodes: Array<Running & { port: number }> = [];
+  const start = async (name: string, stage: 'rekey' | 'assemble'): Promise<Running & { port: number }> => {
+    const port = await freePort();
+    const args = [
+      'ingest',
+      '--config',
+      config,
+      '--kafka-group-id',
+      group,
+      '--stage',
+      stage,
+      '--workers',
+      '2',
+      '--admin-port',
+      String(port),
+    ];
+    args.push('--kafka-commit-interval-ms', '500ms', '--window-quiet-ms', '2s', '--kafka-property', 'session.timeout.ms=6000');
+    const env = {
+      KAFKA_BOOTSTRAP_SERVERS: KAFKA,
+      KAFKA_TOPIC: raw,
+      ES_HOSTS: SEARCH,
+      ES_INDEX: index,
+      ES_INDEX_REPLICAS: '0',
+      ES_INDEX_SHARDS: '1',
+    };
+    const n = { ...startTracefold(args, { ...env, TRACEFOLD_KAFKA_GROUP_INSTANCE_ID: `${group}-${name}` }, `${index}-${name}`), port };
+    nodes.push(n);
+    return n;
+  };
+  try {
+    const [, a1] = await Promise.all([start('r1', 'rekey'), start('a1', 'assemble')]);
+    const traces = syntheticTraces(30, 31);
+    let messages = 0;
+    let a3: (Running & { port: number }) | undefined;
+    for (let i = 0; i < traces.length; i += 10) {
+      messages += await produceScattered(raw, traces.slice(i, i + 10), i);
+      if (i === 20) a3 = await start('a3', 'assemble');
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
+    await waitFor('a3 to take partitions', async () => logLines((a3 as Running).logFile, /^partitions assigned$/).length > 0, 60_000);
+    await waitFor(
+      'stage 1 to commit everything',
+      async () => (await committedTotal(`${group}.rekey`, raw, PARTITIONS)) === messages,
+      120_000,
+    );
+    const keyedEnd = await topicEndTotal(keyed, PARTITIONS);
+    await waitFor(
+      'stage 2 to commit everything',
+      async () => (await committedTotal(`${group}.assemble`, keyed, PARTITIONS)) === keyedEnd,
+      120_000,
+    );
+    assert.ok(logLines(a1.logFile, /^partitions revoked/).length > 0, 'a1 handed partitions over');
+    const report = compareIdentities('stage-2 handover', expectedIdentities(traces), await storedSpanKeys(`${index}-span-*`));
+    assertIdentity(report);
+    let decided = 0;
+    for (const n of [a1, a3 as Running & { port: number }]) decided += (await metric(n.port, 'tracefold_sampling_decisions_total')) || 0;
+    // Not asserted (the documented limitation): how many traces the handover decided twice.
+    console.log(
+      `two-stage handover: ${traces.length} traces, ${decided} decisions (${Math.max(0, decided - traces.length)} extra from split traces)`,
+    );
+    assert.ok(decided >= traces.length, 'every trace was decided');
+  } finally {
+    for (const n of nodes) n.child.kill('SIGKILL');
+    await deleteIndices(`${index}-*`);
+    await deleteTopic(KAFKA, raw).catch(() => undefined);
+    await deleteTopic(KAFKA, keyed).catch(() => undefined);
   }
 });
