@@ -57,6 +57,7 @@ export const COMMAND_INFO: { readonly [C in Command]: CommandInfo } = {
         'Figures are medians over several runs with their min–max range.',
       'Phases (all by default): micro: each hot-path stage alone (tinybench), with JSON.parse/JSON.stringify reference lines; ' +
         'pipeline: the real worker pool with a null sink, 1…N workers; ' +
+        'stages: the two-stage topology (rekey, then assemble with partition → worker dispatch) beside the single process, 1 and 2 workers each; ' +
         'memory: bytes per buffered span, peak RSS under a 1× and 10× burst against a slowed search engine (needs Kafka and OpenSearch); ' +
         'e2e: a pre-loaded Kafka topic through `tracefold ingest` into OpenSearch; ' +
         "zipkin: the same topic through the stock Zipkin server's Kafka collector, side by side; " +
