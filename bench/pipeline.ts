@@ -13,6 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/load.js';
 import { toWorkerSettings } from '../src/config/worker-settings.js';
+import { PartitionWorkers } from '../src/dispatch/partition-workers.js';
 import { WorkerPool } from '../src/dispatch/pool.js';
 import { CommitWatermark } from '../src/source/kafka/watermark.js';
 import type { WorkerSettings, WorkerToCoordinator } from '../workers/protocol.js';
@@ -65,6 +66,8 @@ class Driver {
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private readonly ticker: NodeJS.Timeout;
+  /** Stage 2: each partition to one fixed worker, as `IngestNode` does with `--stage assemble`. */
+  private readonly affinity: PartitionWorkers | undefined;
   counters: Counters = { decoded: 0, forwarded: 0 };
 
   constructor(
@@ -72,6 +75,7 @@ class Driver {
     settings: WorkerSettings,
     tickMs: number,
   ) {
+    if (settings.stage === 'assemble') this.affinity = new PartitionWorkers(workers);
     this.pool = new WorkerPool(workers, settings, {
       onMessage: (_w, msg) => this.onMessage(msg),
       onWorkerError: (w, err) => this.fail(new Error(`worker ${w}: ${err.message}`)),
@@ -93,6 +97,11 @@ class Driver {
           break;
         case 'resolved':
           this.watermark.resolveMany(msg.batchIds, msg.counts);
+          break;
+        case 'rekeyed':
+          // Stage 1 without I/O: each keyed record counts as acknowledged on arrival (the producer's
+          // own cost is in the e2e figures, not here).
+          this.watermark.resolve(msg.batchId, msg.keys.length);
           break;
         case 'stats':
           for (const c of msg.counters) {
@@ -154,7 +163,10 @@ class Driver {
     for (let k = 0; k < b.messages; k++) offsets[k] = first + k;
     this.offsets.set(b.partition, first + b.messages);
     this.watermark.register(BENCH_TOPIC, b.partition, batchId, first, first + b.messages - 1, b.messages, b.data.length);
-    this.pool.dispatch({ type: 'batch', batchId, topic: BENCH_TOPIC, partition: b.partition, data, ends, offsets });
+    this.pool.dispatch(
+      { type: 'batch', batchId, topic: BENCH_TOPIC, partition: b.partition, data, ends, offsets },
+      this.affinity?.workerOf(BENCH_TOPIC, b.partition),
+    );
   }
 
   async close(): Promise<void> {

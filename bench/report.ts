@@ -16,9 +16,10 @@ import type { PipelineRun } from './pipeline.js';
 import type { ReplayRatios, ReplaySideSummary } from './replay.js';
 import type { SamplingOutcome } from './sampling-check.js';
 import type { Preloaded } from './servers.js';
+import { type StagesResult, stagesSection } from './stages.js';
 import { bytes, formatSummary, type Summary, si, summarize } from './stats.js';
 
-export type Phase = 'micro' | 'pipeline' | 'e2e' | 'zipkin' | 'replay' | 'ceiling' | 'sampling' | 'memory';
+export type Phase = 'micro' | 'pipeline' | 'stages' | 'e2e' | 'zipkin' | 'replay' | 'ceiling' | 'sampling' | 'memory';
 
 export interface PipelineByWorkers {
   workers: number;
@@ -154,6 +155,7 @@ export interface BenchResults {
   machine: MachineInfo;
   micro?: MicroResult;
   pipeline?: PipelineResult;
+  stages?: StagesResult;
   e2e?: E2eResult;
   sampling?: SamplingPhaseResult;
   memory?: { probes?: ProbeSummary[]; burst?: BurstResult };
@@ -584,6 +586,8 @@ export function markdown(r: BenchResults, charts: { workers?: string; zipkin?: s
     out.push('', '## 2. Pipeline without I/O', '', pipelineSection(r.pipeline, r.machine.cores));
     if (charts.workers) out.push('', `![throughput vs workers](${charts.workers})`);
   }
+  if (r.stages)
+    out.push('', '## 2b. Two-stage topology without I/O (rekey → assemble) beside the single process', '', stagesSection(r.stages));
   if (r.e2e) {
     const withReplay = r.e2e.backlogs.some((b) => b.replay) ? ', and tracefold replay of the same topic' : '';
     out.push('', `## 3–4. Kafka → OpenSearch, tracefold and the Zipkin server side by side${withReplay}`, '', e2eSection(r.e2e));
@@ -761,6 +765,7 @@ export function updateReadme(readmePath: string, r: BenchResults, resultsLink: s
     goalsTable(r.goals),
   ];
   if (r.pipeline) parts.push('', pipelineSection(r.pipeline, r.machine.cores));
+  if (r.stages) parts.push('', stagesSection(r.stages));
   if (r.e2e) parts.push('', e2eSection(r.e2e));
   parts.push('');
   writeFileSync(readmePath, head + parts.join('\n') + tail);

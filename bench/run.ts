@@ -73,7 +73,8 @@ import {
   uniqueId,
   waitEngineQuiet,
 } from './servers.js';
-import { pairedRatios, si, summarize } from './stats.js';
+import { runStages } from './stages.js';
+import { pairedRatios, pairedSummary, si, summarize } from './stats.js';
 import { type BaseTrace, loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
 import { exampleSampling, samplingWorkload, workloadMessages } from './workload.js';
 
@@ -618,6 +619,17 @@ function evaluateGoals(r: BenchResults): Goal[] {
       });
     }
   }
+  if (r.stages) {
+    const two = r.stages.figures.find((f) => f.mode === 'assemble' && f.workers === 2);
+    goals.push({
+      goal: 'two-stage: stage 2 (assemble) ≥ 1.8× from 1 to 2 workers',
+      measured: two?.speedup
+        ? `${two.speedup.median.toFixed(2)}× wall (${two.speedup.min.toFixed(2)}–${two.speedup.max.toFixed(2)}; ${two.runQueueCores.toFixed(2)} cores waited for), ` +
+          `${two.cpuBoundSpeedup.toFixed(2)}× by CPU cost (single process: ${(r.stages.figures.find((f) => f.mode === 'single' && f.workers === 2)?.cpuBoundSpeedup ?? Number.NaN).toFixed(2)}×)`
+        : 'not measured',
+      met: two?.speedup ? two.speedup.median >= 1.8 : null,
+    });
+  }
   if (r.e2e) {
     const bl = r.e2e.backlogs;
     const tfLost = Math.max(0, ...bl.map((b) => b.tracefold?.lostDocsMax ?? 0));
@@ -766,6 +778,20 @@ export async function runBench(o: BenchOptions): Promise<number> {
     if (has('pipeline')) {
       await phase('pipeline', async () => {
         results.pipeline = await pipelinePhase(bases, o, p.pipeline);
+      });
+    }
+    if (has('stages')) {
+      await phase('stages', async () => {
+        results.stages = await runStages(bases, {
+          spans: p.pipeline.spans,
+          warmupSpans: p.pipeline.warmupSpans,
+          runs: p.pipeline.runs,
+          partitions: 12,
+          encoding: o.encoding,
+          spansPerMessage: o.spansPerMessage,
+          settings: defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.pipeline.quietMs)]),
+          progress: say,
+        });
       });
     }
     if (has('memory')) {

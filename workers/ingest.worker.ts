@@ -8,7 +8,7 @@ import type { CoordinatorToWorker, WorkerTask, WorkerToCoordinator, WorkerToWork
 
 export default async function run(task: WorkerTask): Promise<void> {
   const { port, peers, worker, workers, settings } = task;
-  const post = (msg: WorkerToCoordinator): void => port.postMessage(msg);
+  const post = (msg: WorkerToCoordinator, transfer?: ArrayBuffer[]): void => port.postMessage(msg, transfer);
   const pipeline = new Pipeline(worker, workers, settings, post, (peer, data) =>
     (peers[peer] as MessagePort).postMessage({ type: 'forward', data } satisfies WorkerToWorker, [data]),
   );

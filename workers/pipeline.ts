@@ -14,6 +14,7 @@
 import { Packr } from 'msgpackr';
 import type { Encoding, Kind, Span } from '../core/model/span.js';
 import { factFlags, Interner, linkFlags, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
+import { PartitionSpread, type Split } from './assemble/keying.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
 import { SpanChecker } from './check/span.js';
@@ -34,6 +35,7 @@ import { SpanFilter } from './filter/rules.js';
 import { localEndpointKey } from './link/facts.js';
 import { DependencyStage } from './link/stage.js';
 import type { BatchMessage, DeadLetterRecord, DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from './protocol.js';
+import { TraceGrouper } from './rekey/group.js';
 import { KEEP_ALL_DECISION, Sampler } from './sample/index.js';
 import { createSink } from './sink/create.js';
 import type { Sink, SinkEntry } from './sink/sink.js';
@@ -137,15 +139,23 @@ export class Pipeline {
   private lastStats = 0;
   private bulkLatencies: number[] = [];
   private flattened = 0;
+  /** Stage 1: the batch's spans by trace key, sent to the coordinator as keyed records. */
+  private readonly grouper: TraceGrouper | undefined;
+  /** Stage 2: every span received is this worker's own (no forwarding); this checks the input is keyed. */
+  private readonly spread: PartitionSpread | undefined;
+  private splits = 0;
+  private firstSplit: Split | undefined;
 
   constructor(
     private readonly worker: number,
     private readonly workers: number,
     private readonly settings: WorkerSettings,
-    private readonly post: (msg: WorkerToCoordinator) => void,
+    private readonly post: (msg: WorkerToCoordinator, transfer?: ArrayBuffer[]) => void,
     private readonly forward: (peer: number, data: ArrayBuffer) => void,
   ) {
     const s = settings.sink;
+    if (settings.stage === 'rekey') this.grouper = new TraceGrouper();
+    if (settings.stage === 'assemble') this.spread = new PartitionSpread();
     this.doc = {
       index: s.index,
       indexTypeDelimiter: s.indexTypeDelimiter,
@@ -225,9 +235,22 @@ export class Pipeline {
     }
     this.flushForwards();
     this.postDropped();
+    const keyed = this.grouper?.take();
+    if (keyed !== undefined) {
+      units += keyed.keys.length;
+      this.stats.inc('spans_rekeyed', {}, keyed.spans);
+      this.stats.inc('records_rekeyed', {}, keyed.keys.length);
+    }
     const decoded: DecodedMessage = { type: 'decoded', batchId: b.batchId, units, spans: tally.spans, errors: tally.errors };
     if (tally.firstError !== undefined) decoded.firstError = tally.firstError;
     this.post(decoded);
+    // After `decoded`: the coordinator knows the batch's units before any of them can be acknowledged.
+    if (keyed !== undefined) {
+      this.post({ type: 'rekeyed', batchId: b.batchId, data: keyed.data, ends: keyed.ends, keys: keyed.keys }, [
+        keyed.data,
+        keyed.ends.buffer as ArrayBuffer,
+      ]);
+    }
   }
 
   /** Decodes one record; returns the units it created for its batch. */
@@ -275,6 +298,11 @@ export class Pipeline {
         this.stats.inc('spans_filtered', { reason: dropped });
         continue;
       }
+      if (this.grouper !== undefined) {
+        // Stage 1: the span's unit is its trace's keyed record, counted when the batch's records are made.
+        this.grouper.add(span);
+        continue;
+      }
       units++;
       this.route(span, batchId, prov);
     }
@@ -305,7 +333,9 @@ export class Pipeline {
       for (const d of ac) this.sink.write({ lines: d.lines, batchId, units: 0, ref: d.key });
       ac.length = 0;
     }
-    const owner = this.workers === 1 ? this.worker : shardOf(span.traceId, this.workers);
+    // Stage 2: this worker's partitions hold whole traces, so every span it receives is its own.
+    const owner = this.workers === 1 || this.spread !== undefined ? this.worker : shardOf(span.traceId, this.workers);
+    if (this.spread !== undefined) this.checkKeyed(span.traceId, prov.partition);
     const interner = this.interner;
     const service = interner.intern(span.localEndpoint?.serviceName);
     const remoteService = interner.intern(span.remoteEndpoint?.serviceName);
@@ -403,6 +433,14 @@ export class Pipeline {
       this.assemble(traceKey(t[6]), b);
     }
     this.postDropped();
+  }
+
+  private checkKeyed(traceId: string, partition: number): void {
+    const split = (this.spread as PartitionSpread).see(traceKey(traceId), partition);
+    if (split === undefined) return;
+    this.splits++;
+    this.firstSplit ??= split;
+    this.stats.inc('traces_split_partitions', {});
   }
 
   /** Whether the entry still holds its batch unit (it was not written through). */
@@ -547,6 +585,11 @@ export class Pipeline {
 
   private reportStats(now: number): void {
     this.lastStats = now;
+    if (this.firstSplit !== undefined) {
+      this.post({ type: 'keying', worker: this.worker, splitTraces: this.splits, example: this.firstSplit });
+      this.splits = 0;
+      this.firstSplit = undefined;
+    }
     const edges = this.deps.takeLive();
     if (edges.length > 0) this.post({ type: 'links', worker: this.worker, at: now, edges });
     const failingSince = this.sink.failingSince;

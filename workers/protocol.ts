@@ -146,8 +146,37 @@ export interface LinksMessage {
   edges: [string, string, number, number][];
 }
 
+/**
+ * Stage 1 (`--stage rekey`): a batch's spans as records for the trace-keyed topic, one per trace
+ * (Zipkin Proto3, key = trace key). Each record is one unit of its batch, resolved by the coordinator
+ * once Kafka acknowledged it, so raw offsets are committed only behind acknowledged produces.
+ * `data` and `ends` are transferred.
+ */
+export interface RekeyedMessage {
+  type: 'rekeyed';
+  batchId: number;
+  data: ArrayBuffer;
+  /** `ends[i]` is the end of record i's value in `data`. */
+  ends: Uint32Array;
+  keys: string[];
+}
+
+/**
+ * Stage 2 (`--stage assemble`): traces this worker saw on more than one partition since its last
+ * report: the input is not keyed by trace ID, so traces are assembled in fragments.
+ */
+export interface KeyingMessage {
+  type: 'keying';
+  worker: number;
+  splitTraces: number;
+  /** One such trace key and two of its partitions, for the warning. */
+  example: { key: string; partitions: [number, number] };
+}
+
 export type WorkerToCoordinator =
   | DecodedMessage
+  | RekeyedMessage
+  | KeyingMessage
   | ResolvedMessage
   | DeadLetterMessage
   | StatsMessage
@@ -178,6 +207,12 @@ export interface WorkerTask {
 export type StageSettings = Pick<WorkerSettings, 'filter' | 'check' | 'traceCheck' | 'sample'>;
 
 export interface WorkerSettings {
+  /**
+   * single: decode … sink in one process (spans of a trace are forwarded to their owner worker);
+   * rekey: decode, check, filter, then keyed records to the coordinator (no windows, no sink);
+   * assemble: every span a worker receives is its own (its partition holds whole traces): no forwarding.
+   */
+  stage: 'single' | 'rekey' | 'assemble';
   window: {
     quietMs: number;
     maxWindowMs: number;

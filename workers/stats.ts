@@ -15,6 +15,11 @@ export const PIPELINE_COUNTERS = {
   messages_empty: [],
   spans_filtered: ['reason'],
   spans_forwarded: [],
+  /** Stage 1: spans produced to the trace-keyed topic, and the keyed records (traces per batch) carrying them. */
+  spans_rekeyed: [],
+  records_rekeyed: [],
+  /** Stage 2: traces met on a second partition (the input is not keyed by trace ID). */
+  traces_split_partitions: [],
   spans_late: ['reason'],
   traces_flushed: ['reason'],
   spans_flushed: ['reason'],

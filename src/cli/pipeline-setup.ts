@@ -27,20 +27,27 @@ export function loadOrExit<C extends 'ingest' | 'replay'>(command: C, argv: stri
 
 /** Detects the engine, installs/verifies templates, and derives the worker settings. */
 export async function preflight(config: ConfigFor<'ingest'>, log: Logger): Promise<WorkerSettings> {
-  if (config.sink.kind !== 'elasticsearch') return toWorkerSettings(config, { supportsTypes: false, delimiter: '-' });
+  // Stage 1 never writes to the search engine (its output is the keyed topic): no preflight.
+  if (config.sink.kind !== 'elasticsearch' || config.stage === 'rekey')
+    return toWorkerSettings(config, { supportsTypes: false, delimiter: '-' });
   return toWorkerSettings(config, await prepareSearchEngine(config.es, log));
 }
 
 /** The node options both commands derive from the config; replay overrides the source and commits. */
 export function nodeOptions(config: ConfigFor<'ingest'>, workerSettings: WorkerSettings): NodeOptions {
   const k = config.kafka;
+  const stage = config.stage ?? 'single';
   return {
+    stage,
+    keyed: { topic: k.rekeyTopic, partitions: k.rekeyPartitions },
     source: {
       bootstrapServers: k.bootstrapServers,
-      groupId: k.groupId,
+      // Each stage is its own consumer group: stage 1 and stage 2 scale (and rebalance) apart.
+      groupId: stage === 'single' ? k.groupId : `${k.groupId}.${stage}`,
       groupInstanceId: groupInstanceId(k.groupInstanceId),
       clientId: k.clientId,
-      topics: [...k.topic],
+      // Stage 2 reads the trace-keyed topic stage 1 writes; the others read the raw topics.
+      topics: stage === 'assemble' ? [k.rekeyTopic] : [...k.topic],
       autoOffsetReset: k.autoOffsetReset,
       batchMaxMessages: k.batchMaxMessages,
       batchMaxBytes: k.batchMaxBytes,

@@ -11,6 +11,7 @@ import { type Command, isCommandSection, KEYS, sectionOf } from './schema.js';
 export function computeDefaults(v: Values): void {
   const topic = v.get('kafka.topic')?.[0];
   if (!v.has('kafka.deadLetterTopic') && topic !== undefined) v.set('kafka.deadLetterTopic', `${topic}.dead-letter`, { kind: 'default' });
+  if (!v.has('kafka.rekeyTopic') && topic !== undefined) v.set('kafka.rekeyTopic', `${topic}.by-trace`, { kind: 'default' });
   if (!v.has('workers')) v.set('workers', Math.min(64, Math.max(1, availableParallelism())), { kind: 'default' });
   // A fresh group per run: a replay never moves the offsets of the ingest group, nor of an earlier replay.
   if (!v.has('bench.workersMax')) v.set('bench.workersMax', Math.min(64, Math.max(1, availableParallelism())), { kind: 'default' });

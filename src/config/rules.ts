@@ -70,6 +70,22 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    keys: ['stage', 'kafka.topic', 'kafka.rekeyTopic', 'kafka.deadLetterTopic', 'http.enabled'],
+    check(v, r) {
+      const keyed = v.get('kafka.rekeyTopic');
+      // Stage 1 consuming its own output would loop every span forever.
+      if (v.get('kafka.topic').includes(keyed))
+        r.error(`${v.where('kafka.rekeyTopic')} must not be one of the consumed raw topics (${v.where('kafka.topic')})`);
+      if (keyed === v.get('kafka.deadLetterTopic'))
+        r.error(`${v.where('kafka.rekeyTopic')} must differ from ${v.where('kafka.deadLetterTopic')}`);
+      const stage = v.get('stage');
+      if (stage === 'rekey' && v.get('http.enabled'))
+        r.error(
+          `${v.where('http.enabled')} is not supported with ${v.where('stage')}: spans posted over HTTP have no Kafka offsets to commit after the keyed produce`,
+        );
+    },
+  },
+  {
     keys: ['http.enabled', 'http.host', 'http.port', 'admin.enabled', 'admin.host', 'admin.port'],
     check(v, r) {
       if (!v.get('http.enabled') || !v.get('admin.enabled')) return;

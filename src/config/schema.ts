@@ -57,6 +57,7 @@ export const COMMAND_INFO: { readonly [C in Command]: CommandInfo } = {
         'Figures are medians over several runs with their min–max range.',
       'Phases (all by default): micro: each hot-path stage alone (tinybench), with JSON.parse/JSON.stringify reference lines; ' +
         'pipeline: the real worker pool with a null sink, 1…N workers; ' +
+        'stages: the two-stage topology (rekey, then assemble with partition → worker dispatch) beside the single process, 1 and 2 workers each; ' +
         'memory: bytes per buffered span, peak RSS under a 1× and 10× burst against a slowed search engine (needs Kafka and OpenSearch); ' +
         'e2e: a pre-loaded Kafka topic through `tracefold ingest` into OpenSearch; ' +
         "zipkin: the same topic through the stock Zipkin server's Kafka collector, side by side; " +
@@ -208,7 +209,7 @@ export type ValueOf<T extends TypeSpec> =
 /** Zipkin's message encodings (core/model/span.ts Encoding; src/cli/encode.ts checks they agree). */
 export const ENCODINGS = ['json-v2', 'json-v1', 'thrift', 'proto3'] as const;
 /** The benchmark harness's phases, in the order it runs them. */
-export const BENCH_PHASES = ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'ceiling', 'sampling', 'memory'] as const;
+export const BENCH_PHASES = ['micro', 'pipeline', 'stages', 'e2e', 'zipkin', 'replay', 'ceiling', 'sampling', 'memory'] as const;
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const str = (o: Omit<StringType, 'kind'> = {}): StringType => ({ kind: 'string', ...o });
@@ -397,6 +398,22 @@ export const OPTIONS = {
     commands: PIPELINE,
     description: 'Topic receiving undecodable messages and spans the search engine rejected, with tracefold-* headers.',
     check: checkTopic,
+  }),
+  'kafka.rekeyTopic': option({
+    type: str({ placeholder: 'topic' }),
+    computed: '<first topic>.by-trace',
+    aliases: ['rekey-topic'],
+    commands: ['ingest'],
+    description:
+      'The trace-keyed topic of the two-stage topology: --stage rekey produces to it (Zipkin Proto3, key = lower 64 bits of the trace ID), --stage assemble consumes it.',
+    check: checkTopic,
+  }),
+  'kafka.rekeyPartitions': option({
+    type: int(1, 10_000),
+    default: 12,
+    commands: ['ingest'],
+    description: 'Partitions of the trace-keyed topic when a rekey or assemble node creates it (an existing topic is left as it is).',
+    note: 'The upper bound on stage-2 nodes × workers: each partition is assembled by one worker of one node.',
   }),
   'kafka.autoOffsetReset': option({
     type: oneOf('earliest', 'latest'),
@@ -757,6 +774,14 @@ export const OPTIONS = {
     computed: 'os.availableParallelism(), at most 64',
     commands: PIPELINE,
     description: 'Worker threads decoding, assembling and writing spans.',
+  }),
+  stage: option({
+    type: oneOf('single', 'rekey', 'assemble'),
+    default: 'single',
+    commands: ['ingest'],
+    description:
+      'single: one process does everything (default). rekey: stage 1 of the two-stage topology, raw topic → decode, check, filter → the trace-keyed topic. assemble: stage 2, the trace-keyed topic → assemble, sample, write.',
+    note: 'Each stage is its own consumer group (kafka.groupId with ".rekey" or ".assemble" appended) and scales by adding nodes.',
   }),
   shutdownTimeoutMs: option({
     type: duration(0),

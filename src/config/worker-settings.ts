@@ -33,8 +33,10 @@ export function toStageSettings(config: Config): StageSettings {
 
 export function toWorkerSettings(config: Config, detected: DetectedEngine): WorkerSettings {
   const { es, sink, window } = config;
+  // Stage 1 writes nothing to the search engine: its output is the trace-keyed topic.
+  const stage = config.stage ?? 'single';
   const sinkSettings: SinkSettings = {
-    kind: sink.kind,
+    kind: stage === 'rekey' ? 'null' : sink.kind,
     hosts: [...es.hosts],
     index: es.index,
     dateSeparator: es.dateSeparator,
@@ -60,6 +62,7 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
   if (sink.file !== undefined) sinkSettings.filePath = sink.file;
 
   return {
+    stage,
     window: {
       quietMs: window.quietMs,
       maxWindowMs: window.maxWindowMs,

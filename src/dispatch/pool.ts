@@ -71,14 +71,20 @@ export class WorkerPool {
     }
   }
 
-  /** Sends a batch to the least-loaded worker (ties round-robin); its buffers are transferred. */
-  dispatch(batch: BatchMessage): number {
+  /**
+   * Sends a batch to `worker` when given (stage 2: its partition's fixed worker), else to the
+   * least-loaded worker (ties round-robin); its buffers are transferred.
+   */
+  dispatch(batch: BatchMessage, worker?: number): number {
     let best = this.next;
-    for (let i = 1; i < this.size; i++) {
-      const w = (this.next + i) % this.size;
-      if ((this.queued[w] ?? 0) < (this.queued[best] ?? 0)) best = w;
+    if (worker !== undefined) best = worker;
+    else {
+      for (let i = 1; i < this.size; i++) {
+        const w = (this.next + i) % this.size;
+        if ((this.queued[w] ?? 0) < (this.queued[best] ?? 0)) best = w;
+      }
+      this.next = (best + 1) % this.size;
     }
-    this.next = (best + 1) % this.size;
     this.queued[best] = (this.queued[best] ?? 0) + 1;
     const transfer: ArrayBuffer[] = [batch.data, batch.ends.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer];
     // A trimmed replay batch shares its buffers between views: each buffer is transferred once.

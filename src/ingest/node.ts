@@ -10,12 +10,14 @@ import type { Encoding } from '../../core/model/span.js';
 import type { DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
 import { LiveGraph } from '../admin/graph.js';
 import { type HealthReport, startAdminServer } from '../admin/server.js';
+import { PartitionWorkers } from '../dispatch/partition-workers.js';
 import { WorkerPool } from '../dispatch/pool.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { kafkaConnection } from '../kafka/connection.js';
 import { KafkaProducer } from '../kafka/producer.js';
 import type { PartitionRange } from '../replay/plan.js';
 import { DeadLetterSink } from '../sink/dead-letter/producer.js';
+import { REKEY_PRODUCER_PROPERTIES, RekeySink } from '../sink/rekey/producer.js';
 import { startIntake } from '../source/http/intake.js';
 import { KafkaSource, type RawBatch, type SourceOptions, type TopicPartition } from '../source/kafka/consumer.js';
 import { CommitWatermark } from '../source/kafka/watermark.js';
@@ -52,6 +54,10 @@ export interface NodeOptions {
   tickMs?: number;
   /** The configuration in force, secrets redacted, for the admin `/config` view. */
   effectiveConfig?: () => unknown;
+  /** Two-stage topology: 'rekey' produces to `keyed.topic`, 'assemble' consumes it (default 'single'). */
+  stage?: 'single' | 'rekey' | 'assemble';
+  /** The trace-keyed topic (created with `partitions` when missing), for both stages. */
+  keyed?: { topic: string; partitions: number };
 }
 
 export interface NodeSummary {
@@ -73,6 +79,11 @@ export class IngestNode {
   private committer: OffsetCommitter | undefined;
   private producer: KafkaProducer | undefined;
   private deadLetter: DeadLetterSink | undefined;
+  private rekeySink: RekeySink | undefined;
+  /** Stage 2: each assigned partition's fixed worker. */
+  private partitionWorkers: PartitionWorkers | undefined;
+  /** Last time the unkeyed-input warning was logged (at most once a minute). */
+  private keyingWarnedAt = 0;
   private admin: Server | undefined;
   private intake: Server | undefined;
   private readonly watermark = new CommitWatermark();
@@ -117,9 +128,29 @@ export class IngestNode {
 
   async start(): Promise<void> {
     const { source: so } = this.opts;
-    if (this.opts.deadLetter === 'kafka') {
+    const stage = this.opts.stage ?? 'single';
+    const keyed = this.opts.keyed;
+    if (stage !== 'single' && keyed === undefined)
+      throw new TracefoldError('TF_CONFIG', `--stage ${stage} needs the trace-keyed topic (kafka.rekeyTopic)`);
+    if (stage === 'assemble') this.partitionWorkers = new PartitionWorkers(this.opts.workers);
+    if (stage !== 'single' && keyed !== undefined) {
+      // Either stage may start first: the keyed topic exists before anyone produces to or subscribes to it.
+      await ensureTopics(kafkaConnection(so.bootstrapServers, so.extra), [{ topic: keyed.topic, partitions: keyed.partitions }]);
+    }
+    if (this.opts.deadLetter === 'kafka' || stage === 'rekey') {
       const kafka = kafkaConnection(so.bootstrapServers, so.extra);
-      this.producer = await KafkaProducer.connect(kafka);
+      this.producer = await KafkaProducer.connect(kafka, stage === 'rekey' ? { ...REKEY_PRODUCER_PROPERTIES } : {});
+    }
+    if (stage === 'rekey' && keyed !== undefined) {
+      this.rekeySink = new RekeySink(
+        this.producer as KafkaProducer,
+        keyed.topic,
+        (batchId) => this.watermark.resolve(batchId, 1),
+        (err) => this.log.warn({ err: err.message, topic: keyed.topic }, 'keyed produce failed; retrying (raw offsets stay uncommitted)'),
+      );
+    }
+    if (this.opts.deadLetter === 'kafka' && this.producer !== undefined) {
+      const kafka = kafkaConnection(so.bootstrapServers, so.extra);
       await ensureTopics(kafka, [{ topic: this.opts.deadLetterTopic, partitions: 1 }]);
       this.deadLetter = new DeadLetterSink(
         this.producer,
@@ -150,7 +181,10 @@ export class IngestNode {
         );
       },
       onRevoke: (parts) => this.onRevoke(parts),
-      onAssign: (parts) => this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions assigned'),
+      onAssign: (parts) => {
+        this.partitionWorkers?.assign(parts);
+        this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions assigned');
+      },
       onError: (err) => this.log.error({ err: err.message }, 'kafka error'),
     });
     this.committer = new OffsetCommitter(this.source, this.watermark, this.metrics, this.log);
@@ -175,7 +209,14 @@ export class IngestNode {
     this.timers.push(setInterval(() => void this.updateLag(), 5_000));
     this.source.start();
     this.log.info(
-      { topics: so.topics, group: so.groupId, workers: this.opts.workers, deadLetterTopic: this.opts.deadLetterTopic },
+      {
+        stage,
+        topics: so.topics,
+        group: so.groupId,
+        workers: this.opts.workers,
+        deadLetterTopic: this.opts.deadLetterTopic,
+        ...(stage === 'rekey' ? { keyedTopic: keyed?.topic } : {}),
+      },
       'ingest started',
     );
   }
@@ -201,17 +242,37 @@ export class IngestNode {
     this.positions.consumed(b.topic, b.partition, b.lastOffset + 1);
     this.metrics.consumedMessages.labels(b.topic, String(b.partition)).inc(n);
     this.metrics.consumedBytes.labels(b.topic, String(b.partition)).inc(b.bytes);
-    pool.dispatch({
-      type: 'batch',
-      batchId,
-      topic: b.topic,
-      partition: b.partition,
-      data: b.data,
-      ends: b.ends,
-      offsets: b.offsets,
-      times: b.times,
-    });
+    const worker = this.partitionWorkers?.workerOf(b.topic, b.partition);
+    if (worker !== undefined && (b.unkeyed ?? 0) > 0)
+      this.warnUnkeyed(`${b.unkeyed} of ${n} records without a key on ${b.topic}/${b.partition}`);
+    pool.dispatch(
+      {
+        type: 'batch',
+        batchId,
+        topic: b.topic,
+        partition: b.partition,
+        data: b.data,
+        ends: b.ends,
+        offsets: b.offsets,
+        times: b.times,
+      },
+      worker,
+    );
     this.applyBackpressure();
+  }
+
+  /**
+   * Stage 2 on input not keyed by trace ID assembles traces in fragments (each partition's worker
+   * sees only its part): said loudly, at most once a minute, since it cannot be fixed from here.
+   */
+  private warnUnkeyed(what: string): void {
+    const now = Date.now();
+    if (now - this.keyingWarnedAt < 60_000) return;
+    this.keyingWarnedAt = now;
+    this.log.warn(
+      { topics: this.opts.source.topics },
+      `--stage assemble expects a topic keyed by trace ID (what --stage rekey produces): ${what}; traces are assembled in fragments`,
+    );
   }
 
   private submitHttp(body: Buffer, encoding?: Encoding): Promise<DecodedMessage> {
@@ -246,6 +307,14 @@ export class IngestNode {
         break;
       case 'links':
         this.graph.add(msg.at, msg.edges);
+        break;
+      case 'rekeyed':
+        this.rekeySink?.write(msg);
+        break;
+      case 'keying':
+        this.warnUnkeyed(
+          `${msg.splitTraces} trace(s) seen on two partitions (e.g. trace ${msg.example.key} on partitions ${msg.example.partitions.join(' and ')})`,
+        );
         break;
       case 'fatal':
         this.onFatal(new TracefoldError('TF_WORKER_FAILED', `worker ${msg.worker}: ${msg.message}`, { worker: msg.worker }));
@@ -333,6 +402,7 @@ export class IngestNode {
       this.watermark.revoke(p.topic, p.partition);
       this.flow.forget(p.topic, p.partition);
     }
+    this.partitionWorkers?.release(parts);
   }
 
   private onFatal(err: Error): void {

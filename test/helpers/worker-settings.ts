@@ -9,9 +9,11 @@ export function testWorkerSettings(
     traceCheck?: WorkerSettings['traceCheck'];
     check?: WorkerSettings['check'];
     sink?: Partial<WorkerSettings['sink']>;
+    stage?: WorkerSettings['stage'];
   } = {},
 ): WorkerSettings {
   return {
+    stage: overrides.stage ?? 'single',
     window: {
       quietMs: 1_000,
       maxWindowMs: 10_000,

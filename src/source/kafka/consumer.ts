@@ -23,6 +23,8 @@ export interface RawBatch {
   firstOffset: number;
   lastOffset: number;
   bytes: number;
+  /** Records without a key (stage 2 expects every record keyed by trace ID). */
+  unkeyed?: number;
 }
 
 export interface SourceHandlers {
@@ -265,8 +267,10 @@ export class KafkaSource {
     const offsets = new Float64Array(to - from);
     const times = new Float64Array(to - from);
     let pos = 0;
+    let unkeyed = 0;
     for (let i = from; i < to; i++) {
       const m = g[i] as Kafka.Message;
+      if (m.key === undefined || m.key === null || m.key.length === 0) unkeyed++;
       if (m.value) {
         view.set(m.value, pos);
         pos += m.value.length;
@@ -287,6 +291,7 @@ export class KafkaSource {
       firstOffset: first.offset,
       lastOffset: last.offset,
       bytes: total,
+      unkeyed,
     });
   }
 

@@ -26,6 +26,24 @@ describe('rules across options', () => {
       /must not be one of the consumed topics/,
     );
   });
+  test('two-stage topology: the keyed topic is neither consumed raw nor the dead-letter topic, and is reported with other errors', () => {
+    const e = errors(
+      load('ingest', ['--stage=rekey', '--topic=a,a.keyed', '--rekey-topic=a.keyed', '--http-enabled', '--kafka-batch-max-messages=0']),
+    );
+    hasError(e, /kafka\.rekeyTopic \(flag --rekey-topic\) must not be one of the consumed raw topics/);
+    hasError(e, /http\.enabled .* is not supported with stage/);
+    hasError(e, /kafka\.batchMaxMessages/);
+    hasError(
+      errors(load('ingest', ['--rekey-topic=a.dlq', '--kafka-dead-letter-topic=a.dlq', '--topic=a'])),
+      /must differ from kafka\.deadLetterTopic/,
+    );
+    const fine = load('ingest', ['--stage=assemble', '--topic=spans']);
+    ok(fine);
+    if (fine.ok) {
+      assert.equal(fine.config.stage, 'assemble');
+      assert.equal(fine.config.kafka.rekeyTopic, 'spans.by-trace');
+    }
+  });
   test('reserved librdkafka properties name the option to use instead', () => {
     hasError(
       errors(load('ingest', ['--kafka-property', 'group.id=x'])),

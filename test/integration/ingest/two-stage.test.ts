@@ -1,0 +1,447 @@
+/**
+ * Issue #13's acceptance: the two-stage topology on one machine against the real broker and search
+ * engine. 3 stage-1 nodes (`--stage rekey`) read a raw topic whose traces are scattered over 12
+ * partitions (each message of a trace to another partition, no key: what reporters do); 2 stage-2
+ * nodes (`--stage assemble`, 2 workers each) read the trace-keyed topic. Judged by:
+ *  - the keyed topic: every record keyed by its spans' trace key, Proto3, each key on one partition;
+ *  - one sampling decision per trace (the nodes' decision counters sum to the trace count) and, in
+ *    the index, each trace stored whole or not at all, all its spans naming one policy
+ *    (`tracefold.sampled`); nothing duplicated, nothing foreign;
+ *  - then one node of each stage is SIGKILLed and the survivors take over its partitions and carry
+ *    on with new traffic under the same checks;
+ *  - then a stage-1 node joins while traffic flows: the keyed topic still holds every span of all
+ *    three phases exactly once, and the new traces pass the same checks.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { decodeProto3 } from '../../../core/codec/decode/proto3.js';
+import type { Span } from '../../../core/model/span.js';
+import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
+import { KafkaProducer } from '../../../src/kafka/producer.js';
+import { traceKey } from '../../../workers/assemble/facts.js';
+import { assertIdentity, compareIdentities, expectedIdentities, spanIdentity } from '../../helpers/identity.js';
+import { committedTotal, readAll, topicEndTotal } from '../../helpers/kafka.js';
+import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
+import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
+import { freePort, LOG_DIR, logLines, metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { syntheticTraces } from '../../helpers/traffic.js';
+
+const PARTITIONS = 12;
+const SAMPLED = 'tracefold.sampled';
+
+/** Each message (2 spans) of a trace to the next partition: no trace stays on one partition. */
+async function produceScattered(topic: string, traces: readonly Span[][], start: number): Promise<number> {
+  const producer = await KafkaProducer.connect(KAFKA);
+  let n = 0;
+  try {
+    const sends: Promise<number>[] = [];
+    for (const t of traces) {
+      for (let i = 0; i < t.length; i += 2) {
+        const partition = (start + n++) % PARTITIONS;
+        sends.push(producer.send({ topic, partition, value: Buffer.from(JSON.stringify(t.slice(i, i + 2))) }));
+      }
+    }
+    await Promise.all(sends);
+  } finally {
+    await producer.close();
+  }
+  return n;
+}
+
+interface StoredSpan {
+  identity: string;
+  traceId: string;
+  policy: string | undefined;
+}
+
+async function storedSpans(indexPattern: string): Promise<StoredSpan[]> {
+  await fetch(`${SEARCH}/${indexPattern}/_refresh?allow_no_indices=true&ignore_unavailable=true`, { method: 'POST' });
+  type Page = { _scroll_id?: string; hits?: { hits: Array<{ _source: Record<string, unknown> }> } };
+  const post = async (path: string, body: unknown): Promise<Page> =>
+    (await (
+      await fetch(`${SEARCH}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    ).json()) as Page;
+  const out: StoredSpan[] = [];
+  let page = await post(`/${indexPattern}/_search?scroll=1m&allow_no_indices=true&ignore_unavailable=true`, {
+    size: 5000,
+    _source: ['traceId', 'id', 'kind', 'shared', 'tags'],
+    sort: ['_doc'],
+  });
+  for (;;) {
+    const hits = page.hits?.hits ?? [];
+    for (const h of hits) {
+      const tags = (h._source.tags ?? {}) as Record<string, string>;
+      out.push({ identity: spanIdentity(h._source), traceId: String(h._source.traceId), policy: tags[SAMPLED] });
+    }
+    if (hits.length === 0 || page._scroll_id === undefined) break;
+    page = await post('/_search/scroll', { scroll: '1m', scroll_id: page._scroll_id });
+  }
+  return out;
+}
+
+/**
+ * Every trace stored whole with one policy, or not at all; nothing stored twice or from elsewhere.
+ * Returns how many traces were kept.
+ */
+function judge(what: string, traces: readonly Span[][], stored: readonly StoredSpan[]): number {
+  const byIdentity = new Map<string, StoredSpan[]>();
+  for (const s of stored) byIdentity.set(s.identity, [...(byIdentity.get(s.identity) ?? []), s]);
+  // A real trace may report one span twice with different content: two documents by design.
+  const expected = expectedIdentities(traces);
+  const duplicated = [...byIdentity.entries()]
+    .filter(([k, v]) => expected.has(k) && v.length > (expected.get(k) as number))
+    .map(([k]) => k);
+  assert.deepEqual(duplicated.slice(0, 10), [], `${what}: no span stored twice`);
+  let kept = 0;
+  const partial: string[] = [];
+  const mixed: string[] = [];
+  for (const t of traces) {
+    const ids = [...new Set(t.map((s) => spanIdentity(s)))];
+    const found = ids.filter((id) => byIdentity.has(id));
+    if (found.length === 0) continue;
+    kept++;
+    if (found.length !== ids.length) partial.push(`${t[0]?.traceId}: ${found.length}/${ids.length} spans`);
+    const policies = new Set(found.map((id) => byIdentity.get(id)?.[0]?.policy));
+    if (policies.size !== 1 || policies.has(undefined)) mixed.push(`${t[0]?.traceId}: ${[...policies].join(',')}`);
+  }
+  assert.deepEqual(partial.slice(0, 10), [], `${what}: every kept trace is stored whole`);
+  assert.deepEqual(mixed.slice(0, 10), [], `${what}: every stored span of a trace names one policy`);
+  return kept;
+}
+
+test('two-stage topology: 3 rekey + 2 assemble nodes assemble every trace whole, and survive losing a node of each stage', {
+  timeout: 240_000,
+}, async () => {
+  await requireSearchEngine();
+  const raw = uniqueName('tf-2stage');
+  const keyed = `${raw}.by-trace`;
+  const group = uniqueName('tf-2stage-group');
+  const index = uniqueName('tf2stage');
+  await ensureTopics(KAFKA, [
+    { topic: raw, partitions: PARTITIONS },
+    { topic: keyed, partitions: PARTITIONS },
+  ]);
+  mkdirSync(LOG_DIR, { recursive: true });
+  const config = join(LOG_DIR, `${index}.yaml`);
+  // `error` first: a trace fragment without its failed span would get the coin's decision, so a
+  // trace assembled in pieces shows as a partial trace or two policies in the index.
+  writeFileSync(
+    config,
+    [
+      'sample:',
+      '  tagKept: true',
+      '  policies:',
+      '    - type: error',
+      '    - type: probabilistic',
+      '      name: coin',
+      '      rate: 0.5',
+      '',
+    ].join('\n'),
+  );
+  const env = {
+    KAFKA_BOOTSTRAP_SERVERS: KAFKA,
+    KAFKA_TOPIC: raw,
+    ES_HOSTS: SEARCH,
+    ES_INDEX: index,
+    ES_INDEX_REPLICAS: '0',
+    ES_INDEX_SHARDS: '1',
+  };
+  const common = [
+    'ingest',
+    '--config',
+    config,
+    '--kafka-group-id',
+    group,
+    '--kafka-commit-interval-ms',
+    '500ms',
+    '--window-quiet-ms',
+    '2s',
+    '--window-max-window-ms',
+    '20s',
+    '--kafka-property',
+    'session.timeout.ms=6000',
+    '--kafka-property',
+    'heartbeat.interval.ms=1000',
+  ];
+  const nodes: Array<Running & { name: string; port: number }> = [];
+  const start = async (name: string, stage: 'rekey' | 'assemble', workers: number): Promise<void> => {
+    const port = await freePort();
+    const args = [...common, '--stage', stage, '--workers', String(workers), '--admin-port', String(port)];
+    // Several members on one host: each needs its own static member id.
+    nodes.push({
+      ...startTracefold(args, { ...env, TRACEFOLD_KAFKA_GROUP_INSTANCE_ID: `${group}-${name}` }, `${index}-${name}`),
+      name,
+      port,
+    });
+  };
+  const node = (name: string) => nodes.find((n) => n.name === name) as Running & { name: string; port: number };
+  const assignments = async (port: number): Promise<number> => {
+    try {
+      const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { details?: { assignments?: string[] } };
+      return h.details?.assignments?.length ?? 0;
+    } catch {
+      return 0;
+    }
+  };
+  const owned = async (names: string[]): Promise<number> => {
+    let n = 0;
+    for (const name of names) n += await assignments(node(name).port);
+    return n;
+  };
+  const decisions = async (names: string[]): Promise<number> => {
+    let n = 0;
+    for (const name of names) n += (await metric(node(name).port, 'tracefold_sampling_decisions_total')) || 0;
+    return n;
+  };
+  /** Raw topic committed to its end by stage 1, then the keyed topic committed to its end by stage 2. */
+  const settled = async (rawMessages: number): Promise<void> => {
+    await waitFor(
+      'stage 1 to commit the raw topic to its end',
+      async () => (await committedTotal(`${group}.rekey`, raw, PARTITIONS)) === rawMessages,
+      120_000,
+    );
+    const keyedEnd = await topicEndTotal(keyed, PARTITIONS);
+    await waitFor(
+      'stage 2 to commit the keyed topic to its end',
+      async () => (await committedTotal(`${group}.assemble`, keyed, PARTITIONS)) === keyedEnd,
+      120_000,
+    );
+  };
+
+  try {
+    await Promise.all([
+      start('r1', 'rekey', 1),
+      start('r2', 'rekey', 1),
+      start('r3', 'rekey', 1),
+      start('a1', 'assemble', 2),
+      start('a2', 'assemble', 2),
+    ]);
+    await waitFor(
+      'every partition of both topics to be owned',
+      async () => (await owned(['r1', 'r2', 'r3'])) === PARTITIONS && (await owned(['a1', 'a2'])) === PARTITIONS,
+      90_000,
+    );
+
+    // ── Phase 1: all nodes up ──
+    const first = syntheticTraces(40, 13);
+    const firstMessages = await produceScattered(raw, first, 0);
+    await settled(firstMessages);
+
+    // The keyed topic: keyed by trace, Proto3, each trace on one partition.
+    const records = await readAll(keyed, PARTITIONS, await topicEndTotal(keyed, PARTITIONS));
+    const partitionOf = new Map<string, number>();
+    let keyedSpans = 0;
+    for (const r of records) {
+      const key = r.key?.toString() ?? '';
+      assert.match(key, /^[0-9a-f]{16}$/, 'every keyed record has a trace key');
+      const decoded = decodeProto3(new Uint8Array(r.value ?? Buffer.alloc(0)));
+      assert.equal(decoded.errors.length, 0, 'keyed records are Zipkin Proto3');
+      for (const s of decoded.spans) assert.equal(traceKey(s.traceId), key, 'a record holds only its key’s trace');
+      keyedSpans += decoded.spans.length;
+      const before = partitionOf.get(key);
+      assert.ok(before === undefined || before === r.partition, `trace ${key} is on one partition`);
+      partitionOf.set(key, r.partition);
+    }
+    const firstSpans = first.reduce((n, t) => n + t.length, 0);
+    assert.equal(keyedSpans, firstSpans, 'every span reached the keyed topic exactly once');
+    assert.equal(partitionOf.size, new Set(first.map((t) => traceKey(t[0]?.traceId ?? ''))).size);
+
+    await waitFor('decision counters to be reported', async () => (await decisions(['a1', 'a2'])) >= first.length, 10_000, 250);
+    assert.equal(await decisions(['a1', 'a2']), first.length, 'one sampling decision per trace');
+    const keptFirst = judge('phase 1', first, await storedSpans(`${index}-span-*`));
+    assert.ok(keptFirst > first.length * 0.2 && keptFirst < first.length, `sampling kept ${keptFirst}/${first.length} traces`);
+
+    // ── Phase 2: one node of each stage dies; the survivors take its partitions ──
+    const before = await decisions(['a1']);
+    node('r3').child.kill('SIGKILL');
+    node('a2').child.kill('SIGKILL');
+    await waitFor(
+      'the survivors to own every partition',
+      async () => (await owned(['r1', 'r2'])) === PARTITIONS && (await owned(['a1'])) === PARTITIONS,
+      90_000,
+    );
+    const second = syntheticTraces(30, 14);
+    const secondMessages = await produceScattered(raw, second, 5);
+    await settled(firstMessages + secondMessages);
+    await waitFor('decision counters to be reported', async () => (await decisions(['a1'])) - before >= second.length, 10_000, 250);
+    assert.equal((await decisions(['a1'])) - before, second.length, 'one sampling decision per new trace');
+    const stored = await storedSpans(`${index}-span-*`);
+    const keptSecond = judge('phase 2', second, stored);
+    assert.ok(keptSecond > 0, 'the survivors stored traces');
+    assert.equal(judge('phase 1 after the kills', first, stored), keptFirst, 'nothing of phase 1 changed');
+    const known = new Set([...first, ...second].flatMap((t) => t.map((s) => spanIdentity(s))));
+    assert.deepEqual(stored.filter((s) => !known.has(s.identity)).slice(0, 5), [], 'nothing stored that was not produced');
+    console.log(
+      `two-stage: phase 1 ${first.length} traces (${firstSpans} spans) over ${firstMessages} scattered messages, kept ${keptFirst}; ` +
+        `phase 2 after killing r3 and a2: ${second.length} traces, kept ${keptSecond}`,
+    );
+
+    // ── Phase 3: a stage-1 node joins while traffic flows (a stage-1 rebalance in the middle of it) ──
+    const before3 = await decisions(['a1']);
+    await start('r4', 'rekey', 1);
+    const third = syntheticTraces(30, 15);
+    let thirdMessages = 0;
+    for (let i = 0; i < third.length; i += 5) {
+      thirdMessages += await produceScattered(raw, third.slice(i, i + 5), i);
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
+    await waitFor('r4 to take partitions', async () => (await assignments(node('r4').port)) > 0, 60_000);
+    await settled(firstMessages + secondMessages + thirdMessages);
+    assert.ok(
+      ['r1', 'r2'].some((n) => logLines(node(n).logFile, /^partitions revoked/).length > 0),
+      'a stage-1 node gave partitions up to r4',
+    );
+    const keyedAll = await readAll(keyed, PARTITIONS, await topicEndTotal(keyed, PARTITIONS));
+    const keyedSpansAll = keyedAll.reduce((n, r) => n + decodeProto3(new Uint8Array(r.value ?? Buffer.alloc(0))).spans.length, 0);
+    const producedSpans = [...first, ...second, ...third].reduce((n, t) => n + t.length, 0);
+    assert.equal(keyedSpansAll, producedSpans, 'across a kill and a join in stage 1, every span reached the keyed topic exactly once');
+    await waitFor('decision counters to be reported', async () => (await decisions(['a1'])) - before3 >= third.length, 10_000, 250);
+    assert.equal((await decisions(['a1'])) - before3, third.length, 'one sampling decision per trace of phase 3');
+    const keptThird = judge('phase 3', third, await storedSpans(`${index}-span-*`));
+    console.log(`two-stage: phase 3 with r4 joining stage 1 mid-traffic: ${third.length} traces, kept ${keptThird}`);
+
+    for (const name of ['r1', 'r2', 'r4', 'a1']) node(name).child.kill('SIGTERM');
+    for (const name of ['r1', 'r2', 'r4', 'a1']) assert.equal(await node(name).exited, 0, `${name} stops cleanly (${node(name).logFile})`);
+  } finally {
+    for (const n of nodes) n.child.kill('SIGKILL');
+    await deleteIndices(`${index}-*`);
+    await deleteTopic(KAFKA, raw).catch(() => undefined);
+    await deleteTopic(KAFKA, keyed).catch(() => undefined);
+  }
+});
+
+test('--stage assemble on a topic not keyed by trace ID says so', { timeout: 120_000 }, async () => {
+  await requireSearchEngine();
+  const raw = uniqueName('tf-unkeyed');
+  const index = uniqueName('tfunkeyed');
+  await ensureTopics(KAFKA, [{ topic: raw, partitions: PARTITIONS }]);
+  const traces = syntheticTraces(2, 21);
+  await produceScattered(raw, traces, 0);
+  const port = await freePort();
+  const node = startTracefold(
+    ['ingest', '--stage', 'assemble', '--topic', 'tf-unkeyed-unused', '--rekey-topic', raw, '--workers', '1', '--admin-port', String(port)],
+    {
+      KAFKA_BOOTSTRAP_SERVERS: KAFKA,
+      KAFKA_GROUP_ID: uniqueName('tf-unkeyed-group'),
+      TRACEFOLD_KAFKA_GROUP_INSTANCE_ID: '',
+      ES_HOSTS: SEARCH,
+      ES_INDEX: index,
+      ES_INDEX_REPLICAS: '0',
+      ES_INDEX_SHARDS: '1',
+    },
+    index,
+  );
+  try {
+    await waitFor(
+      'the unkeyed-input warning',
+      async () => logLines(node.logFile, /expects a topic keyed by trace ID/).length > 0,
+      60_000,
+      250,
+    );
+    const [warning] = logLines(node.logFile, /expects a topic keyed by trace ID/);
+    assert.match(String(warning?.msg), /records without a key/);
+    node.child.kill('SIGTERM');
+    assert.equal(await node.exited, 0, `stops cleanly (${node.logFile})`);
+  } finally {
+    node.child.kill('SIGKILL');
+    await deleteIndices(`${index}-*`);
+    await deleteTopic(KAFKA, raw).catch(() => undefined);
+  }
+});
+
+test('a stage-2 node joins mid-traffic: the handover loses nothing; decisions split by it are counted', { timeout: 180_000 }, async () => {
+  await requireSearchEngine();
+  const raw = uniqueName('tf-2rebal');
+  const keyed = `${raw}.by-trace`;
+  const group = uniqueName('tf-2rebal-group');
+  const index = uniqueName('tf2rebal');
+  await ensureTopics(KAFKA, [
+    { topic: raw, partitions: PARTITIONS },
+    { topic: keyed, partitions: PARTITIONS },
+  ]);
+  mkdirSync(LOG_DIR, { recursive: true });
+  const config = join(LOG_DIR, `${index}.yaml`);
+  // Keep every trace, but decide per trace (whole-trace mode): every span must be stored once.
+  writeFileSync(
+    config,
+    [
+      'sample:',
+      '  tagKept: true',
+      '  policies:',
+      '    - type: error',
+      '    - type: probabilistic',
+      '      name: all',
+      '      rate: 1',
+      '',
+    ].join('\n'),
+  );
+  const nodes: Array<Running & { port: number }> = [];
+  const start = async (name: string, stage: 'rekey' | 'assemble'): Promise<Running & { port: number }> => {
+    const port = await freePort();
+    const args = [
+      'ingest',
+      '--config',
+      config,
+      '--kafka-group-id',
+      group,
+      '--stage',
+      stage,
+      '--workers',
+      '2',
+      '--admin-port',
+      String(port),
+    ];
+    args.push('--kafka-commit-interval-ms', '500ms', '--window-quiet-ms', '2s', '--kafka-property', 'session.timeout.ms=6000');
+    const env = {
+      KAFKA_BOOTSTRAP_SERVERS: KAFKA,
+      KAFKA_TOPIC: raw,
+      ES_HOSTS: SEARCH,
+      ES_INDEX: index,
+      ES_INDEX_REPLICAS: '0',
+      ES_INDEX_SHARDS: '1',
+    };
+    const n = { ...startTracefold(args, { ...env, TRACEFOLD_KAFKA_GROUP_INSTANCE_ID: `${group}-${name}` }, `${index}-${name}`), port };
+    nodes.push(n);
+    return n;
+  };
+  try {
+    const [, a1] = await Promise.all([start('r1', 'rekey'), start('a1', 'assemble')]);
+    const traces = syntheticTraces(30, 31);
+    let messages = 0;
+    let a3: (Running & { port: number }) | undefined;
+    for (let i = 0; i < traces.length; i += 10) {
+      messages += await produceScattered(raw, traces.slice(i, i + 10), i);
+      if (i === 20) a3 = await start('a3', 'assemble');
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
+    await waitFor('a3 to take partitions', async () => logLines((a3 as Running).logFile, /^partitions assigned$/).length > 0, 60_000);
+    await waitFor(
+      'stage 1 to commit everything',
+      async () => (await committedTotal(`${group}.rekey`, raw, PARTITIONS)) === messages,
+      120_000,
+    );
+    const keyedEnd = await topicEndTotal(keyed, PARTITIONS);
+    await waitFor(
+      'stage 2 to commit everything',
+      async () => (await committedTotal(`${group}.assemble`, keyed, PARTITIONS)) === keyedEnd,
+      120_000,
+    );
+    assert.ok(logLines(a1.logFile, /^partitions revoked/).length > 0, 'a1 handed partitions over');
+    const report = compareIdentities('stage-2 handover', expectedIdentities(traces), await storedSpanKeys(`${index}-span-*`));
+    assertIdentity(report);
+    let decided = 0;
+    for (const n of [a1, a3 as Running & { port: number }]) decided += (await metric(n.port, 'tracefold_sampling_decisions_total')) || 0;
+    // Not asserted (the documented limitation): how many traces the handover decided twice.
+    console.log(
+      `two-stage handover: ${traces.length} traces, ${decided} decisions (${Math.max(0, decided - traces.length)} extra from split traces)`,
+    );
+    assert.ok(decided >= traces.length, 'every trace was decided');
+  } finally {
+    for (const n of nodes) n.child.kill('SIGKILL');
+    await deleteIndices(`${index}-*`);
+    await deleteTopic(KAFKA, raw).catch(() => undefined);
+    await deleteTopic(KAFKA, keyed).catch(() => undefined);
+  }
+});
