@@ -139,9 +139,9 @@ describe('options honoured or refused', () => {
   test('replay serves no admin endpoint: --admin-enabled/host/port are refused, the sink-down delay is kept', () => {
     const list = errors(load('replay', ['--from=0', '--to=1', '--admin-port', '9000', '--admin-host=::', '--no-admin-enabled']));
     assert.deepEqual(list, [
-      '--admin-port: not an option of tracefold replay (it applies to tracefold ingest)',
-      '--admin-host: not an option of tracefold replay (it applies to tracefold ingest)',
-      '--no-admin-enabled: not an option of tracefold replay (it applies to tracefold ingest)',
+      '--admin-port: not an option of tracefold replay (it applies to tracefold ingest, tracefold ship)',
+      '--admin-host: not an option of tracefold replay (it applies to tracefold ingest, tracefold ship)',
+      '--no-admin-enabled: not an option of tracefold replay (it applies to tracefold ingest, tracefold ship)',
     ]);
     assert.equal(ok(load('replay', ['--from=0', '--to=1', '--admin-sink-down-after-ms', '2m'])).config.admin.sinkDownAfterMs, 120_000);
   });
