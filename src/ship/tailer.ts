@@ -32,6 +32,8 @@ export interface Follower {
   size: number;
   /** Still matched by a glob (else: read to the end, then closed). */
   present: boolean;
+  /** Inside a line longer than one read, whose head was already returned (cut): skip to its end. */
+  skipping: boolean;
 }
 
 export interface TailerEvents {
@@ -107,7 +109,7 @@ export class Tailer {
       return;
     }
     this.#unreadable.delete(path);
-    const f: Follower = { key, path, dev, ino, fd, id: undefined, offset: 0, size: 0, present: true };
+    const f: Follower = { key, path, dev, ino, fd, id: undefined, offset: 0, size: 0, present: true, skipping: false };
     this.#followers.set(key, f);
     this.events.opened?.(f);
   }
@@ -123,6 +125,7 @@ export class Tailer {
         this.#handoff.set(f.id, f.offset);
         f.id = undefined;
         f.offset = 0;
+        f.skipping = false;
         this.events.truncated?.(f);
       }
     }
@@ -149,12 +152,21 @@ export class Tailer {
     this.events.closed?.(f);
   }
 
-  /** Complete lines from the follower's offset (at most `maxBytes`); the offset moves past them. */
+  /**
+   * Complete lines from the follower's offset (at most `maxBytes`); the offset moves past them. A
+   * line longer than `maxBytes` is returned once, cut and flagged; the rest of it is skipped rather
+   * than returned as more broken lines.
+   */
   read(f: Follower, maxBytes: number): Line[] {
     if (f.id === undefined || f.offset >= f.size) return [];
     const lines = readLines(f.fd, f.offset, maxBytes);
     const last = lines[lines.length - 1];
-    if (last) f.offset = last.end;
+    if (!last) return lines;
+    f.offset = last.end;
+    if (f.skipping) {
+      const rest = lines.shift() as Line;
+      f.skipping = rest.oversized;
+    } else if (last.oversized) f.skipping = true;
     return lines;
   }
 
