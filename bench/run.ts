@@ -45,6 +45,7 @@ import {
 } from './report.js';
 import { checkSampling } from './sampling-check.js';
 import { createTopic, dropTopic, freePort, KAFKA, OPENSEARCH, openSearchVersion, preload, Resources, uniqueId } from './servers.js';
+import { shipPhase } from './ship.js';
 import { pairedRatios, pairedSummary, si, summarize } from './stats.js';
 import { type BaseTrace, loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
 import { exampleSampling, samplingWorkload, workloadMessages } from './workload.js';
@@ -80,6 +81,7 @@ function plan(o: BenchOptions) {
       latencySeconds: q ? 5 : 15,
       stallMs: 20_000,
     },
+    ship: { spans: o.spans ?? (q ? 100_000 : 500_000), runs: o.runs ?? (q ? 2 : 3), partitions: 4 },
     memory: {
       probeSpans: q ? 150_000 : 500_000,
       runs: o.runs === undefined ? (q ? 1 : 3) : Math.min(o.runs, 3),
@@ -624,7 +626,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
         results.memory = { ...results.memory, probes: await runProbes(memoryOptions) };
       });
     }
-    const needServers = has('e2e') || has('zipkin') || has('replay') || has('sampling') || has('memory');
+    const needServers = has('e2e') || has('zipkin') || has('replay') || has('sampling') || has('memory') || has('ship');
     if (needServers) {
       let serversOk = false;
       await phase('servers', async () => {
@@ -642,6 +644,11 @@ export async function runBench(o: BenchOptions): Promise<number> {
       if (serversOk && has('sampling')) {
         await phase('sampling', async () => {
           results.sampling = await samplingPhase(o, resources);
+        });
+      }
+      if (serversOk && has('ship')) {
+        await phase('ship', async () => {
+          results.ship = await shipPhase(bases, { ...p.ship, progress: say, logDir: join(repoRoot(), '.tracefold', 'bench-logs') });
         });
       }
       if (serversOk && has('memory')) {

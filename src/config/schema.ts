@@ -60,7 +60,8 @@ export const COMMAND_INFO: { readonly [C in Command]: CommandInfo } = {
         'memory: bytes per buffered span, peak RSS under a 1× and 10× burst against a slowed search engine (needs Kafka and OpenSearch); ' +
         'e2e: a pre-loaded Kafka topic through `tracefold ingest` into OpenSearch; ' +
         "zipkin: the same topic through the stock Zipkin server's Kafka collector, side by side; " +
-        'replay: the same topic through `tracefold replay --from earliest --to latest` into a fresh index.',
+        'replay: the same topic through `tracefold replay --from earliest --to latest` into a fresh index; ' +
+        'ship: `tracefold ship` reading a prepared span log (one span per line) into Kafka, lines/s and CPU per line.',
       'Kafka and OpenSearch are reused when running, else started through infra/ (and stopped again); Zipkin instances get ports 9420+. ' +
         'Topics, indices, templates and pipelines the bench creates are deleted at the end.',
       'Exit codes: 0 every phase ran (goals may still be unmet: see the Goals table); 1 a phase failed; 2 usage error.',
@@ -223,7 +224,7 @@ export type ValueOf<T extends TypeSpec> =
 /** Zipkin's message encodings (core/model/span.ts Encoding; src/cli/encode.ts checks they agree). */
 export const ENCODINGS = ['json-v2', 'json-v1', 'thrift', 'proto3'] as const;
 /** The benchmark harness's phases, in the order it runs them. */
-export const BENCH_PHASES = ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'sampling', 'memory'] as const;
+export const BENCH_PHASES = ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'sampling', 'memory', 'ship'] as const;
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const str = (o: Omit<StringType, 'kind'> = {}): StringType => ({ kind: 'string', ...o });

@@ -49,7 +49,7 @@ describe('bench', () => {
 
   test('defaults: every phase, json-v2, 10 spans a message, workers up to the cores', () => {
     const { config } = ok(load('bench', []));
-    assert.deepEqual(config.bench.only, ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'sampling', 'memory']);
+    assert.deepEqual(config.bench.only, ['micro', 'pipeline', 'e2e', 'zipkin', 'replay', 'sampling', 'memory', 'ship']);
     assert.equal(config.bench.encoding, 'json-v2');
     assert.equal(config.bench.spansPerMessage, 10);
     assert.equal(config.bench.zipkinHeap, '512m');
@@ -61,7 +61,7 @@ describe('bench', () => {
     assert.deepEqual(errors(load('bench', ['--only', 'micro,nope', '--zipkin-heap', '2G', '--window-quiet-ms', '5ms', 'stray'])), [
       '--window-quiet-ms: not an option of tracefold bench (it applies to tracefold ingest, tracefold replay)',
       'tracefold bench takes no arguments, got "stray"',
-      'bench.only: unknown phase(s) nope (known: micro, pipeline, e2e, zipkin, replay, sampling, memory) (flag --only)',
+      'bench.only: unknown phase(s) nope (known: micro, pipeline, e2e, zipkin, replay, sampling, memory, ship) (flag --only)',
       'bench.zipkinHeap: must look like 512m or 2g (flag --zipkin-heap)',
     ]);
   });
