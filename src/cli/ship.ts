@@ -30,6 +30,10 @@ export const command: Command = {
         // pauses at ship.maxInFlightBytes, so waiting is bounded in memory.
         'message.timeout.ms': 0,
       });
+      let fatal: (err: Error) => void = () => undefined;
+      const failed = new Promise<Error>((resolve) => {
+        fatal = resolve;
+      });
       const shipper = new Shipper(
         {
           globs: ship.paths,
@@ -40,6 +44,7 @@ export const command: Command = {
           readBytes: ship.readBytes,
           maxInFlightBytes: ship.maxInFlightBytes,
           positionFlushMs: ship.positionFlushMs,
+          onFatal: (err) => fatal(err),
         },
         producer,
         log,
@@ -57,7 +62,7 @@ export const command: Command = {
         `shipping ${ship.paths.join(', ')} → ${kafka.topic[0]}`,
       );
       shipper.start();
-      const signal = await new Promise<NodeJS.Signals>((done) => {
+      const signal = new Promise<NodeJS.Signals>((done) => {
         let signals = 0;
         const onSignal = (sig: NodeJS.Signals): void => {
           if (++signals > 1) {
@@ -69,7 +74,15 @@ export const command: Command = {
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
-      log.info({ signal }, 'stopping: waiting for Kafka to acknowledge what was read');
+      const end = await Promise.race([signal.then((sig) => ({ sig })), failed.then((err) => ({ err }))]);
+      if ('err' in end) {
+        log.error({ err: end.err.message }, 'the Kafka producer failed for good: exiting so a restart resumes from the saved positions');
+        await shipper.stop(0);
+        await producer.close().catch(() => undefined);
+        server?.close();
+        return 1;
+      }
+      log.info({ signal: end.sig }, 'stopping: waiting for Kafka to acknowledge what was read');
       const unacked = await shipper.stop(ship.shutdownTimeoutMs);
       await producer.close().catch((err: unknown) => log.warn({ err }, 'producer close failed'));
       server?.close();

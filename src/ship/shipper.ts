@@ -7,6 +7,7 @@
  * files themselves are the buffer.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TracefoldError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import type { Logger } from '../telemetry/logger.js';
 import { AckTracker, type Chunk } from './acks.js';
@@ -27,6 +28,8 @@ export interface ShipSettings {
   readonly readBytes: number;
   readonly maxInFlightBytes: number;
   readonly positionFlushMs: number;
+  /** The producer can never deliver again (librdkafka's fatal idempotence error): the process must restart. */
+  readonly onFatal?: (err: Error) => void;
 }
 
 /** What the shipper needs of a producer: a promise settled by the delivery report. */
@@ -199,6 +202,11 @@ export class Shipper {
         if (chunk.pending === 0) this.#settled(this.#acks.settle(chunk));
       },
       (err: Error) => {
+        if (err instanceof TracefoldError && err.context.fatal === true && this.settings.onFatal) {
+          // Retrying through a dead producer would stall forever; the saved positions make a restart safe.
+          this.settings.onFatal(err);
+          return;
+        }
         this.metrics.sendRetries.inc();
         const now = Date.now();
         if (now - this.#retryWarned > 10_000) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { TracefoldError } from '../../../../core/errors.js';
 import type { OutgoingRecord } from '../../../../src/kafka/producer.js';
 import { ShipMetrics } from '../../../../src/ship/metrics.js';
 import { type Sender, Shipper, type ShipSettings } from '../../../../src/ship/shipper.js';
@@ -183,5 +184,22 @@ describe('ship Shipper (fake Kafka)', () => {
     await until('after restart', () => kafka.spanIds().length >= 160, 5_000);
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(kafka.spanIds().sort(), ids.sort());
+  });
+});
+
+describe('ship Shipper: a producer that failed for good', () => {
+  it('reports it instead of retrying forever, and saves no position past the failed chunk', async () => {
+    const log = join(dir, 'app.log');
+    write(log, 3);
+    const failures: Error[] = [];
+    const dead: Sender = {
+      send: () => Promise.reject(new TracefoldError('TF_KAFKA_PRODUCE', 'fatal idempotence error', { fatal: true })),
+    };
+    shipper = new Shipper(settings({ onFatal: (e) => failures.push(e) }), dead, pino({ level: 'silent' }), new ShipMetrics());
+    shipper.start();
+    await until('reported', () => failures.length > 0, 5_000);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.ok(shipper.inFlightBytes > 0, 'the chunk stays unacknowledged');
+    assert.throws(() => readFileSync(join(dir, 'pos.json')), /ENOENT/);
   });
 });
