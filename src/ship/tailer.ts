@@ -34,7 +34,15 @@ export interface Follower {
   present: boolean;
   /** Inside a line longer than one read, whose head was already returned (cut): skip to its end. */
   skipping: boolean;
+  /** When its size last changed (ms): a file gone from the globs is closed only once it has been still a while. */
+  changedAt: number;
 }
+
+/**
+ * A writer keeps appending to a renamed (or deleted) file until it reopens its log; a file gone from
+ * the globs is closed only after it has not grown for this long, so those last lines are read too.
+ */
+const CLOSE_AFTER_STILL_MS = 5_000;
 
 export interface TailerEvents {
   truncated?(f: Follower): void;
@@ -109,13 +117,26 @@ export class Tailer {
       return;
     }
     this.#unreadable.delete(path);
-    const f: Follower = { key, path, dev, ino, fd, id: undefined, offset: 0, size: 0, present: true, skipping: false };
+    const f: Follower = {
+      key,
+      path,
+      dev,
+      ino,
+      fd,
+      id: undefined,
+      offset: 0,
+      size: 0,
+      present: true,
+      skipping: false,
+      changedAt: Date.now(),
+    };
     this.#followers.set(key, f);
     this.events.opened?.(f);
   }
 
   #update(f: Follower): void {
     const size = fstatSync(f.fd).size;
+    if (size !== f.size) f.changedAt = Date.now();
     f.size = size;
     if (f.id !== undefined) {
       const change = classify(f, { dev: f.dev, ino: f.ino, size });
@@ -130,7 +151,8 @@ export class Tailer {
       }
     }
     if (f.id === undefined) this.#identify(f);
-    if (!f.present && (f.id === undefined || f.offset >= f.size) && !(f.id !== undefined && this.busy(f.id))) this.#close(f);
+    const drained = f.id === undefined || (f.offset >= f.size && !this.busy(f.id));
+    if (!f.present && drained && Date.now() - f.changedAt >= CLOSE_AFTER_STILL_MS) this.#close(f);
   }
 
   #identify(f: Follower): void {

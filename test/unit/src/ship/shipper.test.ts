@@ -151,6 +151,19 @@ describe('ship Shipper (fake Kafka)', () => {
     assert.deepEqual(kafka.spanIds().sort(), [...before, ...after].sort());
   });
 
+  it('a file renamed out of the globs is still read while its writer appends to it', async () => {
+    const kafka = new FakeKafka();
+    const log = join(dir, 'app.log');
+    const ids = write(log, 5);
+    run(kafka, { globs: [log] });
+    await until('first', () => kafka.spanIds().length === 5, 5_000);
+    renameSync(log, join(dir, 'old.log'));
+    await new Promise((r) => setTimeout(r, 100));
+    ids.push(...write(join(dir, 'old.log'), 3), ...write(log, 2));
+    await until('all', () => kafka.spanIds().length === 10, 5_000);
+    assert.deepEqual(kafka.spanIds().sort(), ids.sort());
+  });
+
   it('a failed delivery is retried, not dropped', async () => {
     const kafka = new FakeKafka();
     kafka.failNext = 3;
