@@ -140,8 +140,9 @@ export class Tailer {
     f.size = size;
     if (f.id !== undefined) {
       const change = classify(f, { dev: f.dev, ino: f.ino, size });
-      // Truncated, or truncated and rewritten past the old offset before this poll: the first line changed.
-      if (change === 'truncated' || (change === 'grown' && fingerprint(f.fd, size) !== f.id)) {
+      // Truncated, or truncated and rewritten before this poll — possibly to exactly the old size, so
+      // the size alone cannot tell: the first line changed.
+      if (change === 'truncated' || fingerprint(f.fd, size) !== f.id) {
         this.log.info({ path: f.path, offset: f.offset, size }, `${f.path} was truncated: reading it again from the start`);
         this.#handoff.set(f.id, f.offset);
         f.id = undefined;

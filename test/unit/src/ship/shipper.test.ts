@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -161,6 +161,22 @@ describe('ship Shipper (fake Kafka)', () => {
     await new Promise((r) => setTimeout(r, 100));
     ids.push(...write(join(dir, 'old.log'), 3), ...write(log, 2));
     await until('all', () => kafka.spanIds().length === 10, 5_000);
+    assert.deepEqual(kafka.spanIds().sort(), ids.sort());
+  });
+
+  it('copy-truncate rewritten to exactly the size already read is still seen (by content, not size)', async () => {
+    const kafka = new FakeKafka();
+    const log = join(dir, 'app.log');
+    const ids = write(log, 20);
+    run(kafka);
+    await until('first', () => kafka.spanIds().length === 20, 5_000);
+    const size = statSync(log).size;
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    ids.push(...write(log, 20));
+    assert.equal(statSync(log).size, size, 'same size as what was read');
+    await until('all', () => kafka.spanIds().length === 40, 5_000);
+    await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(kafka.spanIds().sort(), ids.sort());
   });
 
