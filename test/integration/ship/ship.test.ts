@@ -7,7 +7,7 @@
  * its file and offset.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -119,4 +119,16 @@ test('ship: shapes, bad line, rename and copy-truncate rotation, restart resume:
   } finally {
     tf.child.kill('SIGKILL');
   }
+});
+
+test('ship: --help from the schema; an unreadable --path fails at start with TF_INPUT, exit 2', async () => {
+  const help = startTracefold(['ship', '--help'], {}, 'ship-help');
+  assert.equal(await help.exited, 0);
+  const text = readFileSync(help.logFile, 'utf8');
+  for (const flag of ['--path', '--position-file', '--compression', '--ship-max-in-flight-bytes', '--kafka-property', '--admin-port']) {
+    assert.ok(text.includes(flag), `--help lists ${flag}`);
+  }
+  const bad = startTracefold(['ship', '--path', join(dir, 'missing', '*.log'), '--topic', 't', '--admin-port', '0'], {}, 'ship-unreadable');
+  assert.equal(await bad.exited, 2);
+  assert.match(readFileSync(bad.logFile, 'utf8'), /cannot read directory .*missing.*\[TF_INPUT\]/);
 });
