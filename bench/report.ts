@@ -16,10 +16,11 @@ import type { PipelineRun } from './pipeline.js';
 import type { ReplayRatios, ReplaySideSummary } from './replay.js';
 import type { SamplingOutcome } from './sampling-check.js';
 import type { Preloaded } from './servers.js';
+import type { ShipResult } from './ship.js';
 import { type StagesResult, stagesSection } from './stages.js';
 import { bytes, formatSummary, type Summary, si, summarize } from './stats.js';
 
-export type Phase = 'micro' | 'pipeline' | 'stages' | 'e2e' | 'zipkin' | 'replay' | 'ceiling' | 'sampling' | 'memory';
+export type Phase = 'micro' | 'pipeline' | 'stages' | 'e2e' | 'zipkin' | 'replay' | 'ceiling' | 'sampling' | 'memory' | 'ship';
 
 export interface PipelineByWorkers {
   workers: number;
@@ -159,6 +160,7 @@ export interface BenchResults {
   e2e?: E2eResult;
   sampling?: SamplingPhaseResult;
   memory?: { probes?: ProbeSummary[]; burst?: BurstResult };
+  ship?: ShipResult;
   goals: Goal[];
   errors: string[];
 }
@@ -595,7 +597,21 @@ export function markdown(r: BenchResults, charts: { workers?: string; zipkin?: s
   }
   if (r.sampling) out.push('', '## 5. Ingest-time sampling', '', samplingSection(r.sampling));
   if (r.memory) out.push('', '## 6. Memory', '', memorySection(r.memory));
+  if (r.ship) out.push('', '## 7. Span shipper (files → Kafka)', '', shipSection(r.ship, r.machine.cores));
   return `${out.join('\n')}\n`;
+}
+
+export function shipSection(s: ShipResult, cores: number): string {
+  return [
+    `\`tracefold ship\` reading one prepared span log of ${s.lines} lines (one JSON v2 span per line, ${mib(s.bytes)}) into a ${s.partitions}-partition topic, ` +
+      `${s.compression}, until Kafka acknowledged every line. CPU is the shipper process's, all threads (librdkafka's compression included), from the moment the file appears; ` +
+      `lines per CPU-second is its throughput per core. ${cores} cores, shared with the broker.`,
+    '',
+    table(
+      ['lines/s (wall)', 'lines per CPU-second (per core)', 'CPU per line'],
+      [[fmt(s.linesPerSec), fmt(s.linesPerCpuSecond), fmt(s.cpuMicrosPerLine, us)]],
+    ),
+  ].join('\n');
 }
 
 export function samplingSection(s: SamplingPhaseResult): string {

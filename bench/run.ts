@@ -73,6 +73,7 @@ import {
   uniqueId,
   waitEngineQuiet,
 } from './servers.js';
+import { shipPhase } from './ship.js';
 import { runStages } from './stages.js';
 import { pairedRatios, pairedSummary, si, summarize } from './stats.js';
 import { type BaseTrace, loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
@@ -113,6 +114,7 @@ function plan(o: BenchOptions) {
       latencySeconds: q ? 5 : 15,
       stallMs: 20_000,
     },
+    ship: { spans: o.spans ?? (q ? 100_000 : 500_000), runs: o.runs ?? (q ? 2 : 3), partitions: 4 },
     memory: {
       probeSpans: q ? 150_000 : 500_000,
       runs: o.runs === undefined ? (q ? 1 : 3) : Math.min(o.runs, 3),
@@ -799,7 +801,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
         results.memory = { ...results.memory, probes: await runProbes(memoryOptions) };
       });
     }
-    const needServers = has('e2e') || has('zipkin') || has('replay') || has('ceiling') || has('sampling') || has('memory');
+    const needServers = has('e2e') || has('zipkin') || has('replay') || has('ceiling') || has('sampling') || has('memory') || has('ship');
     if (needServers) {
       let serversOk = false;
       await phase('servers', async () => {
@@ -817,6 +819,11 @@ export async function runBench(o: BenchOptions): Promise<number> {
       if (serversOk && has('sampling')) {
         await phase('sampling', async () => {
           results.sampling = await samplingPhase(o, resources);
+        });
+      }
+      if (serversOk && has('ship')) {
+        await phase('ship', async () => {
+          results.ship = await shipPhase(bases, { ...p.ship, progress: say, logDir: join(repoRoot(), '.tracefold', 'bench-logs') });
         });
       }
       if (serversOk && has('memory')) {

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   decode: async () => (await import('./decode.js')).command,
   encode: async () => (await import('./encode.js')).command,
   produce: async () => (await import('./produce.js')).command,
+  ship: async () => (await import('./ship.js')).command,
 };
 
 /** The command list, from the same schema as each command's --help. */

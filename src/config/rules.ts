@@ -127,15 +127,17 @@ const COMMAND_RULES: readonly Rule[] = [
       if (v.get('kafka.topic').length !== 1) r.error(`${v.where('kafka.topic')}: tracefold replay reads exactly one topic`);
     },
   },
-  {
-    keys: ['kafka.topic'],
-    commands: ['produce'],
-    check(v, r) {
-      // The default topic (zipkin) is right for a consumer but a demo writing to it by accident is not.
-      if (v.source('kafka.topic').kind === 'default') r.error('kafka.topic is required for tracefold produce (--topic, -t)');
-      else if (v.get('kafka.topic').length !== 1) r.error(`${v.where('kafka.topic')}: tracefold produce writes to exactly one topic`);
-    },
-  },
+  ...(['produce', 'ship'] as const).map(
+    (command): Rule => ({
+      keys: ['kafka.topic'],
+      commands: [command],
+      check(v, r) {
+        // The default topic (zipkin) is right for a consumer but a demo writing to it by accident is not.
+        if (v.source('kafka.topic').kind === 'default') r.error(`kafka.topic is required for tracefold ${command} (--topic, -t)`);
+        else if (v.get('kafka.topic').length !== 1) r.error(`${v.where('kafka.topic')}: tracefold ${command} writes to exactly one topic`);
+      },
+    }),
+  ),
 ];
 
 export function checkRules(command: Command, values: Values, report: Report): void {

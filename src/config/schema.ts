@@ -14,7 +14,7 @@ import type { Position } from './parse.js';
 import type { ItemValidator } from './records.js';
 import { checkRuleItem, filterRuleItem, samplePolicyItem } from './stages.js';
 
-export const COMMANDS = ['ingest', 'replay', 'bench', 'decode', 'encode', 'produce'] as const;
+export const COMMANDS = ['ingest', 'replay', 'bench', 'decode', 'encode', 'produce', 'ship'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CommandInfo {
@@ -63,6 +63,7 @@ export const COMMAND_INFO: { readonly [C in Command]: CommandInfo } = {
         "zipkin: the same topic through the stock Zipkin server's Kafka collector, side by side; " +
         'replay: the same topic through `tracefold replay --from earliest --to latest` into a fresh index; ' +
         "ceiling: the same span documents pre-built and sent straight to _bulk (2 connections, 2,000 a request): the engine's rate on this machine.",
+      'ship: `tracefold ship` reading a prepared span log (one span per line) into Kafka, lines/s and CPU per line.',
       'Kafka and OpenSearch are reused when running, else started through infra/ (and stopped again); Zipkin instances get ports 9420+. ' +
         'Topics, indices, templates and pipelines the bench creates are deleted at the end.',
       'Exit codes: 0 every phase ran (goals may still be unmet: see the Goals table); 1 a phase failed; 2 usage error.',
@@ -96,6 +97,22 @@ export const COMMAND_INFO: { readonly [C in Command]: CommandInfo } = {
     details: [
       'Publishes the traces in FILE... (Zipkin JSON v2: an array of spans, or one span object) to a Kafka topic, ' +
         'with no record key (like real reporters, so the spans of one trace spread over partitions).',
+    ],
+  },
+  ship: {
+    summary: 'Tail span log files into Kafka, keyed by trace ID (a log shipper for services that write spans to files).',
+    usage: '--path <glob> [--path <glob>...] --topic <topic> [options]',
+    takesArgs: false,
+    details: [
+      'Follows the files matching each glob (*, ? and [...] in any path segment), picks up new ones, follows rotation by rename and by copy-truncate, and survives truncation. ' +
+        'Each line holds one span or one JSON array of spans, Zipkin JSON v2 or v1 (detected per line); a line that does not decode goes to the dead-letter topic ' +
+        'with tracefold-file, tracefold-offset and tracefold-reason headers.',
+      'Spans are sent as one message per trace (key: the lower 64 bits of the trace ID, so all spans of a trace share a partition), ' +
+        'compressed, through an idempotent producer. A file position is saved (per file content fingerprint, in ship.positionFile) only once Kafka acknowledged every byte before it, ' +
+        'so a restart resumes where the last acknowledged read stopped: at-least-once, never a gap. While Kafka is down reading pauses (the files are the buffer) and resumes when it is back.',
+      'For copy-truncate rotation the glob must also match the rotated copies (app.log*): the lines written between the last read and the truncation are only in the copy.',
+      'SIGTERM/SIGINT: stop reading, wait for Kafka to acknowledge what was read, save positions, exit. Exit codes: 0 stopped with everything acknowledged; ' +
+        '1 stopped with bytes unacknowledged (read again on restart); 2 usage or start-up error (e.g. an unreadable --path).',
     ],
   },
 };
@@ -209,7 +226,7 @@ export type ValueOf<T extends TypeSpec> =
 /** Zipkin's message encodings (core/model/span.ts Encoding; src/cli/encode.ts checks they agree). */
 export const ENCODINGS = ['json-v2', 'json-v1', 'thrift', 'proto3'] as const;
 /** The benchmark harness's phases, in the order it runs them. */
-export const BENCH_PHASES = ['micro', 'pipeline', 'stages', 'e2e', 'zipkin', 'replay', 'ceiling', 'sampling', 'memory'] as const;
+export const BENCH_PHASES = ['micro', 'pipeline', 'stages', 'e2e', 'zipkin', 'replay', 'ceiling', 'sampling', 'memory', 'ship'] as const;
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const str = (o: Omit<StringType, 'kind'> = {}): StringType => ({ kind: 'string', ...o });
@@ -266,7 +283,7 @@ function option<T extends TypeSpec, const O extends boolean = false>(def: Option
 }
 
 const PIPELINE = ['ingest', 'replay'] as const satisfies readonly Command[];
-const KAFKA_CLIENT = ['ingest', 'replay', 'produce'] as const satisfies readonly Command[];
+const KAFKA_CLIENT = ['ingest', 'replay', 'produce', 'ship'] as const satisfies readonly Command[];
 
 /** Kafka's own rule (kafka.common.internals.Topic): a typo here silently consumes nothing. */
 function checkTopic(topic: string): string | undefined {
@@ -349,9 +366,9 @@ export const OPTIONS = {
     default: '127.0.0.1:9092',
     env: ['KAFKA_BOOTSTRAP_SERVERS'],
     aliases: ['brokers'],
-    commandAliases: { produce: ['bootstrap-servers'] },
+    commandAliases: { produce: ['bootstrap-servers'], ship: ['bootstrap-servers'] },
     short: 'b',
-    shortFor: ['produce'],
+    shortFor: ['produce', 'ship'],
     commands: KAFKA_CLIENT,
     description: 'Kafka brokers to bootstrap from, comma-separated host:port.',
   }),
@@ -361,10 +378,10 @@ export const OPTIONS = {
     env: ['KAFKA_TOPIC'],
     aliases: ['topic'],
     short: 't',
-    shortFor: ['produce'],
+    shortFor: ['produce', 'ship'],
     commands: KAFKA_CLIENT,
     description: 'Topic(s) holding Zipkin spans, comma-separated.',
-    note: 'tracefold produce writes to exactly one, which must be given.',
+    note: 'tracefold produce and tracefold ship write to exactly one, which must be given.',
     check: (topics) => topics.map(checkTopic).find((p) => p !== undefined),
   }),
   'kafka.groupId': option({
@@ -395,7 +412,7 @@ export const OPTIONS = {
   'kafka.deadLetterTopic': option({
     type: str({ placeholder: 'topic' }),
     computed: '<first topic>.dead-letter',
-    commands: PIPELINE,
+    commands: [...PIPELINE, 'ship'],
     description: 'Topic receiving undecodable messages and spans the search engine rejected, with tracefold-* headers.',
     check: checkTopic,
   }),
@@ -847,16 +864,22 @@ export const OPTIONS = {
   'admin.enabled': option({
     type: bool(),
     default: true,
-    commands: ['ingest'],
+    commands: ['ingest', 'ship'],
     description: 'Serve /metrics (Prometheus), /health and /ready.',
   }),
   'admin.host': option({
     type: str({ placeholder: 'address' }),
     default: '127.0.0.1',
-    commands: ['ingest'],
+    commands: ['ingest', 'ship'],
     description: 'Admin listen address.',
   }),
-  'admin.port': option({ type: int(0, 65_535), default: 9464, commands: ['ingest'], description: 'Admin port (0: any free port).' }),
+  'admin.port': option({
+    type: int(0, 65_535),
+    default: 9464,
+    commands: ['ingest', 'ship'],
+    description: 'Admin port (0: any free port).',
+    note: 'ship serves /metrics and /health only; beside an ingest node on one host, give one of them another port.',
+  }),
   'admin.sinkDownAfterMs': option({
     type: duration(1000),
     default: 60_000,
@@ -1100,6 +1123,65 @@ export const OPTIONS = {
     commands: ['produce'],
     description: "Move each trace's timestamps so it starts now (the Zipkin UI searches the last day by default).",
   }),
+
+  // ── Ship ──
+  'ship.paths': option({
+    type: list(1, 'glob,...'),
+    required: true,
+    aliases: ['path'],
+    commands: ['ship'],
+    description: 'Files to tail: globs (*, ? and [...] per path segment), comma-separated or --path repeated.',
+  }),
+  'ship.positionFile': option({
+    type: str({ path: true, placeholder: 'file' }),
+    default: 'tracefold-ship.positions.json',
+    aliases: ['position-file'],
+    commands: ['ship'],
+    description: 'Where acknowledged file positions are saved (atomically); one per shipper. Relative: to the working directory.',
+  }),
+  'ship.compression': option({
+    type: oneOf('zstd', 'lz4', 'none'),
+    default: 'zstd',
+    aliases: ['compression'],
+    commands: ['ship'],
+    description: 'Compression of the produced batches.',
+  }),
+  'ship.pollIntervalMs': option({
+    type: duration(10, 60_000),
+    default: 250,
+    commands: ['ship'],
+    description: 'How often the globs are listed and the files checked for new lines, rotation and truncation.',
+  }),
+  'ship.readBytes': option({
+    type: bytes(4096, 2 ** 28),
+    default: 2 ** 20,
+    commands: ['ship'],
+    description: 'Most bytes read from one file at once; a longer line is cut and dead-lettered.',
+  }),
+  'ship.maxInFlightBytes': option({
+    type: bytes(2 ** 16, 2 ** 32),
+    default: 64 * 2 ** 20,
+    commands: ['ship'],
+    description: 'Read bytes Kafka has not acknowledged yet, at most: reading pauses at this (Kafka down or slow) and resumes below half.',
+  }),
+  'ship.lingerMs': option({
+    type: duration(0, 10_000),
+    default: 20,
+    commands: ['ship'],
+    description: 'How long the producer waits to fill a batch (librdkafka linger.ms).',
+  }),
+  'ship.positionFlushMs': option({
+    type: duration(50, 600_000),
+    default: 1_000,
+    commands: ['ship'],
+    description: 'How often acknowledged positions are saved; a crash re-sends at most what was acknowledged since.',
+  }),
+  'ship.shutdownTimeoutMs': option({
+    type: duration(0, 600_000),
+    default: 10_000,
+    commands: ['ship'],
+    description: 'On SIGTERM/SIGINT, how long to wait for Kafka to acknowledge what was read.',
+  }),
 } satisfies Record<string, OptionDef>;
 
 export type Options = typeof OPTIONS;
@@ -1126,7 +1208,7 @@ type Tree<P extends string> = {
  * Sections that belong to one command, named after it (`replay.from`, `bench.quick`): only that
  * command's config has them.
  */
-export const COMMAND_SECTIONS = ['replay', 'bench', 'decode', 'encode', 'produce'] as const satisfies readonly Command[];
+export const COMMAND_SECTIONS = ['replay', 'bench', 'decode', 'encode', 'produce', 'ship'] as const satisfies readonly Command[];
 type CommandSection = (typeof COMMAND_SECTIONS)[number];
 export function isCommandSection(section: string): section is CommandSection {
   return (COMMAND_SECTIONS as readonly string[]).includes(section);
@@ -1148,7 +1230,9 @@ export type ConfigFor<C extends Command> = [C] extends ['replay']
         ? WithSection<'encode'>
         : [C] extends ['produce']
           ? WithSection<'produce'>
-          : Config;
+          : [C] extends ['ship']
+            ? WithSection<'ship'>
+            : Config;
 
 // ── Derived names ────────────────────────────────────────────────────────────────────────────────
 
@@ -1220,6 +1304,7 @@ export const SECTION_TITLES: Readonly<Record<string, string>> = {
   decode: 'Decode',
   encode: 'Encode',
   produce: 'Produce',
+  ship: 'Ship',
 };
 
 /** The `--config` file, the one setting read before all others (it is not itself an option of the file). */

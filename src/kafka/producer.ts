@@ -32,8 +32,14 @@ export class KafkaProducer {
       const p = this.pending.get(id);
       if (p === undefined) return;
       this.pending.delete(id);
+      // `fatal`: the idempotent producer cannot go on (librdkafka's fatal error); only a new producer can.
       if (err)
-        p.reject(new TracefoldError('TF_KAFKA_PRODUCE', `delivery to ${report.topic} failed: ${err.message}`, { topic: report.topic }));
+        p.reject(
+          new TracefoldError('TF_KAFKA_PRODUCE', `delivery to ${report.topic} failed: ${err.message}`, {
+            topic: report.topic,
+            fatal: err.isFatal === true,
+          }),
+        );
       else p.resolve(report.offset);
     });
   }
@@ -95,7 +101,12 @@ export class KafkaProducer {
             return;
           }
           this.pending.delete(id);
-          reject(new TracefoldError('TF_KAFKA_PRODUCE', `cannot produce to ${rec.topic}: ${(err as Error).message}`, { topic: rec.topic }));
+          reject(
+            new TracefoldError('TF_KAFKA_PRODUCE', `cannot produce to ${rec.topic}: ${(err as Error).message}`, {
+              topic: rec.topic,
+              fatal: (err as { isFatal?: boolean }).isFatal === true || (err as { code?: number }).code === Kafka.CODES.ERRORS.ERR__FATAL,
+            }),
+          );
         }
       };
       attempt();

@@ -116,3 +116,50 @@ export async function readAll(topic: string, partitions: number, expected: numbe
   }
   return out;
 }
+
+export interface ReadRecord {
+  partition: number;
+  key: string | undefined;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** Every record of every partition of a topic, up to each partition's end when called (high watermark). */
+export async function readAllPartitions(topic: string, partitions: number, kafka: KafkaTarget = KAFKA): Promise<ReadRecord[]> {
+  const { bootstrapServers, properties } = toConnection(kafka);
+  const consumer = new Kafka.KafkaConsumer(
+    { ...properties, 'metadata.broker.list': bootstrapServers, 'group.id': `reader-${Date.now()}`, 'enable.auto.commit': false },
+    {},
+  );
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+  const out: ReadRecord[] = [];
+  try {
+    const ends = await Promise.all(
+      Array.from(
+        { length: partitions },
+        (_, p) =>
+          new Promise<number>((resolve, reject) =>
+            consumer.queryWatermarkOffsets(topic, p, 10_000, (err, o) => (err ? reject(err) : resolve(o.highOffset))),
+          ),
+      ),
+    );
+    const next = new Array<number>(partitions).fill(0);
+    consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
+    const deadline = Date.now() + 60_000;
+    while (next.some((n, p) => n < (ends[p] as number)) && Date.now() < deadline) {
+      const batch = await new Promise<Kafka.Message[]>((resolve, reject) =>
+        consumer.consume(1000, (err, m) => (err ? reject(err) : resolve(m))),
+      );
+      for (const m of batch) {
+        next[m.partition] = m.offset + 1;
+        const headers: Record<string, string> = {};
+        for (const h of m.headers ?? []) for (const [k, v] of Object.entries(h)) headers[k] = String(v);
+        out.push({ partition: m.partition, key: m.key?.toString(), value: m.value as Buffer, headers });
+      }
+    }
+    if (next.some((n, p) => n < (ends[p] as number))) throw new Error(`could not read ${topic} to its end in 60 s`);
+  } finally {
+    await new Promise<void>((r) => consumer.disconnect(() => r()));
+  }
+  return out;
+}

@@ -52,7 +52,18 @@ describe('bench', () => {
 
   test('defaults: every phase, json-v2, 10 spans a message, workers up to the cores', () => {
     const { config } = ok(load('bench', []));
-    assert.deepEqual(config.bench.only, ['micro', 'pipeline', 'stages', 'e2e', 'zipkin', 'replay', 'ceiling', 'sampling', 'memory']);
+    assert.deepEqual(config.bench.only, [
+      'micro',
+      'pipeline',
+      'stages',
+      'e2e',
+      'zipkin',
+      'replay',
+      'ceiling',
+      'sampling',
+      'memory',
+      'ship',
+    ]);
     assert.equal(config.bench.encoding, 'json-v2');
     assert.equal(config.bench.spansPerMessage, 10);
     assert.equal(config.bench.zipkinHeap, '1g,2g');
@@ -64,7 +75,7 @@ describe('bench', () => {
     assert.deepEqual(errors(load('bench', ['--only', 'micro,nope', '--zipkin-heap', '2G', '--window-quiet-ms', '5ms', 'stray'])), [
       '--window-quiet-ms: not an option of tracefold bench (it applies to tracefold ingest, tracefold replay)',
       'tracefold bench takes no arguments, got "stray"',
-      'bench.only: unknown phase(s) nope (known: micro, pipeline, stages, e2e, zipkin, replay, ceiling, sampling, memory) (flag --only)',
+      'bench.only: unknown phase(s) nope (known: micro, pipeline, stages, e2e, zipkin, replay, ceiling, sampling, memory, ship) (flag --only)',
       'bench.zipkinHeap: must look like 512m or 1g,2g (flag --zipkin-heap)',
     ]);
   });
@@ -142,9 +153,9 @@ describe('options honoured or refused', () => {
   test('replay serves no admin endpoint: --admin-enabled/host/port are refused, the sink-down delay is kept', () => {
     const list = errors(load('replay', ['--from=0', '--to=1', '--admin-port', '9000', '--admin-host=::', '--no-admin-enabled']));
     assert.deepEqual(list, [
-      '--admin-port: not an option of tracefold replay (it applies to tracefold ingest)',
-      '--admin-host: not an option of tracefold replay (it applies to tracefold ingest)',
-      '--no-admin-enabled: not an option of tracefold replay (it applies to tracefold ingest)',
+      '--admin-port: not an option of tracefold replay (it applies to tracefold ingest, tracefold ship)',
+      '--admin-host: not an option of tracefold replay (it applies to tracefold ingest, tracefold ship)',
+      '--no-admin-enabled: not an option of tracefold replay (it applies to tracefold ingest, tracefold ship)',
     ]);
     assert.equal(ok(load('replay', ['--from=0', '--to=1', '--admin-sink-down-after-ms', '2m'])).config.admin.sinkDownAfterMs, 120_000);
   });

@@ -16,6 +16,7 @@ describe('defaults', () => {
       decode: ok(load('decode')).config,
       encode: ok(load('encode', ['--format=thrift'])).config,
       produce: ok(load('produce', ['--topic=t', 'spans.json'])).config,
+      ship: ok(load('ship', ['--topic=t', '--path=x/*.log'])).config,
     };
     for (const key of KEYS) {
       const def = optionDef(key);

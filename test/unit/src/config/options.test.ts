@@ -145,12 +145,22 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
   'produce.partitions': { good: '6', expect: 6, bad: 'many' },
   'produce.headers': { good: '[{"name":"b3","value":"1"}]', expect: [{ name: 'b3', value: '1' }], bad: '[{"name":"b3"}]' },
   'produce.shiftToNow': { good: 'true', expect: true, bad: 'x' },
+  'ship.paths': { good: 'a/*.log', expect: ['a/*.log'] },
+  'ship.positionFile': { good: 'p.json', expect: resolve(CWD, 'p.json'), bad: '' },
+  'ship.compression': { good: 'lz4', expect: 'lz4', bad: 'gzip' },
+  'ship.pollIntervalMs': { good: '1s', expect: 1000, bad: '5ms' },
+  'ship.readBytes': { good: '64KiB', expect: 65536, bad: '1' },
+  'ship.maxInFlightBytes': { good: '8MiB', expect: 8 * 2 ** 20, bad: '1' },
+  'ship.lingerMs': { good: '5ms', expect: 5, bad: '1h' },
+  'ship.positionFlushMs': { good: '2s', expect: 2000, bad: '1ms' },
+  'ship.shutdownTimeoutMs': { good: '30s', expect: 30000, bad: 'x' },
 };
 
 /** Required settings of a command (replay bounds, encode's format, produce's topic and file) unless the sample sets them. */
 function baseline(command: Command, key: Key): string[] {
   if (command === 'encode') return key === 'encode.format' ? [] : ['--format=thrift'];
   if (command === 'produce') return ['--topic=t', 'spans.json'];
+  if (command === 'ship') return [...(key === 'kafka.topic' ? [] : ['--topic=t']), ...(key === 'ship.paths' ? [] : ['--path=x/*.log'])];
   if (command !== 'replay') return [];
   return [...(key === 'replay.from' ? [] : ['--from=earliest']), ...(key === 'replay.to' ? [] : ['--to=latest'])];
 }
