@@ -30,13 +30,36 @@ interface ZipkinSpan {
   tags?: Record<string, string>;
 }
 
+/** Thrown when the stock server cannot encode an answer that large (its response buffer is capped). */
+class TooLarge extends Error {}
+
 async function getJson<T>(url: string): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(url);
     if (res.ok) return (await res.json()) as T;
+    const body = (await res.text()).slice(0, 200);
+    if (res.status === 500 && body.includes('exceeds maxCapacity')) throw new TooLarge(`GET ${url}: HTTP 500 ${body}`);
     // The stock server answers 500 now and then while OpenSearch refreshes; a few retries, then fail.
-    if (attempt >= 4 || res.status < 500) throw new Error(`GET ${url}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    if (attempt >= 4 || res.status < 500) throw new Error(`GET ${url}: HTTP ${res.status} ${body}`);
     await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+  }
+}
+
+/**
+ * The traces with a span of this name in (endTs - lookback, endTs]. An answer too large for the
+ * stock server's response buffer (it fails with HTTP 500 "exceeds maxCapacity") is asked again as
+ * two halves of the time range.
+ */
+async function tracesNamed(zipkinUrl: string, name: string, endTsMs: number, lookbackMs: number): Promise<ZipkinSpan[][]> {
+  const url = `${zipkinUrl}/api/v2/traces?spanName=${encodeURIComponent(name)}&endTs=${endTsMs}&lookback=${lookbackMs}&limit=10000`;
+  try {
+    return await getJson<ZipkinSpan[][]>(url);
+  } catch (err) {
+    if (!(err instanceof TooLarge) || lookbackMs < 2_000) throw err;
+    const half = Math.floor(lookbackMs / 2);
+    const later = await tracesNamed(zipkinUrl, name, endTsMs, half);
+    const earlier = await tracesNamed(zipkinUrl, name, endTsMs - half, lookbackMs - half);
+    return [...later, ...earlier];
   }
 }
 
@@ -80,8 +103,7 @@ export async function checkSampling(
   const shapesStored = new Set<string>();
   for (const [shape, names] of rootNames) {
     for (const name of names) {
-      const url = `${zipkinUrl}/api/v2/traces?spanName=${encodeURIComponent(name)}&endTs=${endTsMs}&lookback=${lookbackMs}&limit=10000`;
-      const traces = await getJson<ZipkinSpan[][]>(url);
+      const traces = await tracesNamed(zipkinUrl, name, endTsMs, lookbackMs);
       if (traces.length > 0) shapesStored.add(shape);
       for (const spans of traces) {
         const id = spans[0]?.traceId;
