@@ -94,29 +94,6 @@ export async function topicEndTotal(topic: string, partitions: number, kafka: Ka
   }
 }
 
-/** Reads every record of a topic from the start (all partitions), until `expected` arrived or 30 s passed. */
-export async function readAll(topic: string, partitions: number, expected: number, kafka: KafkaTarget = KAFKA): Promise<Kafka.Message[]> {
-  const { bootstrapServers, properties } = toConnection(kafka);
-  const consumer = new Kafka.KafkaConsumer(
-    { ...properties, 'metadata.broker.list': bootstrapServers, 'group.id': `reader-${Date.now()}`, 'enable.auto.commit': false },
-    {},
-  );
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
-  const out: Kafka.Message[] = [];
-  try {
-    consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
-    const deadline = Date.now() + 30_000;
-    while (out.length < expected && Date.now() < deadline) {
-      out.push(
-        ...(await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(500, (err, m) => (err ? reject(err) : resolve(m))))),
-      );
-    }
-  } finally {
-    await new Promise<void>((r) => consumer.disconnect(() => r()));
-  }
-  return out;
-}
-
 export interface ReadRecord {
   partition: number;
   key: string | undefined;

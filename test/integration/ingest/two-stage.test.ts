@@ -22,7 +22,7 @@ import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
 import { traceKey } from '../../../workers/assemble/facts.js';
 import { assertIdentity, compareIdentities, expectedIdentities, spanIdentity } from '../../helpers/identity.js';
-import { committedTotal, readAll, topicEndTotal } from '../../helpers/kafka.js';
+import { committedTotal, readAllPartitions, topicEndTotal } from '../../helpers/kafka.js';
 import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
 import { freePort, LOG_DIR, logLines, metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
@@ -230,13 +230,13 @@ test('two-stage topology: 3 rekey + 2 assemble nodes assemble every trace whole,
     await settled(firstMessages);
 
     // The keyed topic: keyed by trace, Proto3, each trace on one partition.
-    const records = await readAll(keyed, PARTITIONS, await topicEndTotal(keyed, PARTITIONS));
+    const records = await readAllPartitions(keyed, PARTITIONS);
     const partitionOf = new Map<string, number>();
     let keyedSpans = 0;
     for (const r of records) {
-      const key = r.key?.toString() ?? '';
+      const key = r.key ?? '';
       assert.match(key, /^[0-9a-f]{16}$/, 'every keyed record has a trace key');
-      const decoded = decodeProto3(new Uint8Array(r.value ?? Buffer.alloc(0)));
+      const decoded = decodeProto3(new Uint8Array(r.value));
       assert.equal(decoded.errors.length, 0, 'keyed records are Zipkin Proto3');
       for (const s of decoded.spans) assert.equal(traceKey(s.traceId), key, 'a record holds only its key’s trace');
       keyedSpans += decoded.spans.length;
@@ -293,8 +293,8 @@ test('two-stage topology: 3 rekey + 2 assemble nodes assemble every trace whole,
       ['r1', 'r2'].some((n) => logLines(node(n).logFile, /^partitions revoked/).length > 0),
       'a stage-1 node gave partitions up to r4',
     );
-    const keyedAll = await readAll(keyed, PARTITIONS, await topicEndTotal(keyed, PARTITIONS));
-    const keyedSpansAll = keyedAll.reduce((n, r) => n + decodeProto3(new Uint8Array(r.value ?? Buffer.alloc(0))).spans.length, 0);
+    const keyedAll = await readAllPartitions(keyed, PARTITIONS);
+    const keyedSpansAll = keyedAll.reduce((n, r) => n + decodeProto3(new Uint8Array(r.value)).spans.length, 0);
     const producedSpans = [...first, ...second, ...third].reduce((n, t) => n + t.length, 0);
     assert.equal(keyedSpansAll, producedSpans, 'across a kill and a join in stage 1, every span reached the keyed topic exactly once');
     await waitFor('decision counters to be reported', async () => (await decisions(['a1'])) - before3 >= third.length, 10_000, 250);
