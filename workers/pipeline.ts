@@ -48,6 +48,9 @@ export interface Provenance {
   offset: number;
 }
 
+/** The provenance of a buffered span that holds no unit (written through): never read. */
+const NO_PROVENANCE: Provenance = { topic: '', partition: -1, offset: -1 };
+
 /** A span entry carries its provenance; an autocomplete entry its suppression key. */
 type Ref = Provenance | string;
 type Entry = SinkEntry<Ref>;
@@ -347,8 +350,12 @@ export class Pipeline {
     const parentId = span.parentId ?? '';
     const kind = span.kind ?? '';
     const timestamp = span.timestamp ?? 0;
-    const duration = span.duration ?? 0;
+    // Written through, the linker reads no duration, and a span needs no provenance (its unit is
+    // the sink's): 0 and a shared record instead of a boxed double and an object per record that
+    // would live as long as the window (bench pipeline: fewer survivors per scavenge).
+    const duration = wholeTrace ? (span.duration ?? 0) : 0;
     const flags = wholeTrace ? factFlags(span) : linkFlags(span);
+    const held = doc !== null || deferred !== null;
     const endpoint = interner.intern(localEndpointKey(span));
     if (owner === this.worker) {
       // One object literal, always in this field order: one hidden class for every buffered span.
@@ -357,7 +364,7 @@ export class Pipeline {
         span: deferred,
         index,
         batchId,
-        prov,
+        prov: held ? prov : NO_PROVENANCE,
         id: span.id,
         parentId,
         kind,
@@ -418,7 +425,7 @@ export class Pipeline {
         span: t[16] ?? null,
         index: t[1],
         batchId: t[2],
-        prov: { topic: t[3], partition: t[4], offset: t[5] },
+        prov: t[0] !== null || t[16] !== null ? { topic: t[3], partition: t[4], offset: t[5] } : NO_PROVENANCE,
         id: t[7],
         parentId: t[8],
         kind: t[9],
