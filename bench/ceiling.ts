@@ -13,7 +13,7 @@ import { parseVersion } from '../core/elasticsearch/client.js';
 import { templateBody } from '../src/sink/elasticsearch/templates.js';
 import { bulkLines, type DocumentSettings } from '../workers/encode/es-document.js';
 import { type Completion, completionVerdict } from './completion.js';
-import { OPENSEARCH, storedIds } from './servers.js';
+import { engineCpuSeconds, OPENSEARCH, storedIds } from './servers.js';
 import { type Summary, summarize } from './stats.js';
 import type { TraceGen } from './traffic.js';
 
@@ -72,6 +72,8 @@ export interface CeilingRun {
   /** Of which the refresh at the end. */
   refreshSeconds?: number;
   docsPerSec: number;
+  /** The engine's CPU per document over the run (NaN when the engine is not a local process). */
+  engineCpuMicrosPerDoc: number;
   completion?: Completion;
   error?: string;
 }
@@ -114,6 +116,7 @@ export async function ceilingRun(run: number, prefix: string, b: CeilingBodies):
   await installSpanTemplate(prefix);
   let next = 0;
   let retries = 0;
+  const cpu0 = engineCpuSeconds();
   const t0 = performance.now();
   const loop = async (): Promise<void> => {
     for (;;) {
@@ -137,6 +140,7 @@ export async function ceilingRun(run: number, prefix: string, b: CeilingBodies):
     retries,
     seconds: Number.NaN,
     docsPerSec: Number.NaN,
+    engineCpuMicrosPerDoc: Number.NaN,
   };
   try {
     await Promise.all(Array.from({ length: CEILING_CONNECTIONS }, loop));
@@ -145,6 +149,8 @@ export async function ceilingRun(run: number, prefix: string, b: CeilingBodies):
     out.seconds = (performance.now() - t0) / 1000;
     out.refreshSeconds = (performance.now() - t1) / 1000;
     out.docsPerSec = b.ids.length / out.seconds;
+    const cpu1 = engineCpuSeconds();
+    if (cpu0 !== undefined && cpu1 !== undefined) out.engineCpuMicrosPerDoc = ((cpu1 - cpu0) * 1e6) / b.ids.length;
   } catch (err) {
     out.error = (err as Error).message;
   }
@@ -165,6 +171,30 @@ export interface CeilingSummary {
   docsPerRequest: number;
   /** tracefold's rates as fractions of the ceiling, paired by round (completed runs only). */
   fractions: { wall?: Summary; drain?: Summary; active?: Summary };
+  /** What the machine's cores allow when the engine runs beside tracefold (see `cpuBound`). */
+  cpu?: CeilingCpu;
+}
+
+/** CPU per document of the engine alone, of the engine and of tracefold in tracefold's runs, and the bound they give. */
+export interface CeilingCpu {
+  cores: number;
+  engineAlone: Summary;
+  engineWithTracefold: Summary;
+  tracefold: Summary;
+  /** cores / (engine + tracefold CPU per document), as a fraction of the ceiling, paired by round. */
+  boundFraction: Summary;
+}
+
+/**
+ * The rate both processes can reach together when they share `cores` and nothing else runs:
+ * each document costs the engine `engineMicros` and tracefold `tracefoldMicros` of CPU. As a
+ * fraction of the ceiling (the engine alone, with every core), it bounds tracefold's fraction on a
+ * machine that also hosts the engine. NaN when a figure is missing.
+ */
+export function cpuBoundFraction(cores: number, engineMicros: number, tracefoldMicros: number, ceilingDocsPerSec: number): number {
+  const perDoc = engineMicros + tracefoldMicros;
+  if (!(perDoc > 0) || !(ceilingDocsPerSec > 0)) return Number.NaN;
+  return (cores * 1e6) / perDoc / ceilingDocsPerSec;
 }
 
 /**

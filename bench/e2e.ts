@@ -30,6 +30,7 @@ import { parseReplayReport, type ReplayPoint, type ReplayRun, summarizeReplayRun
 import {
   countDocs,
   deleteIndexPrefix,
+  engineCpuSeconds,
   freePort,
   KAFKA,
   OPENSEARCH,
@@ -86,6 +87,8 @@ export interface SideRun {
   cpuMicrosPerDoc: number;
   /** CPU from the first message consumed to the last document searchable, per document: start-up excluded. */
   workCpuMicrosPerDoc: number;
+  /** The search engine's CPU over the same span, per document (NaN when the engine is not local). */
+  engineCpuMicrosPerDoc: number;
   /** Spans the side itself reported dropping (Zipkin: zipkin_collector_spans_dropped_total). */
   selfReportedDropped: number;
   /** Writes the engine rejected (429) during the run, whole node (shared: others' writes count too). */
@@ -129,6 +132,8 @@ interface Sample {
   consumed: number | undefined;
   /** Spans the side itself counted as dropped (Zipkin's collector metric). */
   dropped: number | undefined;
+  /** CPU seconds of the search engine's process so far, when it runs on this machine. */
+  engineCpu: number | undefined;
 }
 
 /** Reads a side's own metrics: messages consumed and spans dropped. */
@@ -161,6 +166,7 @@ async function observe(
       proc: p === undefined ? undefined : procSample(p),
       consumed: m?.consumed,
       dropped: m?.dropped,
+      engineCpu: engineCpuSeconds(),
     });
     if (count !== last) {
       last = count;
@@ -215,6 +221,9 @@ function summarizeRun(side: Side, run: number, samples: Sample[], expected: numb
   const consuming = samples.find((s) => (s.consumed ?? 0) > 0);
   const drain = consuming === undefined ? Number.NaN : wall - consuming.t;
   const workCpu = consuming?.proc && endProc ? endProc.cpuSeconds - consuming.proc.cpuSeconds : Number.NaN;
+  const e0 = consuming?.engineCpu;
+  const e1 = end?.engineCpu;
+  const engineCpu = e0 !== undefined && e1 !== undefined ? e1 - e0 : Number.NaN;
   const out: SideRun = {
     side,
     run,
@@ -232,6 +241,7 @@ function summarizeRun(side: Side, run: number, samples: Sample[], expected: numb
     peakRssBytes: lastProc?.hwmBytes ?? Number.NaN,
     cpuMicrosPerDoc: endProc ? (endProc.cpuSeconds * 1e6) / Math.max(1, indexed) : Number.NaN,
     workCpuMicrosPerDoc: (workCpu * 1e6) / Math.max(1, indexed),
+    engineCpuMicrosPerDoc: (engineCpu * 1e6) / Math.max(1, indexed),
     selfReportedDropped: Math.max(0, ...samples.map((s) => s.dropped ?? 0)),
     steadyRunQueueCores: st.waitCores,
     activeDocsPerSec: activeRate(samples),

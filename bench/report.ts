@@ -384,7 +384,23 @@ export function engineCeilingNote(c: CeilingSummary): string {
     `request, explicit \`_id\`s, tracefold's span template), same engine, same rounds: ${fmt(c.docsPerSec)} docs/s ` +
     `(${c.runs[0]?.docs ?? '?'} documents a run${failed.length > 0 ? `; ${failed.length} run(s) failed: ${failed.map((r) => r.error).join('; ')}` : ''}). ` +
     `tracefold as a fraction of it, paired by round: first record consumed → last doc ${fmt(f.drain, pct)}, while making progress ${fmt(f.active, pct)}, ` +
-    `process start → last doc ${fmt(f.wall, pct)}.`
+    `process start → last doc ${fmt(f.wall, pct)}.` +
+    cpuBoundNote(c)
+  );
+}
+
+/**
+ * Why the fraction cannot reach 1 where the engine shares the machine: the ceiling gives the engine
+ * every core, while tracefold's run gives it what tracefold leaves.
+ */
+function cpuBoundNote(c: CeilingSummary): string {
+  const cpu = c.cpu;
+  if (cpu === undefined) return '';
+  return (
+    ` CPU per document on this machine's ${cpu.cores} cores: the engine alone (ceiling runs) ${fmt(cpu.engineAlone, us)}, the engine while ` +
+    `tracefold writes ${fmt(cpu.engineWithTracefold, us)}, tracefold itself (first record → last doc) ${fmt(cpu.tracefold, us)}. Sharing the ` +
+    `cores with nothing else, both together can index at most ${cpu.cores} / (engine + tracefold CPU per document) = ` +
+    `${fmt(cpu.boundFraction, pct)} of the ceiling: the bound on tracefold's fraction while the engine runs on the same machine.`
   );
 }
 
@@ -838,7 +854,8 @@ export function ceilingGoal(backlogs: readonly BacklogResult[]): Goal | undefine
         const c = b.ceiling as CeilingSummary;
         return (
           `${si(b.preloaded.spans)} spans, ${b.spansPerMessage}/msg: ceiling ${fmt(c.docsPerSec)} docs/s; tracefold wall ${fmt(c.fractions.wall, pct)}, ` +
-          `from first record ${fmt(c.fractions.drain, pct)}, progressing ${fmt(c.fractions.active, pct)}`
+          `from first record ${fmt(c.fractions.drain, pct)}, progressing ${fmt(c.fractions.active, pct)}` +
+          (c.cpu === undefined ? '' : `; CPU bound with the engine on the same ${c.cpu.cores} cores ${fmt(c.cpu.boundFraction, pct)}`)
         );
       })
       .join('; '),

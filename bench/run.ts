@@ -14,10 +14,12 @@ import {
   CEILING_CONNECTIONS,
   CEILING_DOCS_PER_REQUEST,
   type CeilingBodies,
+  type CeilingCpu,
   type CeilingRun,
   type CeilingSummary,
   ceilingFractions,
   ceilingRun,
+  cpuBoundFraction,
 } from './ceiling.js';
 import { completedRatios } from './completion.js';
 import {
@@ -316,6 +318,36 @@ function sideSummary(runs: SideRun[]): SideSummary {
   };
 }
 
+/**
+ * The engine's and tracefold's CPU per document and the bound they set on this machine, paired by
+ * round (completed tracefold runs and ceiling runs only); undefined when the engine is not local.
+ */
+function ceilingCpu(ceilings: readonly CeilingRun[], tracefold: readonly SideRun[], cores: number): CeilingCpu | undefined {
+  const alone: number[] = [];
+  const withTf: number[] = [];
+  const tf: number[] = [];
+  const bound: number[] = [];
+  for (const c of ceilings) {
+    if (c.error === undefined && Number.isFinite(c.engineCpuMicrosPerDoc)) alone.push(c.engineCpuMicrosPerDoc);
+  }
+  for (const r of tracefold) {
+    if (!Number.isFinite(r.engineCpuMicrosPerDoc) || !Number.isFinite(r.workCpuMicrosPerDoc)) continue;
+    withTf.push(r.engineCpuMicrosPerDoc);
+    tf.push(r.workCpuMicrosPerDoc);
+    const c = ceilings.find((x) => x.run === r.run && x.error === undefined);
+    const f = c === undefined ? Number.NaN : cpuBoundFraction(cores, r.engineCpuMicrosPerDoc, r.workCpuMicrosPerDoc, c.docsPerSec);
+    if (Number.isFinite(f)) bound.push(f);
+  }
+  if (alone.length === 0 || tf.length === 0 || bound.length === 0) return undefined;
+  return {
+    cores,
+    engineAlone: summarize(alone),
+    engineWithTracefold: summarize(withTf),
+    tracefold: summarize(tf),
+    boundFraction: summarize(bound),
+  };
+}
+
 /** The turns of one round: tracefold, one Zipkin per heap, replay, the ceiling. */
 type Turn = { kind: 'tracefold' } | { kind: 'zipkin'; heap: string } | { kind: 'replay' } | { kind: 'ceiling' };
 
@@ -432,6 +464,7 @@ async function e2ePhase(
               retries: 0,
               seconds: Number.NaN,
               docsPerSec: Number.NaN,
+              engineCpuMicrosPerDoc: Number.NaN,
               error,
             });
           } finally {
@@ -487,6 +520,8 @@ async function e2ePhase(
         docsPerRequest: CEILING_DOCS_PER_REQUEST,
         fractions,
       };
+      const cpu = ceilingCpu(ceilings, done, machineInfo().cores);
+      if (cpu) b.ceiling.cpu = cpu;
     }
     if (replays.length > 0) {
       b.replay = summarizeReplay(replays);

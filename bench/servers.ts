@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { ensureKafka, ensureOpenSearch, InfraError, KAFKA_BOOTSTRAP, OPENSEARCH_URL, type ServerHandle, setSay } from '../infra/index.js';
+import { ownedPid } from '../infra/server.js';
 import { deleteTopic, ensureTopics } from '../src/kafka/admin.js';
 import { KafkaProducer } from '../src/kafka/producer.js';
 import { chunks } from './completion.js';
@@ -357,4 +358,10 @@ export async function scrapeSums(url: string, names: readonly string[], filter =
 
 export function uniqueId(): string {
   return `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`;
+}
+
+/** CPU seconds the search engine the bench writes to (OPENSEARCH) has used; undefined when it is not a local infra/ process. */
+export function engineCpuSeconds(): number | undefined {
+  const pid = ownedPid('opensearch');
+  return pid === undefined ? undefined : procSample(pid)?.cpuSeconds;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildBulkBodies, ceilingFractions } from '../../../bench/ceiling.js';
+import { buildBulkBodies, ceilingFractions, cpuBoundFraction } from '../../../bench/ceiling.js';
 import { loadBaseTraces, TraceGen } from '../../../bench/traffic.js';
 
 test('fractions of the ceiling are paired by position and summarized', () => {
@@ -16,6 +16,13 @@ test('a round without a rate or a ceiling (did not complete) is left out; none l
   assert.equal(ceilingFractions([10_000], [Number.NaN]), undefined);
   assert.equal(ceilingFractions([10_000], [0]), undefined);
   assert.equal(ceilingFractions([], []), undefined);
+});
+
+test('the CPU bound: cores over the CPU both spend per document, as a fraction of the ceiling', () => {
+  // 2 cores, 50 + 30 µs a document: 25,000 docs/s at most, against a ceiling of 40,000.
+  assert.equal(cpuBoundFraction(2, 50, 30, 40_000), 0.625);
+  assert.ok(Number.isNaN(cpuBoundFraction(2, Number.NaN, 30, 40_000)));
+  assert.ok(Number.isNaN(cpuBoundFraction(2, 50, 30, 0)));
 });
 
 test('bulk bodies hold the documents tracefold would write, with the IDs the generator collects', () => {

@@ -42,6 +42,7 @@ function ingestRun(run: number, wall: number, steady: number, active: number): S
     peakRssBytes: 1,
     cpuMicrosPerDoc: 1,
     workCpuMicrosPerDoc: 1,
+    engineCpuMicrosPerDoc: Number.NaN,
     selfReportedDropped: 0,
     steadyRunQueueCores: 0,
     activeDocsPerSec: active,

@@ -23,6 +23,7 @@ function run(side: 'tracefold' | 'zipkin', n: number, rate: number, error?: stri
     peakRssBytes: 1,
     cpuMicrosPerDoc: 1,
     workCpuMicrosPerDoc: 1,
+    engineCpuMicrosPerDoc: Number.NaN,
     selfReportedDropped: 0,
     steadyRunQueueCores: 0,
     activeDocsPerSec: rate,
@@ -110,4 +111,23 @@ test('the ceiling row gives the fractions as percentages and has no target', () 
   assert.equal(g?.met, null);
   assert.match(g?.measured ?? '', /ceiling 40\.0k docs\/s; tracefold wall 25 %, from first record 50 %, progressing 75 %/);
   assert.equal(ceilingGoal([backlog([], [])]), undefined);
+});
+
+test('the ceiling row adds the CPU bound when the engine runs on the same machine', () => {
+  const b = backlog([run('tracefold', 1, 300)], []);
+  b.ceiling = {
+    runs: [],
+    docsPerSec: summarize([40_000]),
+    connections: 2,
+    docsPerRequest: 2000,
+    fractions: { wall: summarize([0.25]) },
+    cpu: {
+      cores: 2,
+      engineAlone: summarize([50]),
+      engineWithTracefold: summarize([45]),
+      tracefold: summarize([35]),
+      boundFraction: summarize([0.625]),
+    },
+  };
+  assert.match(ceilingGoal([b])?.measured ?? '', /CPU bound with the engine on the same 2 cores 63 %/);
 });
