@@ -33,10 +33,24 @@ export function linkSpanOfFacts(traceId: string, f: LinkFacts): LinkSpan {
   if (f.service !== '') out.localServiceName = f.service;
   if (f.remoteService !== '') out.remoteServiceName = f.remoteService;
   if (f.endpoint !== '') {
-    const [ipv4, ipv6, port] = f.endpoint.split('|') as [string, string, string];
+    const [ipv4, ipv6, port] = endpointParts(f.endpoint);
     if (ipv4 !== '') out.localIpv4 = ipv4;
     if (ipv6 !== '') out.localIpv6 = ipv6;
-    if (port !== '0') out.localPort = Number(port);
+    if (port !== 0) out.localPort = port;
   }
   return out;
+}
+
+/** Parsed endpoint keys: a trace's repeated IDs are mostly the same few servers. Bounded, reset when full. */
+let parsedEndpoints = new Map<string, readonly [string, string, number]>();
+
+function endpointParts(key: string): readonly [string, string, number] {
+  let parts = parsedEndpoints.get(key);
+  if (parts === undefined) {
+    const [ipv4, ipv6, port] = key.split('|') as [string, string, string];
+    parts = [ipv4, ipv6, Number(port)];
+    if (parsedEndpoints.size >= 10_000) parsedEndpoints = new Map();
+    parsedEndpoints.set(key, parts);
+  }
+  return parts;
 }

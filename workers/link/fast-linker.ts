@@ -16,7 +16,7 @@
  */
 import { FACT_ERROR_TAG, FACT_SHARED } from '../assemble/facts.js';
 import { type LinkFacts, linkSpanOfFacts } from './facts.js';
-import { type Link, type LinkSpan, linkNode, mergeSpans } from './linker.js';
+import { type Link, type LinkSpan, linkNode, mergeSpans, TraceLinks } from './linker.js';
 
 /** Parent slot of the virtual top node (the root's place when the trace has no root span). */
 const TOP = -1;
@@ -29,15 +29,15 @@ export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
   let spans = input;
   let overrides: Map<number, LinkFacts[]> | undefined;
   let ids = indexIds(spans, false);
-  if (ids === undefined) {
+  if (ids?.conflicted !== undefined) {
     // An ID repeats beyond one RPC's client and server: merge those first, as Zipkin does.
-    const merged = mergeRepeatedIds(input);
+    const merged = mergeRepeatedIds(input, ids.conflicted);
     if (merged === undefined) return undefined;
     spans = merged.spans;
     overrides = merged.overrides;
     ids = indexIds(spans, true);
-    if (ids === undefined) return undefined;
   }
+  if (ids === undefined) return undefined;
   const n = spans.length;
   const { unshared, root } = ids;
   const top = root >= 0 ? root : TOP;
@@ -83,7 +83,7 @@ export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
   // Spans in a parent cycle are not reachable from the top: Zipkin's walk never visits them.
   const reached = reachable(parent, n);
 
-  const out = new Map<string, Link>();
+  const out = new TraceLinks();
   for (let i = 0; i < n; i++) {
     if (reached[i] === 0) continue;
     const span = spans[i] as LinkFacts;
@@ -92,7 +92,7 @@ export function linkFacts(input: readonly LinkFacts[]): Link[] | undefined {
     const ancestor = a >= 0 ? (spans[a] as LinkFacts) : undefined;
     linkSpan(out, span, i === root, childCount[i] !== 0, parentIds === undefined ? span.parentId : (parentIds[i] as string), ancestor);
   }
-  return [...out.values()];
+  return out.list;
 }
 
 interface IdIndex {
@@ -103,17 +103,21 @@ interface IdIndex {
   moreShared: Map<string, number[]> | undefined;
   /** The parentless unshared span with the lowest ID (Zipkin sorts by ID before building the tree), or -1. */
   root: number;
+  /** Before the merge: the IDs that repeat with the same shared flag (the caller merges them first). */
+  conflicted: Set<string> | undefined;
 }
 
 /**
- * One pass over the spans: where each ID is. Undefined when an ID repeats with the same shared flag
- * and `merged` is false (the caller merges first); after the merge several shared spans of one ID
- * (servers on different endpoints) are expected.
+ * One pass over the spans: where each ID is, and which IDs repeat with the same shared flag (then
+ * the index is only good for finding them: the caller merges and indexes again). After the merge
+ * (`merged`), several shared spans of one ID (servers on different endpoints) are expected, and an
+ * unshared ID that still repeats makes it undefined.
  */
 function indexIds(spans: readonly LinkFacts[], merged: boolean): IdIndex | undefined {
   const unshared = new Map<string, number>();
   let shared: Map<string, number> | undefined;
   let moreShared: Map<string, number[]> | undefined;
+  let conflicted: Set<string> | undefined;
   let root = -1;
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i] as LinkFacts;
@@ -123,18 +127,27 @@ function indexIds(spans: readonly LinkFacts[], merged: boolean): IdIndex | undef
         shared.set(s.id, i);
         continue;
       }
-      if (!merged) return undefined;
+      if (!merged) {
+        conflicted ??= new Set();
+        conflicted.add(s.id);
+        continue;
+      }
       moreShared ??= new Map();
       const list = moreShared.get(s.id);
       if (list === undefined) moreShared.set(s.id, [i]);
       else list.push(i);
       continue;
     }
-    if (unshared.has(s.id)) return undefined;
+    if (unshared.has(s.id)) {
+      if (merged) return undefined;
+      conflicted ??= new Set();
+      conflicted.add(s.id);
+      continue;
+    }
     unshared.set(s.id, i);
     if (s.parentId === '' && (root < 0 || s.id < (spans[root] as LinkFacts).id)) root = i;
   }
-  return { unshared, shared, moreShared, root };
+  return { unshared, shared, moreShared, root, conflicted };
 }
 
 /** The shared span of `parentId` on the child's own local endpoint, if any: the child's parent then. */
@@ -161,22 +174,9 @@ interface Merged {
  * its sort order) under their key: the others are never attached, so they are left out here.
  * Undefined for the cases whose map semantics this does not reproduce (the general path takes them).
  */
-function mergeRepeatedIds(input: readonly LinkFacts[]): Merged | undefined {
-  // IDs whose unshared or whose shared spans repeat; an RPC's one client and one server stay as they are.
-  const firstUnshared = new Map<string, number>();
-  const firstShared = new Map<string, number>();
-  let conflicted: Set<string> | undefined;
-  for (let i = 0; i < input.length; i++) {
-    const s = input[i] as LinkFacts;
-    const seen = (s.flags & FACT_SHARED) !== 0 ? firstShared : firstUnshared;
-    if (!seen.has(s.id)) {
-      seen.set(s.id, i);
-      continue;
-    }
-    conflicted ??= new Set();
-    conflicted.add(s.id);
-  }
-  if (conflicted === undefined) return { spans: input, overrides: undefined };
+function mergeRepeatedIds(input: readonly LinkFacts[], conflicted: ReadonlySet<string>): Merged | undefined {
+  // `conflicted`: IDs whose unshared or whose shared spans repeat (indexIds); an RPC's one client and
+  // one server stay as they are.
   const first = new Map<string, number>();
   const repeated = new Map<string, number[]>();
   for (let i = 0; i < input.length; i++) {
@@ -250,14 +250,14 @@ function factsOfLinkSpan(s: LinkSpan): LinkFacts {
 function linkAlone(span: LinkFacts): Link[] {
   const shared = (span.flags & FACT_SHARED) !== 0;
   if (span.parentId === span.id && !shared) return [];
-  const out = new Map<string, Link>();
+  const out = new TraceLinks();
   linkSpan(out, span, !shared && span.parentId === '', false, span.parentId, undefined);
-  return out.size === 0 ? [] : [...out.values()];
+  return out.list;
 }
 
 /** `linkNode` for a span in facts form ('' is absent). */
 function linkSpan(
-  out: Map<string, Link>,
+  out: TraceLinks,
   span: LinkFacts,
   isRoot: boolean,
   hasChildren: boolean,

@@ -93,6 +93,32 @@ export class LinkCounter {
   }
 }
 
+/**
+ * One trace's links while its nodes are visited, in first-seen order. Looked up parent then child
+ * (names are interned, so their hashes are cached): no key string per edge and visit.
+ */
+export class TraceLinks {
+  private readonly byParent = new Map<string, Map<string, Link>>();
+  readonly list: Link[] = [];
+
+  add(parent: string, child: string, isError: boolean): void {
+    let children = this.byParent.get(parent);
+    if (children === undefined) {
+      children = new Map();
+      this.byParent.set(parent, children);
+    }
+    const link = children.get(child);
+    if (link !== undefined) {
+      link.callCount++;
+      if (isError) link.errorCount++;
+      return;
+    }
+    const created: Link = { parent, child, callCount: 1, errorCount: isError ? 1 : 0 };
+    children.set(child, created);
+    this.list.push(created);
+  }
+}
+
 /** A separator no service name contains (they are printable, lower-cased strings). */
 export function edgeKey(parent: string, child: string): string {
   return parent + '\u0000' + child;
@@ -100,7 +126,7 @@ export function edgeKey(parent: string, child: string): string {
 
 /** The links of one trace, in first-seen order. */
 export function linkTrace(input: readonly LinkSpan[]): Link[] {
-  const out = new Map<string, Link>();
+  const out = new TraceLinks();
   if (input.length === 0) return [];
   const root = buildTree(mergeSpans(input));
   const queue: Node[] = root.span ? [root] : [...root.children];
@@ -124,7 +150,7 @@ export function linkTrace(input: readonly LinkSpan[]): Link[] {
       a?.error === true,
     );
   }
-  return [...out.values()];
+  return out.list;
 }
 
 /**
@@ -133,7 +159,7 @@ export function linkTrace(input: readonly LinkSpan[]): Link[] {
  * Plain arguments rather than a record: the fast path calls this once per span.
  */
 export function linkNode(
-  out: Map<string, Link>,
+  out: TraceLinks,
   spanKind: Kind | '' | undefined,
   serviceName: string | undefined,
   remoteServiceName: string | undefined,
@@ -164,31 +190,19 @@ export function linkNode(
   }
   let isError = error;
   if (kind === 'PRODUCER' || kind === 'CONSUMER') {
-    if (parent !== undefined && child !== undefined) addLink(out, parent, child, isError);
+    if (parent !== undefined && child !== undefined) out.add(parent, child, isError);
     return;
   }
   if (ancestorId !== undefined && ancestorService !== undefined) {
     // Instrumentation that put the callee's name on the client side: backfill the hop into it.
-    if (kind === 'CLIENT' && serviceName !== undefined && ancestorService !== serviceName)
-      addLink(out, ancestorService, serviceName, false);
+    if (kind === 'CLIENT' && serviceName !== undefined && ancestorService !== serviceName) out.add(ancestorService, serviceName, false);
     if (kind === 'SERVER' || parent === undefined) parent = ancestorService;
     // An RPC split into client and server spans is linked once, at the server: take the
     // client's error too.
     if (!isError && ancestorKind === 'CLIENT' && parentId !== undefined && parentId === ancestorId) isError = ancestorError;
   }
   if (parent === undefined || child === undefined) return;
-  addLink(out, parent, child, isError);
-}
-
-function addLink(out: Map<string, Link>, parent: string, child: string, isError: boolean): void {
-  const key = edgeKey(parent, child);
-  const link = out.get(key);
-  if (link) {
-    link.callCount++;
-    if (isError) link.errorCount++;
-  } else {
-    out.set(key, { parent, child, callCount: 1, errorCount: isError ? 1 : 0 });
-  }
+  out.add(parent, child, isError);
 }
 
 interface Node {
