@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { CeilingSummary } from '../../../bench/ceiling.js';
 import { completedRatios } from '../../../bench/completion.js';
 import type { SideRun } from '../../../bench/e2e.js';
 import { type BacklogResult, ceilingGoal, type SideSummary, throughputGoal } from '../../../bench/report.js';
@@ -98,15 +99,15 @@ test('tracefold not completing fails the goal', () => {
   assert.match(g?.measured ?? '', /tracefold did not complete: 400 of 1000 stored, stalled/);
 });
 
-test('the ceiling row gives the fractions as percentages and has no target', () => {
+/** A backlog with one tracefold run and a ceiling of 40k docs/s. */
+function withCeiling(rest: Pick<CeilingSummary, 'fractions' | 'cpu'>): BacklogResult {
   const b = backlog([run('tracefold', 1, 300)], []);
-  b.ceiling = {
-    runs: [],
-    docsPerSec: summarize([40_000]),
-    connections: 2,
-    docsPerRequest: 2000,
-    fractions: { wall: summarize([0.25]), drain: summarize([0.5]), active: summarize([0.75]) },
-  };
+  b.ceiling = { runs: [], docsPerSec: summarize([40_000]), connections: 2, docsPerRequest: 2000, ...rest };
+  return b;
+}
+
+test('the ceiling row gives the fractions as percentages and has no target', () => {
+  const b = withCeiling({ fractions: { wall: summarize([0.25]), drain: summarize([0.5]), active: summarize([0.75]) } });
   const g = ceilingGoal([b]);
   assert.equal(g?.met, null);
   assert.match(g?.measured ?? '', /ceiling 40\.0k docs\/s; tracefold wall 25 %, from first record 50 %, progressing 75 %/);
@@ -114,12 +115,7 @@ test('the ceiling row gives the fractions as percentages and has no target', () 
 });
 
 test('the ceiling row adds the CPU bound when the engine runs on the same machine', () => {
-  const b = backlog([run('tracefold', 1, 300)], []);
-  b.ceiling = {
-    runs: [],
-    docsPerSec: summarize([40_000]),
-    connections: 2,
-    docsPerRequest: 2000,
+  const b = withCeiling({
     fractions: { wall: summarize([0.25]) },
     cpu: {
       cores: 2,
@@ -128,6 +124,6 @@ test('the ceiling row adds the CPU bound when the engine runs on the same machin
       tracefold: summarize([35]),
       boundFraction: summarize([0.625]),
     },
-  };
+  });
   assert.match(ceilingGoal([b])?.measured ?? '', /CPU bound with the engine on the same 2 cores 63 %/);
 });
