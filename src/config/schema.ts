@@ -1312,10 +1312,23 @@ export const CONFIG_FLAG = 'config';
 export const CONFIG_ENV = 'TRACEFOLD_CONFIG';
 
 /**
- * TRACEFOLD_* variables that are not options: the development scripts' own (infra/config.ts). They are
- * not reported as misspelt options.
+ * TRACEFOLD_* variables that are not options: the development scripts' own (infra/config.ts, the
+ * demo, the test and bench scripts). They reach every tracefold process those scripts start (the
+ * demo exports TRACEFOLD_SEARCH), so they are not reported as misspelt options.
  */
-export const NON_OPTION_ENV: ReadonlySet<string> = new Set([CONFIG_ENV, 'TRACEFOLD_CACHE', 'TRACEFOLD_RUN_DIR', 'TRACEFOLD_JAVA']);
+export const NON_OPTION_ENV: ReadonlySet<string> = new Set([
+  CONFIG_ENV,
+  'TRACEFOLD_CACHE',
+  'TRACEFOLD_RUN_DIR',
+  'TRACEFOLD_JAVA',
+  'TRACEFOLD_MVN',
+  'TRACEFOLD_SEARCH',
+  'TRACEFOLD_SAMPLES',
+  'TRACEFOLD_TEST_ENGINES',
+  'TRACEFOLD_KEEP_SERVERS',
+  'TRACEFOLD_OTEL_VENV',
+  'TRACEFOLD_BENCH_DEBUG',
+]);
 
 /**
  * Zipkin server variables with no tracefold equivalent. A migrated deployment may still set them;

@@ -84,7 +84,15 @@ describe('environment', () => {
   });
 
   test('a misspelt TRACEFOLD_ variable is a warning with a suggestion; the scripts’ own are not', () => {
-    const { warnings } = ok(load('ingest', [], { TRACEFOLD_ES_HOST: 'x', TRACEFOLD_CACHE: '/c', TRACEFOLD_RUN_DIR: '/r' }));
+    const { warnings } = ok(
+      load('ingest', [], {
+        TRACEFOLD_ES_HOST: 'x',
+        TRACEFOLD_CACHE: '/c',
+        TRACEFOLD_RUN_DIR: '/r',
+        TRACEFOLD_SEARCH: 'opensearch',
+        TRACEFOLD_SAMPLES: '/s',
+      }),
+    );
     assert.deepEqual(warnings, ['TRACEFOLD_ES_HOST is not a tracefold setting and is ignored; did you mean TRACEFOLD_ES_HOSTS?']);
   });
 
