@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { decodeProto3 } from '../../../core/codec/decode/proto3.js';
 import { Pipeline } from '../../../workers/pipeline.js';
 import type { BatchMessage, WorkerSettings, WorkerToCoordinator } from '../../../workers/protocol.js';
+import { batchOf } from '../../helpers/batch.js';
 import { testWorkerSettings } from '../../helpers/worker-settings.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -22,27 +23,7 @@ const span = (trace: string, n: number) => ({
 });
 const json = (spans: unknown[]): Uint8Array => new TextEncoder().encode(JSON.stringify(spans));
 
-let nextBatchId = 0;
-function batch(values: Uint8Array[], partition = 3): BatchMessage {
-  const total = values.reduce((n, v) => n + v.length, 0);
-  const data = new Uint8Array(total);
-  const ends = new Uint32Array(values.length);
-  let at = 0;
-  values.forEach((v, i) => {
-    data.set(v, at);
-    at += v.length;
-    ends[i] = at;
-  });
-  return {
-    type: 'batch',
-    batchId: ++nextBatchId,
-    topic: 't',
-    partition,
-    data: data.buffer,
-    ends,
-    offsets: Float64Array.from(values, (_, i) => i),
-  };
-}
+const batch = (values: Uint8Array[], partition = 3): BatchMessage => batchOf(values, { partition });
 
 function harness(worker: number, workers: number, settings: WorkerSettings) {
   const posted: Array<{ msg: WorkerToCoordinator; transfer: ArrayBuffer[] | undefined }> = [];

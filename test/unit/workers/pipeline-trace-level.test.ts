@@ -18,6 +18,7 @@ import type {
   WorkerSettings,
   WorkerToCoordinator,
 } from '../../../workers/protocol.js';
+import { batchOf } from '../../helpers/batch.js';
 import { testWorkerSettings } from '../../helpers/worker-settings.js';
 
 function settings(path: string, policies: SamplePolicySettings[], traceCheck?: TraceCheckSettings): WorkerSettings {
@@ -49,28 +50,7 @@ function trace(n: number, opts: { error?: boolean; name?: string } = {}): Span[]
   ];
 }
 
-let nextBatch = 0;
-function batch(messages: Span[][]): BatchMessage {
-  const parts = messages.map((m) => encodeJsonV2(m));
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const data = new Uint8Array(total);
-  const ends = new Uint32Array(parts.length);
-  let at = 0;
-  parts.forEach((p, i) => {
-    data.set(p, at);
-    at += p.length;
-    ends[i] = at;
-  });
-  return {
-    type: 'batch',
-    batchId: ++nextBatch,
-    topic: 't',
-    partition: 0,
-    data: data.buffer,
-    ends,
-    offsets: Float64Array.from(parts.map((_, i) => i)),
-  };
-}
+const batch = (messages: Span[][]): BatchMessage => batchOf(messages.map((m) => encodeJsonV2(m)));
 
 interface Run {
   docs: Array<Record<string, unknown>>;

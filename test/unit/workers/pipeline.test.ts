@@ -16,6 +16,7 @@ import type {
   WorkerSettings,
   WorkerToCoordinator,
 } from '../../../workers/protocol.js';
+import { batchOf } from '../../helpers/batch.js';
 import { testWorkerSettings } from '../../helpers/worker-settings.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -44,28 +45,8 @@ function span(trace: string, n: number, service = 'frontend'): TestSpan {
 
 const json = (spans: TestSpan[]): Uint8Array => new TextEncoder().encode(JSON.stringify(spans));
 
-let nextBatchId = 0;
 /** A batch of records (one per value) from topic t, partition 3, offsets from 100. */
-function batch(values: Uint8Array[]): BatchMessage {
-  const total = values.reduce((n, v) => n + v.length, 0);
-  const data = new Uint8Array(total);
-  const ends = new Uint32Array(values.length);
-  let at = 0;
-  values.forEach((v, i) => {
-    data.set(v, at);
-    at += v.length;
-    ends[i] = at;
-  });
-  return {
-    type: 'batch',
-    batchId: ++nextBatchId,
-    topic: 't',
-    partition: 3,
-    data: data.buffer,
-    ends,
-    offsets: Float64Array.from(values, (_, i) => 100 + i),
-  };
-}
+const batch = (values: Uint8Array[]): BatchMessage => batchOf(values, { partition: 3, firstOffset: 100 });
 
 /** One pipeline and everything it posted and forwarded. */
 class Harness {
