@@ -111,22 +111,27 @@ function judge(what: string, traces: readonly Span[][], stored: readonly StoredS
   return kept;
 }
 
-test('two-stage topology: 3 rekey + 2 assemble nodes assemble every trace whole, and survive losing a node of each stage', {
-  timeout: 240_000,
-}, async () => {
-  await requireSearchEngine();
-  const raw = uniqueName('tf-2stage');
+interface TwoStage {
+  raw: string;
+  keyed: string;
+  group: string;
+  index: string;
+  /** A config file: sampling `error`, then a probabilistic policy, with `tracefold.sampled` tags. */
+  config: string;
+}
+
+/** Fresh raw and keyed topics, group and index names, and the sampling config of one test. */
+async function setUp(name: string, coin: string, rate: number): Promise<TwoStage> {
+  const raw = uniqueName(`tf-${name}`);
   const keyed = `${raw}.by-trace`;
-  const group = uniqueName('tf-2stage-group');
-  const index = uniqueName('tf2stage');
+  const group = uniqueName(`tf-${name}-group`);
+  const index = uniqueName(`tf${name}`);
   await ensureTopics(KAFKA, [
     { topic: raw, partitions: PARTITIONS },
     { topic: keyed, partitions: PARTITIONS },
   ]);
   mkdirSync(LOG_DIR, { recursive: true });
   const config = join(LOG_DIR, `${index}.yaml`);
-  // `error` first: a trace fragment without its failed span would get the coin's decision, so a
-  // trace assembled in pieces shows as a partial trace or two policies in the index.
   writeFileSync(
     config,
     [
@@ -135,11 +140,21 @@ test('two-stage topology: 3 rekey + 2 assemble nodes assemble every trace whole,
       '  policies:',
       '    - type: error',
       '    - type: probabilistic',
-      '      name: coin',
-      '      rate: 0.5',
+      `      name: ${coin}`,
+      `      rate: ${rate}`,
       '',
     ].join('\n'),
   );
+  return { raw, keyed, group, index, config };
+}
+
+test('two-stage topology: 3 rekey + 2 assemble nodes assemble every trace whole, and survive losing a node of each stage', {
+  timeout: 240_000,
+}, async () => {
+  await requireSearchEngine();
+  // `error` first: a trace fragment without its failed span would get the coin's decision, so a
+  // trace assembled in pieces shows as a partial trace or two policies in the index.
+  const { raw, keyed, group, index, config } = await setUp('2stage', 'coin', 0.5);
   const env = {
     KAFKA_BOOTSTRAP_SERVERS: KAFKA,
     KAFKA_TOPIC: raw,
@@ -353,30 +368,8 @@ test('--stage assemble on a topic not keyed by trace ID says so', { timeout: 120
 
 test('a stage-2 node joins mid-traffic: the handover loses nothing; decisions split by it are counted', { timeout: 180_000 }, async () => {
   await requireSearchEngine();
-  const raw = uniqueName('tf-2rebal');
-  const keyed = `${raw}.by-trace`;
-  const group = uniqueName('tf-2rebal-group');
-  const index = uniqueName('tf2rebal');
-  await ensureTopics(KAFKA, [
-    { topic: raw, partitions: PARTITIONS },
-    { topic: keyed, partitions: PARTITIONS },
-  ]);
-  mkdirSync(LOG_DIR, { recursive: true });
-  const config = join(LOG_DIR, `${index}.yaml`);
   // Keep every trace, but decide per trace (whole-trace mode): every span must be stored once.
-  writeFileSync(
-    config,
-    [
-      'sample:',
-      '  tagKept: true',
-      '  policies:',
-      '    - type: error',
-      '    - type: probabilistic',
-      '      name: all',
-      '      rate: 1',
-      '',
-    ].join('\n'),
-  );
+  const { raw, keyed, group, index, config } = await setUp('2rebal', 'all', 1);
   const nodes: Array<Running & { port: number }> = [];
   const start = async (name: string, stage: 'rekey' | 'assemble'): Promise<Running & { port: number }> => {
     const port = await freePort();
