@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { GraphSnapshot } from './graph.js';
+import { listen, serveMetrics } from './http.js';
 import { statusSnapshot } from './status.js';
 
 /** The status page: static files, no framework. */
@@ -39,10 +40,7 @@ export async function startAdminServer(
       return;
     }
     if (url === '/metrics') {
-      metrics.registry
-        .metrics()
-        .then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text))
-        .catch((err: Error) => res.writeHead(500).end(err.message));
+      serveMetrics(res, metrics.registry);
       return;
     }
     if (url === '/health' || url === '/ready') {
@@ -75,12 +73,5 @@ export async function startAdminServer(
       .writeHead(404, { 'content-type': 'text/plain' })
       .end('not found: try /status, /metrics, /health, /config, /api/status or /api/graph\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server;
+  return listen(server, host, port);
 }

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gunzip } from 'node:zlib';
 import type { Encoding } from '../../../core/model/span.js';
 import type { DecodedMessage } from '../../../workers/protocol.js';
+import { listen } from '../../admin/http.js';
 import { OTLP_PATH, type OtlpEncoding, otlpBodyEncoding, otlpReply } from './otlp.js';
 
 export interface IntakeOptions {
@@ -105,12 +106,5 @@ export async function startIntake(opts: IntakeOptions, submit: Submit, count: In
       reply(res, 202, '', count);
     })().catch((err: Error) => reply(res, 500, err.message, count));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server;
+  return listen(server, opts.host, opts.port);
 }
