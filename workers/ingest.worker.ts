@@ -38,6 +38,9 @@ export default async function run(task: WorkerTask): Promise<void> {
           case 'reconfigure':
             pipeline.reconfigure(msg.stages);
             break;
+          case 'seed-decisions':
+            pipeline.onSeedDecisions(msg);
+            break;
           case 'drain':
             pipeline.drain().then(
               () => post({ type: 'drained', requestId: msg.requestId, worker }),

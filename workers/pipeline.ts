@@ -34,7 +34,16 @@ import {
 import { SpanFilter } from './filter/rules.js';
 import { localEndpointKey } from './link/facts.js';
 import { DependencyStage } from './link/stage.js';
-import type { BatchMessage, DeadLetterRecord, DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from './protocol.js';
+import type {
+  BatchMessage,
+  DeadLetterRecord,
+  DecisionsMessage,
+  DecodedMessage,
+  SeedDecisionsMessage,
+  StageSettings,
+  WorkerSettings,
+  WorkerToCoordinator,
+} from './protocol.js';
 import { TraceGrouper } from './rekey/group.js';
 import { KEEP_ALL_DECISION, Sampler } from './sample/index.js';
 import { createSink } from './sink/create.js';
@@ -148,6 +157,10 @@ export class Pipeline {
   private readonly spread: PartitionSpread | undefined;
   private splits = 0;
   private firstSplit: Split | undefined;
+  /** Stage 2: decisions of flushed traces not yet posted for the decision log. */
+  private readonly decided: DecisionsMessage | undefined;
+  /** Restored decisions, one object per (keep, policy). */
+  private readonly restored = new Map<string, TraceDecision>();
 
   constructor(
     private readonly worker: number,
@@ -158,7 +171,10 @@ export class Pipeline {
   ) {
     const s = settings.sink;
     if (settings.stage === 'rekey') this.grouper = new TraceGrouper();
-    if (settings.stage === 'assemble') this.spread = new PartitionSpread();
+    if (settings.stage === 'assemble') {
+      this.spread = new PartitionSpread();
+      this.decided = { type: 'decisions', keys: [], partitions: [], keep: [], policies: [] };
+    }
     this.doc = {
       index: s.index,
       indexTypeDelimiter: s.indexTypeDelimiter,
@@ -190,7 +206,10 @@ export class Pipeline {
       lateDecisionCacheSize: settings.window.lateDecisionCacheSize,
     });
     this.sink = createSink<Ref>(s, {
-      onResolved: (batchIds, counts) => this.post({ type: 'resolved', batchIds, counts }),
+      onResolved: (batchIds, counts) => {
+        this.postDecisions();
+        this.post({ type: 'resolved', batchIds, counts });
+      },
       onDeadLetter: (entry, code, reason) => {
         this.stats.inc('spans_rejected', { reason: code });
         this.post({ type: 'dead-letter', records: [this.sinkDeadLetter(entry, code, reason)] });
@@ -482,6 +501,7 @@ export class Pipeline {
     const verdicts = this.traceChecker.active ? this.traceChecker.check(entries, (i) => traceIdOf(entries[i] as Buffered)) : null;
     const decision = this.sampler.decide(summarize(t.traceId, entries), this.now);
     this.windows.recordDecision(t.traceId, decision, this.now);
+    if (this.decided !== undefined) this.logDecision(t.traceId, entries, decision);
     this.stats.inc('traces_sampled', { policy: decision.policy, decision: decision.keep ? 'kept' : 'dropped' });
     this.stats.inc('spans_sampled', { policy: decision.policy, decision: decision.keep ? 'kept' : 'dropped' }, entries.length);
     for (let i = 0; i < entries.length; i++) {
@@ -537,11 +557,61 @@ export class Pipeline {
     this.postDeadLetter(Buffer.from(`[${JSON.stringify(span)}]`), batchId, prov, rule, reason, 'json-v2');
   }
 
+  /**
+   * Stage 2: keeps the decision for the decision log, under the keyed partition the trace came from,
+   * so whoever owns that partition next can read it back (spans buffered before a reload to
+   * whole-trace mode carry no provenance and give no partition: such a trace is not logged).
+   */
+  private logDecision(key: string, entries: readonly Buffered[], decision: TraceDecision): void {
+    const d = this.decided as DecisionsMessage;
+    for (const b of entries) {
+      if (b.prov.partition < 0) continue;
+      d.keys.push(key);
+      d.partitions.push(b.prov.partition);
+      d.keep.push(decision.keep);
+      d.policies.push(decision.policy);
+      return;
+    }
+  }
+
+  /** Before any `resolved` message: see protocol.ts `DecisionsMessage`. */
+  private postDecisions(): void {
+    const d = this.decided;
+    if (d === undefined || d.keys.length === 0) return;
+    this.post({ type: 'decisions', keys: d.keys, partitions: d.partitions, keep: d.keep, policies: d.policies });
+    this.stats.inc('decisions_logged', {}, d.keys.length);
+    d.keys = [];
+    d.partitions = [];
+    d.keep = [];
+    d.policies = [];
+  }
+
+  /**
+   * Stage 2: decisions the previous owner of a newly assigned partition logged; this worker's spans
+   * of those traces then follow them as late spans do, instead of deciding a fragment anew.
+   */
+  onSeedDecisions(msg: SeedDecisionsMessage): void {
+    this.advanceClock();
+    for (let i = 0; i < msg.keys.length; i++) {
+      const keep = msg.keep[i] === true;
+      const policy = msg.policies[i] as string;
+      const id = `${keep ? 1 : 0}${policy}`;
+      let decision = this.restored.get(id);
+      if (decision === undefined) {
+        decision = { keep, policy };
+        this.restored.set(id, decision);
+      }
+      this.windows.recordDecision(msg.keys[i] as string, decision, this.now);
+    }
+    this.stats.inc('decisions_restored', {}, msg.keys.length);
+  }
+
   private resolveDropped(batchId: number): void {
     this.dropped.set(batchId, (this.dropped.get(batchId) ?? 0) + 1);
   }
 
   private postDropped(): void {
+    this.postDecisions();
     if (this.dropped.size === 0) return;
     const batchIds = [...this.dropped.keys()];
     const counts = [...this.dropped.values()];

@@ -60,7 +60,20 @@ export interface ReconfigureMessage {
   stages: StageSettings;
 }
 
-export type CoordinatorToWorker = BatchMessage | TickMessage | DrainMessage | StopMessage | ReconfigureMessage;
+/**
+ * Stage 2: sampling decisions read back from the decision log when a keyed partition is assigned
+ * (see `DecisionsMessage`), so spans of a trace decided by the partition's previous owner follow
+ * that decision. Sent before any batch of the partition (it stays paused until then).
+ */
+export interface SeedDecisionsMessage {
+  type: 'seed-decisions';
+  /** Trace keys, and per key whether it was kept and by which policy (parallel arrays). */
+  keys: string[];
+  keep: boolean[];
+  policies: string[];
+}
+
+export type CoordinatorToWorker = BatchMessage | TickMessage | DrainMessage | StopMessage | ReconfigureMessage | SeedDecisionsMessage;
 
 export interface DecodedMessage {
   type: 'decoded';
@@ -173,8 +186,25 @@ export interface KeyingMessage {
   example: { key: string; partitions: [number, number] };
 }
 
+/**
+ * Stage 2 in whole-trace mode: the sampling decisions of traces this worker flushed, for the
+ * decision log (`<keyed topic>.decisions`, same partition number as the trace's keyed partition).
+ * Posted before any `resolved` message that covers a unit of those traces, so the coordinator,
+ * which commits only once every decision received so far is acknowledged, never commits a keyed
+ * offset whose trace's decision a new owner could not read back. Parallel arrays.
+ */
+export interface DecisionsMessage {
+  type: 'decisions';
+  keys: string[];
+  /** The trace's partition of the keyed topic. */
+  partitions: number[];
+  keep: boolean[];
+  policies: string[];
+}
+
 export type WorkerToCoordinator =
   | DecodedMessage
+  | DecisionsMessage
   | RekeyedMessage
   | KeyingMessage
   | ResolvedMessage

@@ -20,6 +20,9 @@ export const PIPELINE_COUNTERS = {
   records_rekeyed: [],
   /** Stage 2: traces met on a second partition (the input is not keyed by trace ID). */
   traces_split_partitions: [],
+  /** Stage 2: decisions of flushed traces sent to the decision log, and decisions read back from it on an assignment. */
+  decisions_logged: [],
+  decisions_restored: [],
   spans_late: ['reason'],
   traces_flushed: ['reason'],
   spans_flushed: ['reason'],

@@ -106,6 +106,11 @@ export class WorkerPool {
     return n;
   }
 
+  /** A control message to one worker, behind the batches already sent to it. */
+  post(worker: number, msg: CoordinatorToWorker): void {
+    (this.ports[worker] as MessagePort).postMessage(msg);
+  }
+
   broadcast(msg: CoordinatorToWorker): void {
     for (const p of this.ports) p.postMessage(msg);
   }

@@ -12,18 +12,21 @@ import { LiveGraph } from '../admin/graph.js';
 import { type HealthReport, startAdminServer } from '../admin/server.js';
 import { PartitionWorkers } from '../dispatch/partition-workers.js';
 import { WorkerPool } from '../dispatch/pool.js';
-import { ensureTopics } from '../kafka/admin.js';
+import { ensureTopics, growPartitions } from '../kafka/admin.js';
 import { kafkaConnection } from '../kafka/connection.js';
 import { KafkaProducer } from '../kafka/producer.js';
 import type { PartitionRange } from '../replay/plan.js';
 import { DeadLetterSink } from '../sink/dead-letter/producer.js';
+import { DecisionLog, decisionTopicOf } from '../sink/decisions/log.js';
 import { REKEY_PRODUCER_PROPERTIES, RekeySink } from '../sink/rekey/producer.js';
 import { startIntake } from '../source/http/intake.js';
 import { KafkaSource, type RawBatch, type SourceOptions, type TopicPartition } from '../source/kafka/consumer.js';
+import { DecisionReader } from '../source/kafka/decisions.js';
 import { CommitWatermark } from '../source/kafka/watermark.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { OffsetCommitter } from './committer.js';
+import { DecisionHandover } from './decision-handover.js';
 import { Drains } from './drain.js';
 import { FlowControl, type FlowLimits } from './flow-control.js';
 import { healthReport } from './health.js';
@@ -82,6 +85,10 @@ export class IngestNode {
   private rekeySink: RekeySink | undefined;
   /** Stage 2: each assigned partition's fixed worker. */
   private partitionWorkers: PartitionWorkers | undefined;
+  /** Stage 2: sampling decisions logged for, and restored by, the next owner of a keyed partition. */
+  private decisionLog: DecisionLog | undefined;
+  private decisionReader: DecisionReader | undefined;
+  private handover: DecisionHandover | undefined;
   /** Last time the unkeyed-input warning was logged (at most once a minute). */
   private keyingWarnedAt = 0;
   private admin: Server | undefined;
@@ -137,10 +144,11 @@ export class IngestNode {
       // Either stage may start first: the keyed topic exists before anyone produces to or subscribes to it.
       await ensureTopics(kafkaConnection(so.bootstrapServers, so.extra), [{ topic: keyed.topic, partitions: keyed.partitions }]);
     }
-    if (this.opts.deadLetter === 'kafka' || stage === 'rekey') {
+    if (this.opts.deadLetter === 'kafka' || stage !== 'single') {
       const kafka = kafkaConnection(so.bootstrapServers, so.extra);
       this.producer = await KafkaProducer.connect(kafka, stage === 'rekey' ? { ...REKEY_PRODUCER_PROPERTIES } : {});
     }
+    if (stage === 'assemble' && keyed !== undefined) await this.startDecisionLog(keyed.topic);
     if (stage === 'rekey' && keyed !== undefined) {
       this.rekeySink = new RekeySink(
         this.producer as KafkaProducer,
@@ -183,11 +191,12 @@ export class IngestNode {
       onRevoke: (parts) => this.onRevoke(parts),
       onAssign: (parts) => {
         this.partitionWorkers?.assign(parts);
+        this.handover?.onAssign(parts);
         this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions assigned');
       },
       onError: (err) => this.log.error({ err: err.message }, 'kafka error'),
     });
-    this.committer = new OffsetCommitter(this.source, this.watermark, this.metrics, this.log);
+    this.committer = new OffsetCommitter(this.source, this.watermark, this.metrics, this.log, () => this.decisionLog?.barrier());
     await this.source.connect();
     if (this.opts.admin.enabled) {
       this.admin = await startAdminServer(this.opts.admin.host, this.opts.admin.port, this.metrics, () => this.health(), {
@@ -219,6 +228,59 @@ export class IngestNode {
       },
       'ingest started',
     );
+  }
+
+  /**
+   * Stage 2's decision log (sink/decisions/log.ts) on `<keyed>.decisions`: as many partitions as
+   * the keyed topic (a decision goes to its trace's partition number), and records kept a few
+   * late-decision TTLs, since only the last TTL is ever read back. Off when late decisions are.
+   */
+  private async startDecisionLog(keyedTopic: string): Promise<void> {
+    const w = this.opts.workerSettings.window;
+    if (w.lateDecisionTtlMs <= 0 || w.lateDecisionCacheSize <= 0) return;
+    const so = this.opts.source;
+    const kafka = kafkaConnection(so.bootstrapServers, so.extra);
+    const producer = this.producer as KafkaProducer;
+    const topic = decisionTopicOf(keyedTopic);
+    const partitions = await producer.partitionCount(keyedTopic);
+    const retentionMs = Math.max(3_600_000, 4 * w.lateDecisionTtlMs);
+    await ensureTopics(kafka, [{ topic, partitions, config: { 'cleanup.policy': 'delete', 'retention.ms': String(retentionMs) } }]);
+    // The keyed topic grew since the decision topic was made: grow it alike.
+    if ((await producer.partitionCount(topic)) < partitions) await growPartitions(kafka, topic, partitions);
+    this.decisionLog = new DecisionLog(
+      producer,
+      topic,
+      (n) => this.metrics.decisionLog.labels('delivered').inc(n),
+      (err) => {
+        this.metrics.decisionLog.labels('retried').inc();
+        this.log.warn({ err: err.message, topic }, 'decision log produce failed; retrying (keyed offsets stay uncommitted)');
+      },
+    );
+    this.decisionReader = new DecisionReader(kafka, so.groupId, topic);
+    this.handover = new DecisionHandover({
+      keyedTopic,
+      reader: this.decisionReader,
+      source: { hold: (p) => this.source?.hold(p), release: (p) => this.source?.release(p) },
+      workerOf: (t, p) => (this.partitionWorkers as PartitionWorkers).workerOf(t, p),
+      seed: (worker, msg) => this.pool?.post(worker, msg),
+      ttlMs: w.lateDecisionTtlMs,
+      timeoutMs: 30_000,
+      metrics: this.metrics,
+      log: this.log,
+    });
+  }
+
+  /** Waits (bounded) until every decision received so far is in the decision log. */
+  private async decisionsLogged(timeoutMs: number): Promise<boolean> {
+    const barrier = this.decisionLog?.barrier();
+    if (barrier === undefined) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), timeoutMs);
+    });
+    const ok = await Promise.race([barrier.then(() => true), timeout]);
+    clearTimeout(timer);
+    return ok;
   }
 
   private onDeadLettered(batchId: number, code: string): void {
@@ -311,6 +373,9 @@ export class IngestNode {
       case 'rekeyed':
         this.rekeySink?.write(msg);
         break;
+      case 'decisions':
+        this.decisionLog?.write(msg);
+        break;
       case 'keying':
         this.warnUnkeyed(
           `${msg.splitTraces} trace(s) seen on two partitions (e.g. trace ${msg.example.key} on partitions ${msg.example.partitions.join(' and ')})`,
@@ -397,6 +462,9 @@ export class IngestNode {
       this.shutdownTimedOut ? 0 : this.opts.shutdownTimeoutMs,
     );
     if (!ok) this.log.warn('revocation: not everything was written in time; the new owner will redeliver the rest (idempotent)');
+    // The new owner reads the decisions back: they must be in the log before the partitions go.
+    if (!(await this.decisionsLogged(this.shutdownTimedOut ? 0 : this.opts.shutdownTimeoutMs)))
+      this.log.warn('revocation: decisions not all acknowledged by Kafka in time; their traces may be decided again by the new owner');
     this.commit(true);
     for (const p of parts) {
       this.watermark.revoke(p.topic, p.partition);
@@ -468,7 +536,11 @@ export class IngestNode {
       this.shutdownTimedOut = true;
       this.log.warn({ ...this.watermark.totals() }, 'shutdown timeout: unresolved records stay uncommitted and will be redelivered');
     }
+    if (!(await this.decisionsLogged(ok ? this.opts.shutdownTimeoutMs : 0)))
+      this.log.warn('shutdown: decisions not all acknowledged by Kafka in time; the offsets behind them stay uncommitted');
     this.commit(true);
+    await this.handover?.settled();
+    await this.decisionReader?.close().catch(() => undefined);
     const unresolved = this.watermark.totals().messages;
     await source?.disconnect().catch(() => undefined);
     await this.pool?.close().catch((err: Error) => this.log.warn({ err: err.message }, 'worker pool close'));

@@ -7,6 +7,8 @@ export interface TopicSpec {
   topic: string;
   partitions: number;
   replicationFactor?: number;
+  /** Topic-level settings for a topic this creates (an existing topic keeps its own). */
+  config?: Record<string, string>;
 }
 
 const TOPIC_ALREADY_EXISTS = 36;
@@ -23,7 +25,12 @@ export async function ensureTopics(target: KafkaTarget, topics: readonly TopicSp
     for (const t of topics) {
       await new Promise<void>((resolve, reject) => {
         admin.createTopic(
-          { topic: t.topic, num_partitions: t.partitions, replication_factor: t.replicationFactor ?? 1 },
+          {
+            topic: t.topic,
+            num_partitions: t.partitions,
+            replication_factor: t.replicationFactor ?? 1,
+            ...(t.config ? { config: t.config as Kafka.NewTopic['config'] } : {}),
+          },
           timeoutMs,
           (err) => {
             if (!err || err.code === TOPIC_ALREADY_EXISTS) resolve();
@@ -39,6 +46,22 @@ export async function ensureTopics(target: KafkaTarget, topics: readonly TopicSp
         );
       });
     }
+  } finally {
+    admin.disconnect();
+  }
+}
+
+/** Grows `topic` to at least `partitions` partitions (a topic never shrinks). */
+export async function growPartitions(target: KafkaTarget, topic: string, partitions: number, timeoutMs = 15_000): Promise<void> {
+  const admin = createAdmin(target);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      admin.createPartitions(topic, partitions, timeoutMs, (err) => {
+        if (!err) resolve();
+        else
+          reject(new TracefoldError('TF_KAFKA_ADMIN', `cannot grow topic ${topic} to ${partitions} partitions: ${err.message}`, { topic }));
+      });
+    });
   } finally {
     admin.disconnect();
   }

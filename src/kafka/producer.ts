@@ -117,6 +117,16 @@ export class KafkaProducer {
     return this.pending.size;
   }
 
+  /** How many partitions `topic` has (0: no such topic). */
+  async partitionCount(topic: string, timeoutMs = 10_000): Promise<number> {
+    const meta = await new Promise<Kafka.Metadata>((resolve, reject) =>
+      this.producer.getMetadata({ topic, timeout: timeoutMs }, (err, m) =>
+        err ? reject(new TracefoldError('TF_KAFKA_ADMIN', `cannot read the metadata of ${topic}: ${err.message}`, { topic })) : resolve(m),
+      ),
+    );
+    return meta.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+  }
+
   async flush(timeoutMs = 30_000): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.producer.flush(timeoutMs, (err) => (err ? reject(err) : resolve()));

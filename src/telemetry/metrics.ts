@@ -64,6 +64,14 @@ export class Metrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly decisionLog = new Counter({
+    name: 'tracefold_decision_log_total',
+    help:
+      'Stage 2 decision log: decisions acknowledged by Kafka (delivered), produce attempts retried (retried), ' +
+      'partition reads that failed or timed out (restore_failed), records read that were not a decision (malformed)',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
   readonly workerCounters = new Counter({
     name: 'tracefold_pipeline_events_total',
     help: 'Pipeline events reported by workers (decoded spans, decode errors, filtered, flushes, late spans, bulk items)',

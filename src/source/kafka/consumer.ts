@@ -73,6 +73,8 @@ export class KafkaSource {
   private loopActive = false;
   private revoking = false;
   private readonly paused = new Set<string>();
+  /** Partitions held paused until their start-up work is done (`hold`), whatever backpressure says. */
+  private readonly held = new Set<string>();
   private readonly owned = new Set<string>();
   /** Per owned partition, the offset after the last record delivered in this assignment. */
   private readonly nextOffset = new Map<string, number>();
@@ -164,6 +166,7 @@ export class KafkaSource {
       for (const p of parts) {
         this.owned.delete(key(p.topic, p.partition));
         this.nextOffset.delete(key(p.topic, p.partition));
+        this.held.delete(key(p.topic, p.partition));
       }
       this.handlers
         .onRevoke(parts)
@@ -317,8 +320,30 @@ export class KafkaSource {
   resume(parts: TopicPartition[]): void {
     const todo = parts.filter((p) => this.paused.has(key(p.topic, p.partition)));
     if (todo.length === 0 || !this.consumer) return;
-    this.consumer.resume(todo);
     for (const p of todo) this.paused.delete(key(p.topic, p.partition));
+    const free = todo.filter((p) => !this.held.has(key(p.topic, p.partition)));
+    if (free.length > 0) this.consumer.resume(free);
+  }
+
+  /**
+   * Keeps newly assigned partitions from being fetched until `release` (call from `onAssign`, before
+   * the first fetch): backpressure's resume does not undo it.
+   */
+  hold(parts: TopicPartition[]): void {
+    const todo = parts.filter((p) => this.owned.has(key(p.topic, p.partition)) && !this.held.has(key(p.topic, p.partition)));
+    if (todo.length === 0 || !this.consumer) return;
+    for (const p of todo) this.held.add(key(p.topic, p.partition));
+    const active = todo.filter((p) => !this.paused.has(key(p.topic, p.partition)));
+    if (active.length > 0) this.consumer.pause(active);
+  }
+
+  /** Ends a `hold`; a partition backpressure paused meanwhile stays paused. */
+  release(parts: TopicPartition[]): void {
+    const todo = parts.filter((p) => this.held.has(key(p.topic, p.partition)));
+    if (todo.length === 0 || !this.consumer) return;
+    for (const p of todo) this.held.delete(key(p.topic, p.partition));
+    const free = todo.filter((p) => !this.paused.has(key(p.topic, p.partition)));
+    if (free.length > 0) this.consumer.resume(free);
   }
 
   get pausedCount(): number {

@@ -244,6 +244,85 @@ describe('Pipeline: late spans', () => {
   });
 });
 
+describe('Pipeline: stage 2 decision log', () => {
+  /** Keeps traces with an error, drops every other one. */
+  const ERRORS_ONLY: WorkerSettings['sample'] = {
+    policies: [
+      { type: 'error', name: 'error' },
+      { type: 'probabilistic', name: 'none', rate: 0 },
+    ],
+    tagKept: false,
+  };
+  const failed = (s: TestSpan): TestSpan & { tags: Record<string, string> } => ({ ...s, tags: { error: 'boom' } });
+
+  it('posts each flushed trace’s decision, on its keyed partition, before any resolution of its spans', async () => {
+    const h = new Harness(0, 1, testWorkerSettings({ stage: 'assemble', sample: ERRORS_ONLY }));
+    const kept = traceId(0xa1);
+    const dropped = traceId(0xa2);
+    const msg = batch([json([failed(span(kept, 1)), span(kept, 2)]), json([span(dropped, 3)])]);
+    h.pipeline.onBatch(msg);
+    await h.pipeline.drain();
+    await settle();
+    const logged = h.of('decisions');
+    assert.equal(logged.length, 1, 'one message for the traces flushed together');
+    const d = logged[0] as Extract<WorkerToCoordinator, { type: 'decisions' }>;
+    assert.deepEqual(
+      d.keys.map((k, i) => [k, d.partitions[i], d.keep[i], d.policies[i]]),
+      [
+        [kept, 3, true, 'error'],
+        [dropped, 3, false, 'sampled_out'],
+      ],
+    );
+    const firstResolved = h.posted.findIndex((m) => m.type === 'resolved' && m.batchIds.includes(msg.batchId));
+    assert.ok(firstResolved > h.posted.indexOf(d), 'the decisions come before the resolutions they cover');
+    assert.equal(h.resolved(msg.batchId), 3);
+    assert.equal(h.counter('decisions_logged'), 2);
+  });
+
+  it('a single-process node logs no decisions (its traces never change owner)', async () => {
+    const h = new Harness(0, 1, testWorkerSettings({ sample: ERRORS_ONLY }));
+    h.pipeline.onBatch(batch([json([span(traceId(0xa3), 1)])]));
+    await h.pipeline.drain();
+    assert.equal(h.of('decisions').length, 0);
+  });
+
+  it('spans of a trace whose decision was restored follow it instead of being decided again as a fragment', async () => {
+    const restoredKept = traceId(0xb1);
+    const restoredDropped = traceId(0xb2);
+    const unknown = traceId(0xb3);
+    const rest = (): BatchMessage => batch([json([span(restoredKept, 5), span(restoredDropped, 6), span(unknown, 7)])]);
+
+    // Without the restored decisions, the fragments (no error span among them) are all dropped.
+    const before = new Harness(0, 1, testWorkerSettings({ stage: 'assemble', sample: ERRORS_ONLY }));
+    const b0 = rest();
+    before.pipeline.onBatch(b0);
+    await before.pipeline.drain();
+    await settle();
+    assert.equal(before.counter('spans_sampled', {}), 3);
+    assert.equal(before.counter('spans_late'), 0);
+
+    const h = new Harness(0, 1, testWorkerSettings({ stage: 'assemble', sample: ERRORS_ONLY }));
+    h.pipeline.onSeedDecisions({
+      type: 'seed-decisions',
+      keys: [restoredKept, restoredDropped],
+      keep: [true, false],
+      policies: ['error', 'sampled_out'],
+    });
+    const b = rest();
+    h.pipeline.onBatch(b);
+    await settle();
+    assert.equal(h.counter('spans_late', { reason: 'kept' }) + h.counter('spans_late', { reason: 'dropped' }), 0, 'not reported yet');
+    assert.equal(h.resolved(b.batchId), 2, 'the two spans with a restored decision are written / dropped at once');
+    await h.pipeline.drain();
+    await settle();
+    assert.equal(h.counter('spans_late', { reason: 'kept' }), 1);
+    assert.equal(h.counter('spans_late', { reason: 'dropped' }), 1);
+    assert.equal(h.counter('decisions_restored'), 2);
+    assert.equal(h.counter('traces_sampled'), 1, 'only the trace without a restored decision is decided here');
+    assert.equal(h.resolved(b.batchId), 3);
+  });
+});
+
 describe('Pipeline: stats', () => {
   it('reports typed counter samples and gauges on a tick at most once a second, and on drain', async () => {
     const h = new Harness(0, 1, testWorkerSettings({ window: { quietMs: 5_000 } }));
