@@ -11,6 +11,8 @@
  *    on with new traffic under the same checks;
  *  - then a stage-1 node joins while traffic flows: the keyed topic still holds every span of all
  *    three phases exactly once, and the new traces pass the same checks.
+ * And a stage-2 handover between the two halves of every trace: the second half follows the decision
+ * its first half got from the partition's previous owner (the decision log), one decision per trace.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -454,8 +456,13 @@ test('a stage-2 handover carries sampling decisions: the rest of a trace follows
       250,
     );
 
-    // a3 joins: about half of the keyed partitions change owner.
+    // a3 joins while whole traces keep coming: about half of the keyed partitions change owner.
     const a3 = await start('a3', 'assemble');
+    const during = failingEvenTraces(syntheticTraces(2, 32));
+    for (let i = 0; i < during.length; i += 4) {
+      messages += await produceScattered(raw, during.slice(i, i + 4), i);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
     await waitFor(
       'a3 to take partitions and restore their decisions',
       async () => logLines(a3.logFile, /previous owners restored$/).some((l) => Number(l.decisions) > 0),
@@ -481,16 +488,26 @@ test('a stage-2 handover carries sampling decisions: the rest of a trace follows
     const passing = traces.filter((_, i) => i % 2 === 1);
     assert.equal(judge('failed traces', failing, stored), failing.length, 'every failed trace is kept, whole');
     assert.equal(judge('other traces', passing, stored), 0, 'no other trace is kept, not even in part');
+    const failingDuring = during.filter((_, i) => i % 2 === 0);
+    assert.equal(judge('failed traces sent during the join', failingDuring, stored), failingDuring.length, 'nothing lost across the join');
+    assert.equal(
+      judge(
+        'other traces sent during the join',
+        during.filter((_, i) => i % 2 === 1),
+        stored,
+      ),
+      0,
+    );
     assert.ok(
       stored.every((s) => s.policy === 'error'),
       'every stored span names the policy its trace was kept by',
     );
     let decided = 0;
     for (const n of [a1, a3]) decided += (await metric(n.port, 'tracefold_sampling_decisions_total')) || 0;
-    assert.equal(decided, traces.length, 'one decision per trace: no second half was decided again as a fragment');
+    assert.equal(decided, traces.length + during.length, 'one decision per trace: no part of a trace was decided again as a fragment');
     const restored = logLines(a3.logFile, /previous owners restored$/).reduce((n, l) => n + Number(l.decisions), 0);
     console.log(
-      `two-stage handover: ${traces.length} traces split across a1 → a3; a3 restored ${restored} decisions; ${decided} decisions in all`,
+      `two-stage handover: ${traces.length} traces split across a1 → a3, ${during.length} sent during the join; a3 restored ${restored} decisions; ${decided} decisions in all`,
     );
     for (const n of nodes) n.child.kill('SIGTERM');
     for (const n of nodes) assert.equal(await n.exited, 0, `stops cleanly (${n.logFile})`);
