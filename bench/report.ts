@@ -50,6 +50,16 @@ export interface PipelineResult {
   byWorkers: PipelineByWorkers[];
   /** One worker on the sampling workload: keep-all against the example sampling config, paired per round. */
   sampling?: PipelineSampling;
+  /** The same runs with dependency links off (`--dependencies-enabled false`), alternating with the default per round. */
+  linksOff?: PipelineLinksOff[];
+}
+
+export interface PipelineLinksOff {
+  workers: number;
+  spansPerSec: Summary;
+  cpuMicrosPerSpan: Summary;
+  /** Default / links-off throughput, paired per round. */
+  throughputRatio: Summary;
 }
 
 export interface PipelineSampling {
@@ -271,7 +281,19 @@ export function pipelineSection(p: PipelineResult, cores = 0): string {
     ),
     ...(cores > 0 && ceilingNote(p, cores) !== '' ? ['', ceilingNote(p, cores)] : []),
     ...(p.sampling ? ['', samplingCpuNote(p.sampling)] : []),
+    ...(p.linksOff && p.linksOff.length > 0 ? ['', linksOffNote(p.linksOff)] : []),
   ].join('\n');
+}
+
+function linksOffNote(rows: readonly PipelineLinksOff[]): string {
+  const parts = rows.map(
+    (r) =>
+      `${r.workers} worker(s) ${fmt(r.spansPerSec)} spans/s, ${fmt(r.cpuMicrosPerSpan, us)} CPU/span (with links: ${fmt(r.throughputRatio, ratio)} of that)`,
+  );
+  return (
+    'What dependency links cost: the same runs with `--dependencies-enabled false` (keep-all, no trace-level rule: spans are written as ' +
+    `they arrive and nothing is kept per trace or forwarded), alternating with the default in each round: ${parts.join('; ')}.`
+  );
 }
 
 function samplingCpuNote(s: PipelineSampling): string {

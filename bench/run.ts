@@ -53,6 +53,7 @@ import {
   markdown,
   type Phase,
   type PipelineByWorkers,
+  type PipelineLinksOff,
   type PipelineResult,
   type PipelineSampling,
   type SamplingPhaseResult,
@@ -237,17 +238,21 @@ async function pipelinePhase(bases: BaseTrace[], o: BenchOptions, p: ReturnType<
   const timedMessages = gen.messages(p.spans);
   const timed = toBatches(timedMessages, 6, []);
   const settings = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs)]);
+  const noLinks = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs), '--dependencies-enabled', 'false']);
   const counts = Array.from({ length: o.workersMax }, (_, i) => i + 1);
   const runs: PipelineRun[] = [];
+  const offRuns: PipelineRun[] = [];
   for (let round = 0; round < p.runs; round++) {
-    // Alternate the order of worker counts: slow drift in machine load hits all of them alike.
+    // Alternate the order of worker counts (and of links on/off): slow drift in machine load hits all of them alike.
     const order = round % 2 === 0 ? counts : [...counts].reverse();
     for (const w of order) {
-      const r = await pipelineRun(w, settings, warmup, timed);
-      say(
-        `pipeline: round ${round + 1}/${p.runs}, ${w} worker(s): ${si(r.spansPerSec)} spans/s, ${r.cpuMicrosPerSpan.toFixed(1)} µs CPU/span`,
-      );
-      runs.push(r);
+      for (const links of round % 2 === 0 ? [true, false] : [false, true]) {
+        const r = await pipelineRun(w, links ? settings : noLinks, warmup, timed);
+        say(
+          `pipeline: round ${round + 1}/${p.runs}, ${w} worker(s)${links ? '' : ', links off'}: ${si(r.spansPerSec)} spans/s, ${r.cpuMicrosPerSpan.toFixed(1)} µs CPU/span`,
+        );
+        (links ? runs : offRuns).push(r);
+      }
     }
   }
   const sampling = await samplingCpu(o, p);
@@ -277,7 +282,22 @@ async function pipelinePhase(bases: BaseTrace[], o: BenchOptions, p: ReturnType<
     }
     return entry;
   });
+  const linksOff: PipelineLinksOff[] = counts.map((w) => {
+    const off = offRuns.filter((r) => r.workers === w);
+    return {
+      workers: w,
+      spansPerSec: summarize(off.map((r) => r.spansPerSec)),
+      cpuMicrosPerSpan: summarize(off.map((r) => r.cpuMicrosPerSpan)),
+      throughputRatio: summarize(
+        pairedRatios(
+          byRound(w).map((r) => r.spansPerSec),
+          off.map((r) => r.spansPerSec),
+        ),
+      ),
+    };
+  });
   return {
+    linksOff,
     spans: timedMessages.spans,
     warmupSpans: p.warmupSpans,
     bytesPerSpan: timedMessages.bytes / timedMessages.spans,

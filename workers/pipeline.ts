@@ -134,6 +134,8 @@ export class Pipeline {
   private wholeTrace = false;
   private readonly autocomplete: AutocompleteTracker;
   private readonly deps: DependencyStage;
+  /** Dependency links are derived (settings.dependencies). */
+  private readonly links: boolean;
   /** Dependency documents go where span documents go; other sinks only feed the live graph. */
   private readonly writeDependencies: boolean;
   private readonly doc: DocumentSettings;
@@ -195,6 +197,7 @@ export class Pipeline {
       dateSeparator: s.dateSeparator,
       supportsTypes: s.supportsTypes,
     });
+    this.links = settings.dependencies;
     this.writeDependencies = s.kind === 'elasticsearch';
     this.forwards = Array.from({ length: workers }, () => []);
     this.windows = new TraceWindows<Buffered>((t) => this.onFlush(t), {
@@ -355,9 +358,11 @@ export class Pipeline {
       for (const d of ac) this.sink.write({ lines: d.lines, batchId, units: 0, ref: d.key });
       ac.length = 0;
     }
+    if (this.spread !== undefined) this.checkKeyed(span.traceId, prov.partition);
+    // Written through with no dependency links, nothing about the span is needed once it is written.
+    if (!this.wholeTrace && !this.links) return;
     // Stage 2: this worker's partitions hold whole traces, so every span it receives is its own.
     const owner = this.workers === 1 || this.spread !== undefined ? this.worker : shardOf(span.traceId, this.workers);
-    if (this.spread !== undefined) this.checkKeyed(span.traceId, prov.partition);
     const interner = this.interner;
     const service = interner.intern(span.localEndpoint?.serviceName);
     const remoteService = interner.intern(span.remoteEndpoint?.serviceName);
@@ -479,7 +484,7 @@ export class Pipeline {
     const late = this.windows.add(key, b, bytes, b.batchId, this.now);
     if (late === 'buffered') return;
     // A span after its trace was flushed still counts in the graph, as a fragment of its own.
-    this.deps.onTrace(key, [b], this.now);
+    if (this.links) this.deps.onTrace(key, [b], this.now);
     this.stats.inc('spans_late', { reason: late.keep ? 'kept' : 'dropped' });
     if (!Pipeline.holdsUnit(b)) return;
     if (late.keep) this.write(b, late, undefined);
@@ -491,7 +496,7 @@ export class Pipeline {
     this.stats.inc('spans_flushed', { reason: t.reason }, t.spanCount);
     const entries = t.entries;
     // Before sampling: a sampled-out trace still counts in the dependency graph.
-    this.deps.onTrace(t.traceId, entries, this.now);
+    if (this.links) this.deps.onTrace(t.traceId, entries, this.now);
     if (!this.wholeTrace) {
       this.windows.recordDecision(t.traceId, KEEP_ALL_DECISION, this.now);
       // Only documents buffered before a reload switched to write-through are still here.

@@ -262,6 +262,11 @@ export interface WorkerSettings {
   check: CheckSettings;
   traceCheck: TraceCheckSettings;
   sample: SampleSettings;
+  /**
+   * Dependency links from assembled traces (documents and the live graph). Off with keep-all and no
+   * trace-level rule, spans keep no per-trace state at all: written as they arrive, never forwarded.
+   */
+  dependencies: boolean;
   sink: SinkSettings;
   maxMessageBytes: number;
   /** Topic → encoding its records are decoded as, without detection (kafka.topicEncodings). */

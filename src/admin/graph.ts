@@ -30,6 +30,8 @@ export interface GraphSnapshot {
   to: number;
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** The node derives no links (`dependencies.enabled: false`): the graph stays empty. */
+  disabled?: true;
 }
 
 interface Slot {

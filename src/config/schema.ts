@@ -785,6 +785,14 @@ export const OPTIONS = {
     description: 'Tag the spans of sampled traces with tracefold.sampled=<policy that kept them>.',
   }),
 
+  'dependencies.enabled': option({
+    type: bool(),
+    default: true,
+    commands: PIPELINE,
+    description:
+      "Derive service dependency links from assembled traces at ingest: dependency documents for the Zipkin UI's dependencies view, and the live graph on the admin port. Off: with keep-all sampling and no trace-level rule, nothing is kept per trace and spans are written as they arrive (fastest).",
+  }),
+
   // ── Process ──
   workers: option({
     type: int(1, 64),
@@ -1294,6 +1302,7 @@ export const SECTION_TITLES: Readonly<Record<string, string>> = {
   filter: 'Filters',
   check: 'Data quality',
   sample: 'Sampling',
+  dependencies: 'Dependency links',
   process: 'Process',
   backpressure: 'Backpressure',
   http: 'HTTP collector',

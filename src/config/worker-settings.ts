@@ -72,6 +72,7 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
       lateDecisionCacheSize: window.lateDecisionCacheSize,
     },
     ...toStageSettings(config),
+    dependencies: config.dependencies.enabled,
     sink: sinkSettings,
     maxMessageBytes: config.maxMessageBytes,
     // The schema's check admits only known encodings.

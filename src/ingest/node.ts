@@ -201,7 +201,8 @@ export class IngestNode {
     if (this.opts.admin.enabled) {
       this.admin = await startAdminServer(this.opts.admin.host, this.opts.admin.port, this.metrics, () => this.health(), {
         config: this.opts.effectiveConfig,
-        graph: (now) => this.graph.snapshot(now),
+        graph: (now) =>
+          this.opts.workerSettings.dependencies ? this.graph.snapshot(now) : { ...this.graph.snapshot(now), disabled: true },
       });
     }
     if (this.opts.http.enabled) {

@@ -10,6 +10,7 @@ export function testWorkerSettings(
     check?: WorkerSettings['check'];
     sink?: Partial<WorkerSettings['sink']>;
     stage?: WorkerSettings['stage'];
+    dependencies?: boolean;
   } = {},
 ): WorkerSettings {
   return {
@@ -27,6 +28,7 @@ export function testWorkerSettings(
     check: overrides.check ?? { rules: [] },
     traceCheck: overrides.traceCheck ?? { duplicateSpanId: 'off', mixedTraceId: 'off' },
     sample: overrides.sample ?? { policies: [], tagKept: true },
+    dependencies: overrides.dependencies ?? true,
     sink: {
       kind: 'null',
       hosts: [],

@@ -107,7 +107,12 @@ function drawGraph(graph) {
     el('circle', { cx: x, cy: y, r: 6, fill: '#27c', class: 'node' });
     el('text', { x, y: y + 18, 'font-size': 12, 'text-anchor': 'middle' }, n.name);
   }
-  if (nodes.length === 0) el('text', { x: cx, y: cy, 'text-anchor': 'middle', fill: '#888' }, 'no dependency links yet');
+  if (nodes.length === 0)
+    el(
+      'text',
+      { x: cx, y: cy, 'text-anchor': 'middle', fill: '#888' },
+      graph.disabled ? 'dependency links are off (dependencies.enabled: false)' : 'no dependency links yet',
+    );
 }
 
 async function poll() {

@@ -216,6 +216,43 @@ describe('Pipeline: sharding by trace', () => {
     assert.equal(h1.resolved(msg.batchId), 0, 'the owner holds no unit: it only assembles facts');
     assert.equal(h1.counter('spans_flushed'), 2 * foreign.length);
   });
+
+  it('written through with dependency links off, a span leaves nothing behind: no window, no forward, no links', async () => {
+    const workers = 2;
+    const h0 = new Harness(0, workers, testWorkerSettings({ dependencies: false }));
+    const traces = Array.from({ length: 16 }, (_, i) => traceId(3000 + i));
+    const client = (t: string, n: number) => ({ ...span(t, n, 'frontend'), kind: 'CLIENT', remoteEndpoint: { serviceName: 'backend' } });
+    const msg = batch(traces.map((t, i) => json([span(t, 2 * i), client(t, 2 * i + 1)])));
+    h0.pipeline.onBatch(msg);
+    await settle();
+    assert.equal(h0.resolved(msg.batchId), 2 * traces.length, 'every span written at once');
+    assert.equal(h0.forwarded.length, 0, 'nothing forwarded to the trace owners');
+    await h0.pipeline.drain();
+    const stats = h0.of('stats').at(-1) as StatsMessage;
+    assert.equal(stats.gauges.bufferedSpans, 0);
+    assert.equal(h0.counter('spans_flushed'), 0, 'no trace window was ever opened');
+    assert.equal(h0.of('links').length, 0, 'no dependency links');
+
+    // The same traffic with links on: every span also goes to its trace's window, and links are counted.
+    const on = new Harness(0, workers, testWorkerSettings({ dependencies: true }));
+    on.pipeline.onBatch(batch(traces.map((t, i) => json([span(t, 2 * i), client(t, 2 * i + 1)]))));
+    await on.pipeline.drain();
+    assert.ok(on.forwarded.length > 0 && on.counter('spans_flushed') > 0);
+    assert.ok(on.of('links').length > 0);
+  });
+
+  it('whole-trace mode with dependency links off still assembles and samples every trace', async () => {
+    const h = new Harness(0, 1, testWorkerSettings({ dependencies: false, sample: WHOLE_TRACE }));
+    const msg = batch([json([span(traceId(0xc1), 1), span(traceId(0xc1), 2), span(traceId(0xc2), 3)])]);
+    h.pipeline.onBatch(msg);
+    await settle();
+    assert.equal(h.resolved(msg.batchId), 0, 'documents wait for their trace');
+    await h.pipeline.drain();
+    await settle();
+    assert.equal(h.resolved(msg.batchId), 3);
+    assert.equal(h.counter('traces_sampled'), 2);
+    assert.equal(h.of('links').length, 0);
+  });
 });
 
 describe('Pipeline: late spans', () => {

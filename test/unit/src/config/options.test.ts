@@ -91,6 +91,7 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
     bad: '[{"type":"probabilistic","rate":3}]',
   },
   'sample.tagKept': { good: 'false', expect: false, bad: 'maybe' },
+  'dependencies.enabled': { good: 'false', expect: false, bad: 'maybe' },
   'check.rules': {
     good: '[{"rule":"long_name","action":"fix","maxLength":100},{"rule":"mixed_trace_id","action":"fix"}]',
     expect: [
