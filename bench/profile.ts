@@ -3,7 +3,7 @@
  * (`node --cpu-prof`, which also profiles worker threads) and sums self time by function and by
  * stage. The numbers behind native/README.md.
  *
- * Usage: npx tsx bench/profile.ts [--workers N] [--spans N] [--encoding E] [--keep DIR]
+ * Usage: npx tsx bench/profile.ts [--workers N] [--spans N] [--encoding E] [--links on|off] [--keep DIR]
  *        npx tsx bench/profile.ts --summarize DIR   (profiles written elsewhere, e.g. by
  *        `node --cpu-prof --cpu-prof-dir DIR --import tsx src/cli/run.ts ingest …`)
  */
@@ -124,12 +124,12 @@ function table(title: string, map: Map<string, number>, total: number, limit: nu
   return lines.join('\n');
 }
 
-async function child(workers: number, spans: number, encoding: ZipkinEncoding): Promise<void> {
+async function child(workers: number, spans: number, encoding: ZipkinEncoding, links: boolean): Promise<void> {
   const bases = loadBaseTraces();
   const gen = new MessageGen(new TraceGen(bases, { seed: 3, startMicros: () => Date.now() * 1000 }), encoding, 10);
   const warm = toBatches(gen.messages(30_000), 6, []);
   const timed = toBatches(gen.messages(spans), 6, []);
-  const settings = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', '50']);
+  const settings = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', '50', ...(links ? [] : ['--no-dependencies-enabled'])]);
   const r = await pipelineRun(workers, settings, warm, timed);
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
@@ -141,13 +141,15 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '1' },
       spans: { type: 'string', default: '300000' },
       encoding: { type: 'string', default: 'json-v2' },
+      links: { type: 'string', default: 'on' },
       keep: { type: 'string' },
       summarize: { type: 'string' },
     },
   });
   const workers = Number(values.workers);
   const spans = Number(values.spans);
-  if (values.child) return child(workers, spans, values.encoding as ZipkinEncoding);
+  if (values.links !== 'on' && values.links !== 'off') throw new Error(`--links on|off, got ${values.links}`);
+  if (values.child) return child(workers, spans, values.encoding as ZipkinEncoding, values.links === 'on');
   const root = repoRoot();
   if (values.summarize !== undefined) {
     report(values.summarize, root);
@@ -172,6 +174,8 @@ async function main(): Promise<void> {
       String(spans),
       '--encoding',
       values.encoding,
+      '--links',
+      values.links,
     ],
     { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -50,7 +50,7 @@ export interface PipelineResult {
   byWorkers: PipelineByWorkers[];
   /** One worker on the sampling workload: keep-all against the example sampling config, paired per round. */
   sampling?: PipelineSampling;
-  /** The same runs with dependency links off (`--dependencies-enabled false`), alternating with the default per round. */
+  /** The same runs with dependency links off (`--no-dependencies-enabled`), alternating with the default per round. */
   linksOff?: PipelineLinksOff[];
 }
 
@@ -291,7 +291,7 @@ function linksOffNote(rows: readonly PipelineLinksOff[]): string {
       `${r.workers} worker(s) ${fmt(r.spansPerSec)} spans/s, ${fmt(r.cpuMicrosPerSpan, us)} CPU/span (with links: ${fmt(r.throughputRatio, ratio)} of that)`,
   );
   return (
-    'What dependency links cost: the same runs with `--dependencies-enabled false` (keep-all, no trace-level rule: spans are written as ' +
+    'What dependency links cost: the same runs with `--no-dependencies-enabled` (keep-all, no trace-level rule: spans are written as ' +
     `they arrive and nothing is kept per trace or forwarded), alternating with the default in each round: ${parts.join('; ')}.`
   );
 }

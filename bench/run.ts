@@ -238,7 +238,7 @@ async function pipelinePhase(bases: BaseTrace[], o: BenchOptions, p: ReturnType<
   const timedMessages = gen.messages(p.spans);
   const timed = toBatches(timedMessages, 6, []);
   const settings = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs)]);
-  const noLinks = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs), '--dependencies-enabled', 'false']);
+  const noLinks = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs), '--no-dependencies-enabled']);
   const counts = Array.from({ length: o.workersMax }, (_, i) => i + 1);
   const runs: PipelineRun[] = [];
   const offRuns: PipelineRun[] = [];
