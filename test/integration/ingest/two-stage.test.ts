@@ -52,6 +52,16 @@ async function produceScattered(topic: string, traces: readonly Span[][], start:
   return n;
 }
 
+/** Partitions a node owns, from its /health (0 while it is not up). */
+async function assignments(port: number): Promise<number> {
+  try {
+    const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { details?: { assignments?: string[] } };
+    return h.details?.assignments?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 interface StoredSpan {
   identity: string;
   traceId: string;
@@ -194,14 +204,6 @@ test('two-stage topology: 3 rekey + 2 assemble nodes assemble every trace whole,
     });
   };
   const node = (name: string) => nodes.find((n) => n.name === name) as Running & { name: string; port: number };
-  const assignments = async (port: number): Promise<number> => {
-    try {
-      const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { details?: { assignments?: string[] } };
-      return h.details?.assignments?.length ?? 0;
-    } catch {
-      return 0;
-    }
-  };
   const owned = async (names: string[]): Promise<number> => {
     let n = 0;
     for (const name of names) n += await assignments(node(name).port);
@@ -417,14 +419,6 @@ test('a stage-2 handover carries sampling decisions: the rest of a trace follows
     const n = { ...startTracefold(args, { ...env, TRACEFOLD_KAFKA_GROUP_INSTANCE_ID: `${group}-${name}` }, `${index}-${name}`), port };
     nodes.push(n);
     return n;
-  };
-  const assignments = async (port: number): Promise<number> => {
-    try {
-      const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { details?: { assignments?: string[] } };
-      return h.details?.assignments?.length ?? 0;
-    } catch {
-      return 0;
-    }
   };
   let messages = 0;
   const settled = async (what: string): Promise<void> => {
