@@ -144,11 +144,13 @@ export class IngestNode {
       // Either stage may start first: the keyed topic exists before anyone produces to or subscribes to it.
       await ensureTopics(kafkaConnection(so.bootstrapServers, so.extra), [{ topic: keyed.topic, partitions: keyed.partitions }]);
     }
-    if (this.opts.deadLetter === 'kafka' || stage !== 'single') {
+    // Replay reads fixed ranges without a group: no handover to prepare for, and a dry run writes nothing.
+    const decisionLog = stage === 'assemble' && keyed !== undefined && this.opts.ranges === undefined;
+    if (this.opts.deadLetter === 'kafka' || stage === 'rekey' || decisionLog) {
       const kafka = kafkaConnection(so.bootstrapServers, so.extra);
       this.producer = await KafkaProducer.connect(kafka, stage === 'rekey' ? { ...REKEY_PRODUCER_PROPERTIES } : {});
     }
-    if (stage === 'assemble' && keyed !== undefined) await this.startDecisionLog(keyed.topic);
+    if (decisionLog && keyed !== undefined) await this.startDecisionLog(keyed.topic);
     if (stage === 'rekey' && keyed !== undefined) {
       this.rekeySink = new RekeySink(
         this.producer as KafkaProducer,
