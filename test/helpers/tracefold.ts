@@ -3,9 +3,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { SEARCH } from './servers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 export const LOG_DIR = join(ROOT, '.tracefold', 'test-logs');
+
+/** The search-engine settings of a test node: the local engine, `index`, one shard, no replica. */
+export function searchEnv(index: string): Record<string, string> {
+  return { ES_HOSTS: SEARCH, ES_INDEX: index, ES_INDEX_REPLICAS: '0', ES_INDEX_SHARDS: '1' };
+}
 
 export interface Running {
   child: ChildProcess;

@@ -16,7 +16,7 @@ import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { produceTraces } from '../../helpers/kafka.js';
 import { deleteIndices } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, SEARCH_LABEL, uniqueName, zipkinPort } from '../../helpers/servers.js';
-import { metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { metric, type Running, searchEnv, startTracefold, waitFor } from '../../helpers/tracefold.js';
 
 const ADMIN_PORT = 19472;
 const topic = uniqueName('tf-quality');
@@ -162,10 +162,7 @@ test(`each data-quality fault is fixed, dropped or quarantined as configured (${
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: uniqueName('g'),
-      ES_HOSTS: SEARCH,
-      ES_INDEX: index,
-      ES_INDEX_REPLICAS: '0',
-      ES_INDEX_SHARDS: '1',
+      ...searchEnv(index),
     },
     index,
   );

@@ -15,7 +15,7 @@ import { produceTraces } from '../../helpers/kafka.js';
 import { createPrng } from '../../helpers/prng.js';
 import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
-import { metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { metric, type Running, searchEnv, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
 
 const ADMIN_PORT = 19471;
@@ -71,10 +71,7 @@ test('a changed sampling rate applies without a restart; a broken file is refuse
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: uniqueName('g'),
-      ES_HOSTS: SEARCH,
-      ES_INDEX: index,
-      ES_INDEX_REPLICAS: '0',
-      ES_INDEX_SHARDS: '1',
+      ...searchEnv(index),
     },
     index,
   );

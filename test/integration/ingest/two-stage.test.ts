@@ -27,7 +27,7 @@ import { expectedIdentities, spanIdentity } from '../../helpers/identity.js';
 import { committedTotal, readAllPartitions, topicEndTotal } from '../../helpers/kafka.js';
 import { deleteIndices } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
-import { freePort, LOG_DIR, logLines, metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { freePort, LOG_DIR, logLines, metric, type Running, searchEnv, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 const PARTITIONS = 12;
@@ -170,10 +170,7 @@ test('two-stage topology: 3 rekey + 2 assemble nodes assemble every trace whole,
   const env = {
     KAFKA_BOOTSTRAP_SERVERS: KAFKA,
     KAFKA_TOPIC: raw,
-    ES_HOSTS: SEARCH,
-    ES_INDEX: index,
-    ES_INDEX_REPLICAS: '0',
-    ES_INDEX_SHARDS: '1',
+    ...searchEnv(index),
   };
   const common = [
     'ingest',
@@ -344,10 +341,7 @@ test('--stage assemble on a topic not keyed by trace ID says so', { timeout: 120
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
       KAFKA_GROUP_ID: uniqueName('tf-unkeyed-group'),
       TRACEFOLD_KAFKA_GROUP_INSTANCE_ID: '',
-      ES_HOSTS: SEARCH,
-      ES_INDEX: index,
-      ES_INDEX_REPLICAS: '0',
-      ES_INDEX_SHARDS: '1',
+      ...searchEnv(index),
     },
     index,
   );
@@ -411,10 +405,7 @@ test('a stage-2 handover carries sampling decisions: the rest of a trace follows
     const env = {
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
       KAFKA_TOPIC: raw,
-      ES_HOSTS: SEARCH,
-      ES_INDEX: index,
-      ES_INDEX_REPLICAS: '0',
-      ES_INDEX_SHARDS: '1',
+      ...searchEnv(index),
     };
     const n = { ...startTracefold(args, { ...env, TRACEFOLD_KAFKA_GROUP_INSTANCE_ID: `${group}-${name}` }, `${index}-${name}`), port };
     nodes.push(n);

@@ -9,8 +9,8 @@ import Kafka from 'node-rdkafka';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
 import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
-import { KAFKA, requireSearchEngine, SEARCH, SEARCH_LABEL, uniqueName } from '../../helpers/servers.js';
-import { startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { KAFKA, requireSearchEngine, SEARCH_LABEL, uniqueName } from '../../helpers/servers.js';
+import { searchEnv, startTracefold, waitFor } from '../../helpers/tracefold.js';
 
 const ADMIN_PORT = 19464;
 
@@ -59,10 +59,7 @@ test(`bad records go to the dead-letter topic with reasons; good spans are store
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: uniqueName('g'),
-      ES_HOSTS: SEARCH,
-      ES_INDEX: index,
-      ES_INDEX_REPLICAS: '0',
-      ES_INDEX_SHARDS: '1',
+      ...searchEnv(index),
     },
     index,
   );

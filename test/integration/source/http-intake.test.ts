@@ -5,8 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { ENCODERS } from '../../../core/codec/formats.js';
 import { createPrng } from '../../helpers/prng.js';
 import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
-import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
-import { startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { KAFKA, requireSearchEngine, uniqueName } from '../../helpers/servers.js';
+import { searchEnv, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
 
 const PORT = 19412;
@@ -33,10 +33,7 @@ test('POST /api/v2/spans and /api/v1/spans store spans; bad bodies get 400/413/4
       KAFKA_BOOTSTRAP_SERVERS: KAFKA,
       KAFKA_TOPIC: uniqueName('tf-http-unused'),
       KAFKA_GROUP_ID: uniqueName('g'),
-      ES_HOSTS: SEARCH,
-      ES_INDEX: index,
-      ES_INDEX_REPLICAS: '0',
-      ES_INDEX_SHARDS: '1',
+      ...searchEnv(index),
     },
     index,
   );
