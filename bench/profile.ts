@@ -129,7 +129,13 @@ async function child(workers: number, spans: number, encoding: ZipkinEncoding, l
   const gen = new MessageGen(new TraceGen(bases, { seed: 3, startMicros: () => Date.now() * 1000 }), encoding, 10);
   const warm = toBatches(gen.messages(30_000), 6, []);
   const timed = toBatches(gen.messages(spans), 6, []);
-  const settings = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', '50', ...(links ? [] : ['--no-dependencies-enabled'])]);
+  const settings = defaultWorkerSettings([
+    '--sink-kind',
+    'null',
+    '--window-quiet-ms',
+    '50',
+    ...(links ? [] : ['--no-dependencies-enabled']),
+  ]);
   const r = await pipelineRun(workers, settings, warm, timed);
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
