@@ -48,11 +48,16 @@ export interface PipelineRun {
    * that appeared when the pool started), and V8's helper threads (GC, compiler) that predate it.
    */
   cpuByThread: { coordinator: number; workers: number; helpers: number };
+  /** Time the worker threads were paused in garbage collection, µs per span (their own reports, workers/gc.ts). */
+  gcPauseMicrosPerSpan: number;
+  /** Those pauses as a share of the worker threads' CPU time. */
+  gcShareOfWorkers: number;
 }
 
 interface Counters {
   decoded: number;
   forwarded: number;
+  gcPauseMs: number;
 }
 
 /** Drives one pool; `feed` runs a set of batches to full resolution. */
@@ -68,7 +73,7 @@ class Driver {
   private readonly ticker: NodeJS.Timeout;
   /** Stage 2: each partition to one fixed worker, as `IngestNode` does with `--stage assemble`. */
   private readonly affinity: PartitionWorkers | undefined;
-  counters: Counters = { decoded: 0, forwarded: 0 };
+  counters: Counters = { decoded: 0, forwarded: 0, gcPauseMs: 0 };
 
   constructor(
     readonly workers: number,
@@ -104,6 +109,7 @@ class Driver {
           this.watermark.resolve(msg.batchId, msg.keys.length);
           break;
         case 'stats':
+          this.counters.gcPauseMs += msg.gcPauseMs;
           for (const c of msg.counters) {
             if (c.name === 'spans_decoded') this.counters.decoded += c.value;
             else if (c.name === 'spans_forwarded') this.counters.forwarded += c.value;
@@ -188,7 +194,7 @@ export async function pipelineRun(
   try {
     await driver.feed(warmup);
     // Stats are reported once a second and on drain: after the warm-up drain, counters restart.
-    driver.counters = { decoded: 0, forwarded: 0 };
+    driver.counters = { decoded: 0, forwarded: 0, gcPauseMs: 0 };
     let spans = 0;
     let bytes = 0;
     for (const b of timed) {
@@ -230,6 +236,8 @@ export async function pipelineRun(
         workers: (byThread.workers * 1e6) / spans,
         helpers: (byThread.helpers * 1e6) / spans,
       },
+      gcPauseMicrosPerSpan: (driver.counters.gcPauseMs * 1e3) / spans,
+      gcShareOfWorkers: byThread.workers > 0 ? driver.counters.gcPauseMs / 1e3 / byThread.workers : 0,
     };
   } finally {
     await driver.close();

@@ -33,6 +33,8 @@ export interface PipelineByWorkers {
   runQueueCores: Summary;
   /** Median CPU µs per span by thread group (see PipelineRun.cpuByThread). */
   cpuByThread: { coordinator: number; workers: number; helpers: number };
+  /** Medians: worker threads' GC pauses, µs per span and as a share of the worker threads' CPU. */
+  gc?: { pauseMicrosPerSpan: number; shareOfWorkers: number };
   forwardedFraction: number;
   /** Paired by round against 1 worker. */
   speedup?: Summary;
@@ -253,6 +255,7 @@ export function pipelineSection(p: PipelineResult, cores = 0): string {
     fmt(w.spansPerCpuSecond),
     fmt(w.coresBusy, (n) => n.toFixed(2)),
     fmt(w.runQueueCores, (n) => n.toFixed(2)),
+    w.gc ? `${w.gc.pauseMicrosPerSpan.toFixed(1)} µs (${pct(w.gc.shareOfWorkers)})` : 'not measured',
     pct(w.forwardedFraction),
   ]);
   return [
@@ -261,7 +264,8 @@ export function pipelineSection(p: PipelineResult, cores = 0): string {
       'timed from the first dispatch until the commit watermark has every unit resolved (ticks every 25 ms, final drain). ' +
       '"Cores busy" is process CPU time (coordinator, workers, GC) per wall second; "cores waited for" is the time its threads were ' +
       'runnable but had no CPU (/proc schedstat): on a shared machine, the part of the wall-clock figure lost to other work. ' +
-      '"Spans per CPU-second" does not depend on that.',
+      '"Spans per CPU-second" does not depend on that. "GC pauses" is the time the worker threads themselves stood still for garbage ' +
+      "collection (V8's gc entries, reported by each worker; collector work on V8's helper threads is in the helpers' CPU instead).",
     '',
     table(
       [
@@ -275,6 +279,7 @@ export function pipelineSection(p: PipelineResult, cores = 0): string {
         'spans per CPU-second',
         'cores busy',
         'cores waited for (run queue)',
+        'GC pauses on workers per span (share of worker CPU)',
         'spans forwarded',
       ],
       rows,

@@ -275,6 +275,10 @@ async function pipelinePhase(bases: BaseTrace[], o: BenchOptions, p: ReturnType<
         helpers: summarize(rs.map((r) => r.cpuByThread.helpers)).median,
       },
       forwardedFraction: summarize(rs.map((r) => r.forwardedFraction)).median,
+      gc: {
+        pauseMicrosPerSpan: summarize(rs.map((r) => r.gcPauseMicrosPerSpan)).median,
+        shareOfWorkers: summarize(rs.map((r) => r.gcShareOfWorkers)).median,
+      },
     };
     if (w > 1) {
       entry.speedup = summarize(pairedRatios(rates, one));

@@ -32,6 +32,7 @@ import {
   withTag,
 } from './encode/es-document.js';
 import { SpanFilter } from './filter/rules.js';
+import { GcPauses } from './gc.js';
 import { localEndpointKey } from './link/facts.js';
 import { DependencyStage } from './link/stage.js';
 import type {
@@ -141,6 +142,7 @@ export class Pipeline {
   private readonly doc: DocumentSettings;
   private readonly interner = new Interner();
   private readonly stats = new StatsCounters();
+  private readonly gc = new GcPauses();
   private readonly packr = new Packr({ useRecords: false });
   private readonly forwards: ForwardTuple[][];
   private readonly acScratch: AutocompleteDoc[] = [];
@@ -656,6 +658,7 @@ export class Pipeline {
   }
 
   async close(): Promise<void> {
+    this.gc.stop();
     await this.sink.close();
   }
 
@@ -689,6 +692,7 @@ export class Pipeline {
       },
       sinkFailure: this.sink.failure,
       bulkLatencies: this.bulkLatencies,
+      gcPauseMs: this.gc.take(),
     });
     this.bulkLatencies = [];
   }

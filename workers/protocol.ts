@@ -130,6 +130,8 @@ export interface StatsMessage {
   sinkFailure: string | null;
   /** Bulk request latencies in seconds since the last report. */
   bulkLatencies: number[];
+  /** Milliseconds the worker's thread was paused in garbage collection since the last report (workers/gc.ts). */
+  gcPauseMs: number;
 }
 
 export interface DrainedMessage {

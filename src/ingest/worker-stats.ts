@@ -25,6 +25,7 @@ export class WorkerStats {
     m.sinkFailing.labels(w).set(msg.gauges.sinkFailingMs / 1000);
     this.sinkHealth.report(worker, msg.gauges.sinkFailingMs, msg.sinkFailure);
     for (const s of msg.bulkLatencies) m.bulkLatency.observe(s);
+    if (msg.gcPauseMs > 0) m.workerGcPause.labels(w).inc(msg.gcPauseMs / 1000);
   }
 
   /** Batches dispatched to each worker and not yet decoded: the pool counts them, not the workers. */

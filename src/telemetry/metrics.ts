@@ -132,6 +132,12 @@ export class Metrics {
     labelNames: ['worker'],
     registers: [this.registry],
   });
+  readonly workerGcPause = new Counter({
+    name: 'tracefold_worker_gc_pause_seconds_total',
+    help: "Time a worker thread was paused in garbage collection (its isolate's GC pauses; helper-thread work not included)",
+    labelNames: ['worker'],
+    registers: [this.registry],
+  });
   readonly workerQueue = new Gauge({
     name: 'tracefold_worker_input_queue',
     help: 'Batches dispatched to a worker and not yet decoded',

@@ -361,6 +361,19 @@ describe('Pipeline: stage 2 decision log', () => {
 });
 
 describe('Pipeline: stats', () => {
+  it('reports the time its thread was paused in garbage collection', async () => {
+    const h = new Harness(0, 1, testWorkerSettings());
+    // Enough short-lived garbage for several young-generation collections.
+    let keep = 0;
+    for (let i = 0; i < 2_000_000; i++) keep += { i, s: `x${i}` }.s.length;
+    assert.ok(keep > 0);
+    await new Promise((r) => setTimeout(r, 20));
+    await h.pipeline.drain();
+    const paused = h.of('stats').reduce((n, s) => n + s.gcPauseMs, 0);
+    assert.ok(paused > 0, `GC pauses reported (${paused} ms)`);
+    await h.pipeline.close();
+  });
+
   it('reports typed counter samples and gauges on a tick at most once a second, and on drain', async () => {
     const h = new Harness(0, 1, testWorkerSettings({ window: { quietMs: 5_000 } }));
     // The harness's first tick (T0) already reported: nothing was counted yet.

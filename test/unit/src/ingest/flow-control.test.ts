@@ -36,6 +36,7 @@ const stats = (worker: number, sinkFailingMs: number): StatsMessage => ({
   gauges: { bufferedSpans: 0, bufferedTraces: 0, bufferedBytes: 0, bulkInFlight: 0, sinkFailingMs },
   sinkFailure: sinkFailingMs > 0 ? 'connect ECONNREFUSED 127.0.0.1:9200' : null,
   bulkLatencies: [],
+  gcPauseMs: 0,
 });
 
 function setup() {
