@@ -3,10 +3,10 @@
  * (times through Kafka's offsets-for-times, `latest` as the high watermark then), so a replay
  * terminates even while producers keep writing.
  */
-import Kafka from 'node-rdkafka';
+import type Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
 import type { Position } from '../config/parse.js';
-import { authError, UNREACHABLE_HINT, watchAuthFailure } from '../kafka/connection.js';
+import { connectStandaloneConsumer, kafkaCall } from '../kafka/standalone-consumer.js';
 
 export interface PartitionRange {
   topic: string;
@@ -32,40 +32,14 @@ export interface PlanInput {
   client?: Readonly<Record<string, string>>;
 }
 
-function call<T>(fn: (cb: (err: Kafka.LibrdKafkaError | null | undefined, v: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((err, v) => (err ? reject(new TracefoldError('TF_KAFKA_CONSUME', err.message)) : resolve(v))));
-}
-
 export async function planReplay(input: PlanInput, timeoutMs = 10_000): Promise<PartitionRange[]> {
-  const consumer = new Kafka.KafkaConsumer(
-    {
-      ...input.client,
-      ...input.properties,
-      'metadata.broker.list': input.bootstrapServers,
-      'group.id': input.group,
-      'enable.auto.commit': false,
-    },
-    {},
+  const consumer = await connectStandaloneConsumer(
+    { bootstrapServers: input.bootstrapServers, properties: { ...input.client, ...input.properties } },
+    input.group,
+    timeoutMs,
   );
-  await new Promise<void>((resolve, reject) => {
-    const unwatch = watchAuthFailure(consumer, (reason) => {
-      consumer.disconnect(() => undefined);
-      reject(authError(input.bootstrapServers, reason));
-    });
-    consumer.connect({ timeout: timeoutMs }, (err) => {
-      unwatch();
-      if (err)
-        reject(
-          new TracefoldError(
-            'TF_KAFKA_UNREACHABLE',
-            `cannot reach Kafka at ${input.bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`,
-          ),
-        );
-      else resolve();
-    });
-  });
   try {
-    const meta = await call<Kafka.Metadata>((cb) => consumer.getMetadata({ topic: input.topic, timeout: timeoutMs }, cb));
+    const meta = await kafkaCall<Kafka.Metadata>((cb) => consumer.getMetadata({ topic: input.topic, timeout: timeoutMs }, cb));
     const topicMeta = meta.topics.find((t) => t.name === input.topic);
     if (!topicMeta || topicMeta.partitions.length === 0)
       throw new TracefoldError('TF_USAGE', `topic ${input.topic} does not exist`, { topic: input.topic });
@@ -77,10 +51,10 @@ export async function planReplay(input: PlanInput, timeoutMs = 10_000): Promise<
 
     const marks = new Map<number, Kafka.WatermarkOffsets>();
     for (const p of chosen)
-      marks.set(p, await call<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(input.topic, p, timeoutMs, cb)));
+      marks.set(p, await kafkaCall<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(input.topic, p, timeoutMs, cb)));
     const forTime = async (ms: number): Promise<Map<number, number>> => {
       const tps = chosen.map((partition) => ({ topic: input.topic, partition, offset: ms }));
-      const res = await call<Kafka.TopicPartitionOffset[]>((cb) => consumer.offsetsForTimes(tps, timeoutMs, cb));
+      const res = await kafkaCall<Kafka.TopicPartitionOffset[]>((cb) => consumer.offsetsForTimes(tps, timeoutMs, cb));
       // -1: no record at or after that time, i.e. the end of the partition.
       return new Map(res.map((r) => [r.partition, r.offset < 0 ? (marks.get(r.partition)?.highOffset ?? 0) : r.offset]));
     };
@@ -90,7 +64,7 @@ export async function planReplay(input: PlanInput, timeoutMs = 10_000): Promise<
     const committed = input.resume
       ? new Map(
           (
-            await call<Kafka.TopicPartitionOffset[]>((cb) =>
+            await kafkaCall<Kafka.TopicPartitionOffset[]>((cb) =>
               consumer.committed(
                 chosen.map((partition) => ({ topic: input.topic, partition })),
                 timeoutMs,

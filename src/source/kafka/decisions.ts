@@ -5,9 +5,10 @@
  * consumer without a group (it assigns partitions itself and never commits), so the ingest
  * consumer's group membership is not disturbed.
  */
-import Kafka from 'node-rdkafka';
+import type Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../../core/errors.js';
-import { type KafkaTarget, toConnection, UNREACHABLE_HINT } from '../../kafka/connection.js';
+import type { KafkaTarget } from '../../kafka/connection.js';
+import { connectStandaloneConsumer, kafkaCall } from '../../kafka/standalone-consumer.js';
 import type { DecisionValue } from '../../sink/decisions/log.js';
 
 export interface RestoredDecisions {
@@ -21,12 +22,6 @@ export interface ReadResult {
   byPartition: Map<number, RestoredDecisions>;
   /** Records that were not a decision (no key, not the JSON the log writes): skipped. */
   malformed: number;
-}
-
-function call<T>(fn: (cb: (err: Kafka.LibrdKafkaError | null | undefined, v: T) => void) => void, what: string): Promise<T> {
-  return new Promise((resolve, reject) =>
-    fn((err, v) => (err ? reject(new TracefoldError('TF_KAFKA_CONSUME', `${what}: ${err.message}`)) : resolve(v))),
-  );
 }
 
 export function parseDecision(value: Buffer | null | undefined): DecisionValue | undefined {
@@ -51,27 +46,10 @@ export class DecisionReader {
 
   private async connect(timeoutMs: number): Promise<Kafka.KafkaConsumer> {
     if (this.consumer) return this.consumer;
-    const { bootstrapServers, properties } = toConnection(this.target);
-    const consumer = new Kafka.KafkaConsumer(
-      {
-        ...properties,
-        'metadata.broker.list': bootstrapServers,
-        // Required by the client; nothing is ever committed under it.
-        'group.id': `${this.groupId}.decision-reader`,
-        'enable.auto.commit': false,
-        'enable.partition.eof': false,
-      },
-      { 'auto.offset.reset': 'earliest' },
-    );
-    await new Promise<void>((resolve, reject) =>
-      consumer.connect({ timeout: timeoutMs }, (err) =>
-        err
-          ? reject(
-              new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`),
-            )
-          : resolve(),
-      ),
-    );
+    // Nothing is ever committed under this group.
+    const consumer = await connectStandaloneConsumer(this.target, `${this.groupId}.decision-reader`, timeoutMs, {
+      'auto.offset.reset': 'earliest',
+    });
     consumer.setDefaultConsumeTimeout(100);
     this.consumer = consumer;
     return consumer;
@@ -86,10 +64,13 @@ export class DecisionReader {
     let malformed = 0;
     const ends = new Map<number, number>();
     for (const p of partitions) {
-      const w = await call<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(topic, p, timeoutMs, cb), `end of ${topic}/${p}`);
+      const w = await kafkaCall<Kafka.WatermarkOffsets>(
+        (cb) => consumer.queryWatermarkOffsets(topic, p, timeoutMs, cb),
+        `end of ${topic}/${p}`,
+      );
       ends.set(p, w.highOffset);
     }
-    const starts = await call<Kafka.TopicPartitionOffset[]>(
+    const starts = await kafkaCall<Kafka.TopicPartitionOffset[]>(
       (cb) =>
         consumer.offsetsForTimes(
           partitions.map((partition) => ({ topic, partition, offset: sinceMs })),
@@ -110,7 +91,7 @@ export class DecisionReader {
             'TF_KAFKA_CONSUME',
             `reading ${topic} took longer than ${timeoutMs} ms (partitions ${[...left].join(', ')} not read to their end)`,
           );
-        const messages = await call<Kafka.Message[]>((cb) => consumer.consume(1000, cb), `reading ${topic}`);
+        const messages = await kafkaCall<Kafka.Message[]>((cb) => consumer.consume(1000, cb), `reading ${topic}`);
         for (const m of messages) {
           const d = parseDecision(m.value);
           const key = m.key === null || m.key === undefined ? '' : m.key.toString();
