@@ -309,20 +309,13 @@ export class KafkaSource {
     });
   }
 
-  /** Pauses fetching for these partitions (idempotent). */
+  /** Pauses fetching for these partitions (idempotent): backpressure's reason. */
   pause(parts: TopicPartition[]): void {
-    const todo = parts.filter((p) => !this.paused.has(key(p.topic, p.partition)) && this.owned.has(key(p.topic, p.partition)));
-    if (todo.length === 0 || !this.consumer) return;
-    this.consumer.pause(todo);
-    for (const p of todo) this.paused.add(key(p.topic, p.partition));
+    this.stopFetching(this.paused, this.held, parts, true);
   }
 
   resume(parts: TopicPartition[]): void {
-    const todo = parts.filter((p) => this.paused.has(key(p.topic, p.partition)));
-    if (todo.length === 0 || !this.consumer) return;
-    for (const p of todo) this.paused.delete(key(p.topic, p.partition));
-    const free = todo.filter((p) => !this.held.has(key(p.topic, p.partition)));
-    if (free.length > 0) this.consumer.resume(free);
+    this.stopFetching(this.paused, this.held, parts, false);
   }
 
   /**
@@ -330,20 +323,33 @@ export class KafkaSource {
    * the first fetch): backpressure's resume does not undo it.
    */
   hold(parts: TopicPartition[]): void {
-    const todo = parts.filter((p) => this.owned.has(key(p.topic, p.partition)) && !this.held.has(key(p.topic, p.partition)));
-    if (todo.length === 0 || !this.consumer) return;
-    for (const p of todo) this.held.add(key(p.topic, p.partition));
-    const active = todo.filter((p) => !this.paused.has(key(p.topic, p.partition)));
-    if (active.length > 0) this.consumer.pause(active);
+    this.stopFetching(this.held, this.paused, parts, true);
   }
 
   /** Ends a `hold`; a partition backpressure paused meanwhile stays paused. */
   release(parts: TopicPartition[]): void {
-    const todo = parts.filter((p) => this.held.has(key(p.topic, p.partition)));
+    this.stopFetching(this.held, this.paused, parts, false);
+  }
+
+  /**
+   * Two independent reasons stop a partition's fetching (backpressure, a hold); it is fetched while
+   * neither holds it. Adds (`on`) owned partitions to, or removes them from, `reason`, and pauses or
+   * resumes in the client only those the `other` reason does not already stop.
+   */
+  private stopFetching(reason: Set<string>, other: Set<string>, parts: TopicPartition[], on: boolean): void {
+    const todo = parts.filter((p) => {
+      const k = key(p.topic, p.partition);
+      return reason.has(k) !== on && (!on || this.owned.has(k));
+    });
     if (todo.length === 0 || !this.consumer) return;
-    for (const p of todo) this.held.delete(key(p.topic, p.partition));
-    const free = todo.filter((p) => !this.paused.has(key(p.topic, p.partition)));
-    if (free.length > 0) this.consumer.resume(free);
+    for (const p of todo) {
+      if (on) reason.add(key(p.topic, p.partition));
+      else reason.delete(key(p.topic, p.partition));
+    }
+    const change = todo.filter((p) => !other.has(key(p.topic, p.partition)));
+    if (change.length === 0) return;
+    if (on) this.consumer.pause(change);
+    else this.consumer.resume(change);
   }
 
   get pausedCount(): number {
