@@ -487,8 +487,14 @@ test('a stage-2 handover carries sampling decisions: the rest of a trace follows
       stored.every((s) => s.policy === 'error'),
       'every stored span names the policy its trace was kept by',
     );
-    let decided = 0;
-    for (const n of [a1, a3]) decided += (await metric(n.port, 'tracefold_sampling_decisions_total')) || 0;
+    const decisions = async (): Promise<number> => {
+      let n = 0;
+      for (const node of [a1, a3]) n += (await metric(node.port, 'tracefold_sampling_decisions_total')) || 0;
+      return n;
+    };
+    // Workers report their counters once a second: the last flushes may not be counted yet.
+    await waitFor('decision counters to be reported', async () => (await decisions()) >= traces.length + during.length, 10_000, 250);
+    const decided = await decisions();
     assert.equal(decided, traces.length + during.length, 'one decision per trace: no part of a trace was decided again as a fragment');
     const restored = logLines(a3.logFile, /previous owners restored$/).reduce((n, l) => n + Number(l.decisions), 0);
     console.log(
