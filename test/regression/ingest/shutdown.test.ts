@@ -64,20 +64,26 @@ async function startAgainstOutage(
     },
     index,
   );
-  // Up and writing first, so the outage hits a running node (templates installed, bulk flowing).
-  const first = await produceTraces(topic, syntheticTraces(2, 1));
-  await waitFor('the first traces to be stored', async () => (await countDocs(`${index}-span-*`)) > 0, 90_000);
-  proxy.setDown(true);
-  const second = await produceTraces(topic, syntheticTraces(4, 2));
-  // The node has consumed the new records and is failing to write them.
-  await waitFor(
-    'the records produced during the outage to be consumed',
-    async () => (await metric(adminPort, 'tracefold_consumed_messages_total')) >= first + second,
-    60_000,
-    100,
-  );
-  await waitFor('writes to be failing', async () => (await metric(adminPort, 'tracefold_sink_failing_seconds')) > 0, 60_000, 100);
-  return { tf, proxy, topic, index, group, produced: first + second };
+  try {
+    // Up and writing first, so the outage hits a running node (templates installed, bulk flowing).
+    const first = await produceTraces(topic, syntheticTraces(2, 1));
+    await waitFor('the first traces to be stored', async () => (await countDocs(`${index}-span-*`)) > 0, 90_000);
+    proxy.setDown(true);
+    const second = await produceTraces(topic, syntheticTraces(4, 2));
+    // The node has consumed the new records and is failing to write them.
+    await waitFor(
+      'the records produced during the outage to be consumed',
+      async () => (await metric(adminPort, 'tracefold_consumed_messages_total')) >= first + second,
+      60_000,
+      100,
+    );
+    await waitFor('writes to be failing', async () => (await metric(adminPort, 'tracefold_sink_failing_seconds')) > 0, 60_000, 100);
+    return { tf, proxy, topic, index, group, produced: first + second };
+  } catch (err) {
+    // A node and a proxy left running keep the test file from ever finishing (seen in CI).
+    await cleanUp({ tf, proxy, topic, index });
+    throw err;
+  }
 }
 
 async function cleanUp(s: { tf: Running; proxy: FlakyProxy; topic: string; index: string }): Promise<void> {
