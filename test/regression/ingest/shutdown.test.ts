@@ -68,6 +68,10 @@ async function startAgainstOutage(
     // Up and writing first, so the outage hits a running node (templates installed, bulk flowing).
     const first = await produceTraces(topic, syntheticTraces(2, 1));
     await waitFor('the first traces to be stored', async () => (await countDocs(`${index}-span-*`)) > 0, 90_000);
+    // Cut only once the first records are all written and committed: a write still under way when
+    // the proxy goes down fails at once, and failing writes pause consumption, which could then stop
+    // before the outage's records were fetched (seen in CI).
+    await waitFor('the first records to be committed', async () => (await committedTotal(group, topic, 2)) >= first, 60_000, 200);
     proxy.setDown(true);
     const second = await produceTraces(topic, syntheticTraces(4, 2));
     // The node has consumed the new records and is failing to write them.
