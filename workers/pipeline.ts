@@ -13,7 +13,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Encoding, Kind, Span } from '../core/model/span.js';
-import { factFlags, Interner, linkFlags, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
+import { factFlags, InternedField, Interner, linkFlags, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
 import { PartitionSpread, type Split } from './assemble/keying.js';
 import { shardOf } from './assemble/shard.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
@@ -33,7 +33,8 @@ import {
 } from './encode/es-document.js';
 import { SpanFilter } from './filter/rules.js';
 import { GcPauses } from './gc.js';
-import { localEndpointKey } from './link/facts.js';
+import { EndpointKeys } from './link/facts.js';
+import { LINK_ROW_BYTES, LinkRows } from './link/rows.js';
 import { DependencyStage } from './link/stage.js';
 import type {
   BatchMessage,
@@ -110,6 +111,19 @@ type ForwardTuple = [
   endpoint: string,
 ];
 
+/** Forwarded facts of a written-through span (keep-all with links): what the linker reads, nothing else. */
+type LinkTuple = [
+  traceId: string,
+  id: string,
+  parentId: string,
+  kind: Kind | '',
+  service: string,
+  remoteService: string,
+  timestamp: number,
+  flags: number,
+  endpoint: string,
+];
+
 const STATS_INTERVAL_MS = 1000;
 
 interface DecodeTally {
@@ -126,6 +140,9 @@ function traceIdOf(b: Buffered): string {
 
 export class Pipeline {
   private readonly windows: TraceWindows<Buffered>;
+  /** Written-through spans' link facts by trace (keep-all with links): rows of `linkRows`. */
+  private readonly linkWindows: TraceWindows<number>;
+  private readonly linkRows = new LinkRows();
   private readonly sink: Sink<Ref>;
   private checker!: SpanChecker;
   private filter!: SpanFilter;
@@ -141,10 +158,14 @@ export class Pipeline {
   private readonly writeDependencies: boolean;
   private readonly doc: DocumentSettings;
   private readonly interner = new Interner();
+  private readonly serviceNames = new InternedField(this.interner);
+  private readonly remoteServiceNames = new InternedField(this.interner);
+  private readonly spanNames = new InternedField(this.interner);
+  private readonly endpointKeys = new EndpointKeys(this.interner);
   private readonly stats = new StatsCounters();
   private readonly gc = new GcPauses();
   private readonly packr = new Packr({ useRecords: false });
-  private readonly forwards: ForwardTuple[][];
+  private readonly forwards: (ForwardTuple | LinkTuple)[][];
   private readonly acScratch: AutocompleteDoc[] = [];
   /** Units resolved without a write (sampled out, dropped by a trace rule), posted in one message. */
   private readonly dropped = new Map<number, number>();
@@ -202,14 +223,17 @@ export class Pipeline {
     this.links = settings.dependencies;
     this.writeDependencies = s.kind === 'elasticsearch';
     this.forwards = Array.from({ length: workers }, () => []);
-    this.windows = new TraceWindows<Buffered>((t) => this.onFlush(t), {
+    const windowOptions = {
       quietMs: settings.window.quietMs,
       maxWindowMs: settings.window.maxWindowMs,
       maxSpansPerTrace: settings.window.maxSpansPerTrace,
       maxBufferedBytes: settings.window.maxBufferedBytes,
       lateDecisionTtlMs: settings.window.lateDecisionTtlMs,
       lateDecisionCacheSize: settings.window.lateDecisionCacheSize,
-    });
+    };
+    this.windows = new TraceWindows<Buffered>((t) => this.onFlush(t), windowOptions);
+    // Only one of the two fills at a time (the mode decides); a reload lets the other empty itself.
+    this.linkWindows = new TraceWindows<number>((t) => this.onLinkFlush(t), windowOptions);
     this.sink = createSink<Ref>(s, {
       onResolved: (batchIds, counts) => {
         this.postDecisions();
@@ -366,14 +390,13 @@ export class Pipeline {
     if (!this.wholeTrace && !this.links) return;
     // Stage 2: this worker's partitions hold whole traces, so every span it receives is its own.
     const owner = this.workers === 1 || this.spread !== undefined ? this.worker : shardOf(span.traceId, this.workers);
-    const interner = this.interner;
-    const service = interner.intern(span.localEndpoint?.serviceName);
-    const remoteService = interner.intern(span.remoteEndpoint?.serviceName);
+    const service = this.serviceNames.intern(span.localEndpoint?.serviceName);
+    const remoteService = this.remoteServiceNames.intern(span.remoteEndpoint?.serviceName);
     // Written through, a span's facts feed only the dependency linker: the span name and the wider
     // error test serve sampling and trace rules, which then have nothing to decide. (A reload to
     // whole-trace mode decides the traces open at that moment on the facts they have.)
     const wholeTrace = this.wholeTrace;
-    const name = wholeTrace ? interner.intern(span.name) : '';
+    const name = wholeTrace ? this.spanNames.intern(span.name) : '';
     const parentId = span.parentId ?? '';
     const kind = span.kind ?? '';
     const timestamp = span.timestamp ?? 0;
@@ -383,7 +406,17 @@ export class Pipeline {
     const duration = wholeTrace ? (span.duration ?? 0) : 0;
     const flags = wholeTrace ? factFlags(span) : linkFlags(span);
     const held = doc !== null || deferred !== null;
-    const endpoint = interner.intern(localEndpointKey(span));
+    const endpoint = this.endpointKeys.of(span);
+    if (!wholeTrace) {
+      if (owner === this.worker) {
+        const row = this.linkRows.add(span.id, parentId, kind, service, remoteService, timestamp, flags, endpoint);
+        this.assembleLink(traceKey(span.traceId), row);
+      } else {
+        const tuple: LinkTuple = [span.traceId, span.id, parentId, kind, service, remoteService, timestamp, flags, endpoint];
+        (this.forwards[owner] as LinkTuple[]).push(tuple);
+      }
+      return;
+    }
     if (owner === this.worker) {
       // One object literal, always in this field order: one hidden class for every buffered span.
       const b: Buffered = {
@@ -444,9 +477,13 @@ export class Pipeline {
 
   onForward(data: ArrayBuffer): void {
     this.advanceClock();
-    const list = this.packr.unpack(new Uint8Array(data)) as ForwardTuple[];
+    const list = this.packr.unpack(new Uint8Array(data)) as (ForwardTuple | LinkTuple)[];
     const interner = this.interner;
     for (const t of list) {
+      if (t.length === 9) {
+        this.onForwardedLink(t);
+        continue;
+      }
       const b: Buffered = {
         doc: t[0],
         span: t[16] ?? null,
@@ -467,6 +504,64 @@ export class Pipeline {
       this.assemble(traceKey(t[6]), b);
     }
     this.postDropped();
+  }
+
+  /** A written-through span's facts from the worker that decoded it. */
+  private onForwardedLink(t: LinkTuple): void {
+    const interner = this.interner;
+    const [traceId, id, parentId, kind, service, remoteService, timestamp, flags, endpoint] = t;
+    const key = traceKey(traceId);
+    if (!this.wholeTrace) {
+      const row = this.linkRows.add(
+        id,
+        parentId,
+        kind,
+        interner.intern(service),
+        interner.intern(remoteService),
+        timestamp,
+        flags,
+        interner.intern(endpoint),
+      );
+      this.assembleLink(key, row);
+      return;
+    }
+    // This worker reloaded to whole-trace mode first: the span joins its trace as facts only.
+    this.assemble(key, {
+      doc: null,
+      span: null,
+      index: '',
+      batchId: 0,
+      prov: NO_PROVENANCE,
+      id,
+      parentId,
+      kind,
+      service: interner.intern(service),
+      remoteService: interner.intern(remoteService),
+      name: '',
+      timestamp,
+      duration: 0,
+      flags,
+      endpoint: interner.intern(endpoint),
+    });
+  }
+
+  private assembleLink(key: string, row: number): void {
+    const late = this.linkWindows.add(key, row, LINK_ROW_BYTES, 0, this.now);
+    if (late === 'buffered') return;
+    // A span after its trace was flushed still counts in the graph, as a fragment of its own.
+    this.deps.onTrace(key, [this.linkRows.facts(row)], this.now);
+    this.linkRows.release(row);
+    this.stats.inc('spans_late', { reason: 'kept' });
+  }
+
+  private onLinkFlush(t: FlushedTrace<number>): void {
+    this.stats.inc('traces_flushed', { reason: t.reason });
+    this.stats.inc('spans_flushed', { reason: t.reason }, t.spanCount);
+    const rows = this.linkRows;
+    const facts = t.entries.map((row) => rows.facts(row));
+    for (const row of t.entries) rows.release(row);
+    this.deps.onTrace(t.traceId, facts, this.now);
+    this.linkWindows.recordDecision(t.traceId, KEEP_ALL_DECISION, this.now);
   }
 
   private checkKeyed(traceId: string, partition: number): void {
@@ -644,6 +739,7 @@ export class Pipeline {
     this.tickLocal = performance.now();
     this.now = now;
     this.windows.tick(now);
+    this.linkWindows.tick(now);
     this.postDropped();
     this.writeDependencyDocs(false);
     if (now - this.lastStats >= STATS_INTERVAL_MS) this.reportStats(now);
@@ -651,6 +747,7 @@ export class Pipeline {
 
   async drain(): Promise<void> {
     this.windows.flushAll();
+    this.linkWindows.flushAll();
     this.postDropped();
     this.writeDependencyDocs(true);
     await this.sink.drain();
@@ -684,9 +781,9 @@ export class Pipeline {
       worker: this.worker,
       counters: this.stats.take(),
       gauges: {
-        bufferedSpans: this.windows.bufferedSpans,
-        bufferedTraces: this.windows.bufferedTraces,
-        bufferedBytes: this.windows.bufferedBytes,
+        bufferedSpans: this.windows.bufferedSpans + this.linkWindows.bufferedSpans,
+        bufferedTraces: this.windows.bufferedTraces + this.linkWindows.bufferedTraces,
+        bufferedBytes: this.windows.bufferedBytes + this.linkWindows.bufferedBytes,
         bulkInFlight: this.sink.inFlight,
         sinkFailingMs: failingSince === null ? 0 : Math.max(1, now - failingSince),
       },

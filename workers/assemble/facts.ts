@@ -61,6 +61,25 @@ export class Interner {
 }
 
 /**
+ * One field's interning with the last value remembered: the spans of one message mostly come from
+ * one reporter, so a string equal to the previous one (a length and byte compare) skips the
+ * table's hash and probe.
+ */
+export class InternedField {
+  private last = '';
+
+  constructor(private readonly interner: Interner) {}
+
+  intern(s: string | undefined): string {
+    if (s === undefined || s === '') return '';
+    if (s === this.last) return this.last;
+    const v = this.interner.intern(s);
+    this.last = v;
+    return v;
+  }
+}
+
+/**
  * Whether a span records a failure, by the conventions Zipkin users rely on: an `error` tag (any
  * value, as Zipkin's UI and DependencyLinker count it), an HTTP status ≥ 500, or a gRPC status
  * other than OK.

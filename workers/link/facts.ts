@@ -3,7 +3,7 @@
  * and the mapping to the general linker's record.
  */
 import type { Span } from '../../core/model/span.js';
-import { FACT_ERROR_TAG, FACT_SHARED, type SpanFacts } from '../assemble/facts.js';
+import { FACT_ERROR_TAG, FACT_SHARED, type Interner, type SpanFacts } from '../assemble/facts.js';
 import type { LinkSpan } from './linker.js';
 
 /** What the stage reads of a buffered span: its facts and its local endpoint's key. */
@@ -21,6 +21,30 @@ export function localEndpointKey(span: Span): string {
   // Port 0 is no port (Zipkin's Endpoint reads it so): the key stays '' and compares equal.
   if (e === undefined || (e.ipv4 === undefined && e.ipv6 === undefined && !e.port)) return '';
   return `${e.ipv4 ?? ''}|${e.ipv6 ?? ''}|${e.port ?? 0}`;
+}
+
+/**
+ * `localEndpointKey` interned, remembering the last endpoint: neighbouring spans mostly share theirs,
+ * and then no key string is built.
+ */
+export class EndpointKeys {
+  private ipv4: string | undefined;
+  private ipv6: string | undefined;
+  private port: number | undefined;
+  private key = '';
+
+  constructor(private readonly interner: Interner) {}
+
+  of(span: Span): string {
+    const e = span.localEndpoint;
+    if (e === undefined) return '';
+    if (e.ipv4 === this.ipv4 && e.ipv6 === this.ipv6 && e.port === this.port) return this.key;
+    this.ipv4 = e.ipv4;
+    this.ipv6 = e.ipv6;
+    this.port = e.port;
+    this.key = this.interner.intern(localEndpointKey(span));
+    return this.key;
+  }
 }
 
 /** The general linker's record of a buffered span (for traces, or repeated IDs, the fast path hands over). */

@@ -241,6 +241,29 @@ describe('Pipeline: sharding by trace', () => {
     assert.ok(on.of('links').length > 0);
   });
 
+  it('written through, facts forwarded from another worker join the owner’s own spans and are linked as one trace', async () => {
+    const workers = 2;
+    const t = Array.from({ length: 64 }, (_, i) => traceId(5000 + i)).find((x) => shardOf(x, workers) === 1) as string;
+    const h0 = new Harness(0, workers);
+    const h1 = new Harness(1, workers);
+    // The client span has a child (the server), so Zipkin links the RPC once, at the server; alone,
+    // either span would link differently (the client by itself, the server not at all).
+    const client = { ...span(t, 1, 'frontend'), kind: 'CLIENT', remoteEndpoint: { serviceName: 'backend' } };
+    const server = { ...span(t, 2, 'backend'), kind: 'SERVER', parentId: client.id };
+    h0.pipeline.onBatch(batch([json([client])]));
+    assert.equal(h0.forwarded.length, 1, 'the client span’s facts go to the trace’s owner');
+    for (const f of h0.forwarded) h1.pipeline.onForward(f.data);
+    h1.pipeline.onBatch(batch([json([server])]));
+    await h0.pipeline.drain();
+    await h1.pipeline.drain();
+    const edges = (h: Harness) => h.of('links').flatMap((m) => m.edges.map((e) => e.join(' ')));
+    assert.deepEqual(edges(h1), ['frontend backend 1 0']);
+    assert.deepEqual(edges(h0), []);
+    assert.equal(h1.counter('spans_flushed'), 2);
+    const stats = h1.of('stats').at(-1) as StatsMessage;
+    assert.equal(stats.gauges.bufferedSpans, 0, 'nothing left buffered after the drain');
+  });
+
   it('whole-trace mode with dependency links off still assembles and samples every trace', async () => {
     const h = new Harness(0, 1, testWorkerSettings({ dependencies: false, sample: WHOLE_TRACE }));
     const msg = batch([json([span(traceId(0xc1), 1), span(traceId(0xc1), 2), span(traceId(0xc2), 3)])]);

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FACT_ERROR_TAG, FACT_SHARED } from '../../../../workers/assemble/facts.js';
+import { LinkRows } from '../../../../workers/link/rows.js';
+
+describe('LinkRows', () => {
+  it('gives back each span’s link facts as it was added', () => {
+    const rows = new LinkRows();
+    const a = rows.add('a1', '', 'SERVER', 'front', '', 1_700_000_000_000_123, FACT_SHARED, '10.0.0.1||80');
+    const b = rows.add('b2', 'a1', 'CLIENT', 'front', 'back', 0, FACT_ERROR_TAG, '');
+    const c = rows.add('c3', 'b2', '', 'back', '', 5, 0, '');
+    assert.deepEqual(rows.facts(a), {
+      id: 'a1',
+      parentId: '',
+      kind: 'SERVER',
+      service: 'front',
+      remoteService: '',
+      name: '',
+      timestamp: 1_700_000_000_000_123,
+      duration: 0,
+      flags: FACT_SHARED,
+      endpoint: '10.0.0.1||80',
+    });
+    assert.equal(rows.facts(b).kind, 'CLIENT');
+    assert.equal(rows.facts(b).flags, FACT_ERROR_TAG);
+    assert.equal(rows.facts(b).remoteService, 'back');
+    assert.equal(rows.facts(c).kind, '');
+    assert.equal(rows.size, 3);
+  });
+
+  it('reuses released rows, and grows past its first capacity without losing rows', () => {
+    const rows = new LinkRows();
+    const first = rows.add('x', '', 'PRODUCER', 's', 'q', 1, 0, '');
+    rows.release(first);
+    assert.equal(rows.size, 0);
+    assert.equal(rows.add('y', '', 'CONSUMER', 's', 'q', 2, 0, ''), first, 'a freed row is handed out again');
+    const many: number[] = [];
+    for (let i = 0; i < 5000; i++) many.push(rows.add(`id${i}`, `p${i}`, 'SERVER', 's', '', i * 1000, i & 31, ''));
+    assert.equal(rows.size, 5001);
+    for (let i = 0; i < 5000; i += 997) {
+      const f = rows.facts(many[i] as number);
+      assert.equal(f.id, `id${i}`);
+      assert.equal(f.parentId, `p${i}`);
+      assert.equal(f.timestamp, i * 1000);
+      assert.equal(f.flags, i & 31);
+    }
+    assert.equal(rows.facts(first).kind, 'CONSUMER');
+  });
+});
