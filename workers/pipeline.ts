@@ -25,6 +25,7 @@ import {
   AutocompleteTracker,
   type DocumentSettings,
   documentOf,
+  idsOfDocument,
   spanBulkItem,
   spanJsonFromBulkLines,
   spanJsonFromDocument,
@@ -81,7 +82,10 @@ interface Buffered extends SpanFacts {
   prov: Provenance;
 }
 
-/** What a buffered span costs besides its document: the entry's fields and two ID strings (bench memory). */
+/**
+ * What a buffered span costs besides its document: the entry, its boxed timestamp, the window's slot
+ * (bench memory, whole trace: 822 B of heap per span for documents of 621 chars).
+ */
 const ENTRY_BYTES = 200;
 
 export const SAMPLED_TAG = 'tracefold.sampled';
@@ -417,6 +421,10 @@ export class Pipeline {
       }
       return;
     }
+    // A waiting document carries its span's IDs: they are read back from it at flush (idsOfDocument)
+    // rather than held twice while it waits (bench memory: 64 B less per buffered span).
+    const id = doc === null ? span.id : '';
+    const parent = doc === null ? parentId : '';
     if (owner === this.worker) {
       // One object literal, always in this field order: one hidden class for every buffered span.
       const b: Buffered = {
@@ -425,8 +433,8 @@ export class Pipeline {
         index,
         batchId,
         prov: held ? prov : NO_PROVENANCE,
-        id: span.id,
-        parentId,
+        id,
+        parentId: parent,
         kind,
         service,
         remoteService,
@@ -446,8 +454,8 @@ export class Pipeline {
         prov.partition,
         prov.offset,
         span.traceId,
-        span.id,
-        parentId,
+        id,
+        parent,
         kind,
         service,
         remoteService,
@@ -577,10 +585,19 @@ export class Pipeline {
     return b.doc !== null || b.span !== null;
   }
 
+  /** The IDs of a waiting document, read back from it (see route). */
+  private static withIds(b: Buffered): void {
+    if (b.id !== '') return;
+    const ids = idsOfDocument(b.doc as string);
+    b.id = ids.id;
+    b.parentId = ids.parentId;
+  }
+
   private assemble(key: string, b: Buffered): void {
     const bytes = (b.doc === null ? 0 : b.doc.length) + ENTRY_BYTES;
     const late = this.windows.add(key, b, bytes, b.batchId, this.now);
     if (late === 'buffered') return;
+    Pipeline.withIds(b);
     // A span after its trace was flushed still counts in the graph, as a fragment of its own.
     if (this.links) this.deps.onTrace(key, [b], this.now);
     this.stats.inc('spans_late', { reason: late.keep ? 'kept' : 'dropped' });
@@ -593,6 +610,7 @@ export class Pipeline {
     this.stats.inc('traces_flushed', { reason: t.reason });
     this.stats.inc('spans_flushed', { reason: t.reason }, t.spanCount);
     const entries = t.entries;
+    for (const b of entries) Pipeline.withIds(b);
     // Before sampling: a sampled-out trace still counts in the dependency graph.
     if (this.links) this.deps.onTrace(t.traceId, entries, this.now);
     if (!this.wholeTrace) {

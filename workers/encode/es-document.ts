@@ -225,6 +225,26 @@ export function traceIdOfDocument(document: string): string {
   return document.slice(at, document.indexOf('"', at));
 }
 
+const PARENT_ID_FIELD = ',"parentId":"';
+const ID_FIELD = ',"id":"';
+
+/**
+ * The span ID and parent ID ('' for a root) of a span document. `spanDocument` writes them right
+ * after the trace ID, parent first (omitted for a root; normalisation has already dropped a parent
+ * equal to the span's own ID), and no string before them holds an unescaped quote.
+ */
+export function idsOfDocument(document: string): { id: string; parentId: string } {
+  let at = document.indexOf('"', document.indexOf(TRACE_ID_KEY) + TRACE_ID_KEY.length);
+  let parentId = '';
+  if (document.startsWith(PARENT_ID_FIELD, at + 1)) {
+    const from = at + 1 + PARENT_ID_FIELD.length;
+    at = document.indexOf('"', from);
+    parentId = document.slice(from, at);
+  }
+  const from = at + 1 + ID_FIELD.length;
+  return { id: document.slice(from, document.indexOf('"', from)), parentId };
+}
+
 /**
  * The document of the same span with tag `key` set to `value`, byte for byte what `spanDocument`
  * makes of the span carrying that tag (`_q` included). Cold path: kept spans of sampled traces.

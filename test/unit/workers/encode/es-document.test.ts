@@ -14,6 +14,7 @@ import {
   type DocumentSettings,
   documentId,
   formatDay,
+  idsOfDocument,
   indexDay,
   indexName,
   spanDocument,
@@ -439,5 +440,35 @@ describe('document rewrites at flush', () => {
       }
     }
     assert.ok(n > 1000);
+  });
+
+  it('idsOfDocument reads back the span and parent IDs, whatever the names, tags and search terms hold', () => {
+    let n = 0;
+    for (const name of readdirSync(TESTDATA).filter((f) => f.endsWith('.json'))) {
+      let bytes = readFileSync(join(TESTDATA, name));
+      if (bytes.toString('utf8').trimStart().startsWith('{')) bytes = Buffer.concat([Buffer.from('['), bytes, Buffer.from(']')]);
+      for (const span of decodeJsonV2(bytes).spans) {
+        for (const searchEnabled of [true, false]) {
+          const ids = idsOfDocument(spanDocument(span, searchEnabled));
+          assert.deepEqual(ids, { id: span.id, parentId: span.parentId ?? '' });
+          n++;
+        }
+      }
+    }
+    assert.ok(n > 1000);
+    // Strings before the IDs (search terms) and after them (name, tags) that look like the fields.
+    const tricky = {
+      traceId: '00000000000000aa',
+      parentId: '00000000000000bb',
+      id: '00000000000000cc',
+      name: '","id":"ffffffffffffffff',
+      tags: { '"traceId":"x","parentId":"y': ',"id":"z' },
+      annotations: [{ timestamp: 1, value: '"traceId":"q' }],
+    };
+    for (const searchEnabled of [true, false]) {
+      assert.deepEqual(idsOfDocument(spanDocument(tricky, searchEnabled)), { id: '00000000000000cc', parentId: '00000000000000bb' });
+      const { parentId: _root, ...root } = tricky;
+      assert.deepEqual(idsOfDocument(spanDocument(root, searchEnabled)), { id: '00000000000000cc', parentId: '' });
+    }
   });
 });
