@@ -115,18 +115,8 @@ type ForwardTuple = [
   endpoint: string,
 ];
 
-/** Forwarded facts of a written-through span (keep-all with links): what the linker reads, nothing else. */
-type LinkTuple = [
-  traceId: string,
-  id: string,
-  parentId: string,
-  kind: Kind | '',
-  service: string,
-  remoteService: string,
-  timestamp: number,
-  flags: number,
-  endpoint: string,
-];
+/** Forwarded facts of a written-through span (keep-all with links): its trace ID and what its link row holds. */
+type LinkTuple = [traceId: string, ...row: Parameters<LinkRows['add']>];
 
 const STATS_INTERVAL_MS = 1000;
 

@@ -5,6 +5,24 @@
  */
 export type Kind = 'CLIENT' | 'SERVER' | 'PRODUCER' | 'CONSUMER';
 
+/** Zipkin's numbers of the kinds (its proto3 `Span.Kind`; 0 is unset), also used in compact columns. */
+export const KIND_BY_NUMBER: readonly (Kind | undefined)[] = [undefined, 'CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER'];
+
+export function kindNumber(kind: Kind | '' | undefined): number {
+  switch (kind) {
+    case 'CLIENT':
+      return 1;
+    case 'SERVER':
+      return 2;
+    case 'PRODUCER':
+      return 3;
+    case 'CONSUMER':
+      return 4;
+    default:
+      return 0;
+  }
+}
+
 export interface Endpoint {
   serviceName?: string;
   ipv4?: string;

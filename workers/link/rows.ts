@@ -7,25 +7,8 @@
  * two arrays), everything else is numbers or interned names. The linker gets short-lived records
  * (`facts`) when the trace is flushed.
  */
-import type { Kind } from '../../core/model/span.js';
+import { KIND_BY_NUMBER, type Kind, kindNumber } from '../../core/model/span.js';
 import type { LinkFacts } from './facts.js';
-
-const KINDS: readonly (Kind | '')[] = ['', 'CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER'];
-
-function kindCode(kind: Kind | ''): number {
-  switch (kind) {
-    case 'CLIENT':
-      return 1;
-    case 'SERVER':
-      return 2;
-    case 'PRODUCER':
-      return 3;
-    case 'CONSUMER':
-      return 4;
-    default:
-      return 0;
-  }
-}
 
 /**
  * What a buffered row costs, its two ID strings and the window's slot included (the window's byte
@@ -68,7 +51,7 @@ export class LinkRows {
     this.remoteServices[row] = remoteService;
     this.endpoints[row] = endpoint;
     this.timestamps[row] = timestamp;
-    this.bits[row] = kindCode(kind) | (flags << 3);
+    this.bits[row] = kindNumber(kind) | (flags << 3);
     return row;
   }
 
@@ -78,7 +61,7 @@ export class LinkRows {
     return {
       id: this.ids[row] as string,
       parentId: this.parentIds[row] as string,
-      kind: KINDS[bits & 7] as Kind | '',
+      kind: KIND_BY_NUMBER[bits & 7] ?? '',
       service: this.services[row] as string,
       remoteService: this.remoteServices[row] as string,
       name: '',

@@ -34,12 +34,19 @@
  * for control flow: failures set `Cursor.err`, checked after each read.
  */
 import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../model/normalize.js';
-import type { Annotation, DecodeErrorCode, DecodeResult, Endpoint, Kind, Span } from '../../model/span.js';
+import {
+  type Annotation,
+  type DecodeErrorCode,
+  type DecodeResult,
+  type Endpoint,
+  KIND_BY_NUMBER,
+  type Kind,
+  type Span,
+} from '../../model/span.js';
 import { asBuffer, hex8, ipv4Text, ipv6Text, type SliceableBuffer, setTag, utf8Cached } from './bytes.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS, type DecodeOptions, messageError, SpanErrors } from './limits.js';
 
 const ENCODING = 'proto3';
-const KINDS: readonly (Kind | undefined)[] = [undefined, 'CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER'];
 const TWO_32 = 4294967296;
 const TWO_63 = 2 ** 63; // exact as a double
 
@@ -271,7 +278,7 @@ function decodeSpan(c: Cursor, end: number): RawSpan | null {
         break;
       case 0x20: {
         const k = c.varint(end);
-        kind = k <= 4 ? KINDS[k] : undefined; // out of range: ignored, as Zipkin does
+        kind = k <= 4 ? KIND_BY_NUMBER[k] : undefined; // out of range: ignored, as Zipkin does
         break;
       }
       case 0x2a:

@@ -21,7 +21,7 @@
  * transferred to another thread).
  */
 import { Buffer } from 'node:buffer';
-import type { Annotation, Endpoint, Kind, Span } from '../../model/span.js';
+import { type Annotation, type Endpoint, kindNumber, type Span } from '../../model/span.js';
 import { ipv6Bytes, parseIpv4, utf8Length, varintSize, writeFixed64, writeHex, writeUtf8, writeVarint } from './bytes.js';
 
 // Values computed by the sizing pass, consumed in order by the writing pass. Module-level and
@@ -49,20 +49,6 @@ function push(v: number): void {
 
 function take(): number {
   return queue[taken++] as number;
-}
-
-function kindNumber(kind: Kind): number {
-  switch (kind) {
-    case 'CLIENT':
-      return 1;
-    case 'SERVER':
-      return 2;
-    case 'PRODUCER':
-      return 3;
-    case 'CONSUMER':
-      return 4;
-  }
-  return 0;
 }
 
 /** Tag keys in Java TreeMap order. Object.keys puts integer-like keys first, so check, sort if needed. */

@@ -423,20 +423,25 @@ describe('AutocompleteTracker', () => {
   });
 });
 
+/** Every span of the shared test traces, decoded. */
+function* sharedSpans(): Generator<Span> {
+  for (const name of readdirSync(TESTDATA).filter((f) => f.endsWith('.json'))) {
+    let bytes = readFileSync(join(TESTDATA, name));
+    if (bytes.toString('utf8').trimStart().startsWith('{')) bytes = Buffer.concat([Buffer.from('['), bytes, Buffer.from(']')]);
+    yield* decodeJsonV2(bytes).spans;
+  }
+}
+
 describe('document rewrites at flush', () => {
   it('withTag makes exactly the document of the span carrying the tag, on every shared span', () => {
     let n = 0;
-    for (const name of readdirSync(TESTDATA).filter((f) => f.endsWith('.json'))) {
-      let bytes = readFileSync(join(TESTDATA, name));
-      if (bytes.toString('utf8').trimStart().startsWith('{')) bytes = Buffer.concat([Buffer.from('['), bytes, Buffer.from(']')]);
-      for (const span of decodeJsonV2(bytes).spans) {
-        for (const searchEnabled of [true, false]) {
-          const doc = spanDocument(span, searchEnabled);
-          const expected = spanDocument({ ...span, tags: { ...span.tags, 'tracefold.sampled': 'error' } }, searchEnabled);
-          assert.equal(withTag(doc, 'tracefold.sampled', 'error', searchEnabled), expected);
-          assert.equal(traceIdOfDocument(doc), span.traceId);
-          n++;
-        }
+    for (const span of sharedSpans()) {
+      for (const searchEnabled of [true, false]) {
+        const doc = spanDocument(span, searchEnabled);
+        const expected = spanDocument({ ...span, tags: { ...span.tags, 'tracefold.sampled': 'error' } }, searchEnabled);
+        assert.equal(withTag(doc, 'tracefold.sampled', 'error', searchEnabled), expected);
+        assert.equal(traceIdOfDocument(doc), span.traceId);
+        n++;
       }
     }
     assert.ok(n > 1000);
@@ -444,15 +449,10 @@ describe('document rewrites at flush', () => {
 
   it('idsOfDocument reads back the span and parent IDs, whatever the names, tags and search terms hold', () => {
     let n = 0;
-    for (const name of readdirSync(TESTDATA).filter((f) => f.endsWith('.json'))) {
-      let bytes = readFileSync(join(TESTDATA, name));
-      if (bytes.toString('utf8').trimStart().startsWith('{')) bytes = Buffer.concat([Buffer.from('['), bytes, Buffer.from(']')]);
-      for (const span of decodeJsonV2(bytes).spans) {
-        for (const searchEnabled of [true, false]) {
-          const ids = idsOfDocument(spanDocument(span, searchEnabled));
-          assert.deepEqual(ids, { id: span.id, parentId: span.parentId ?? '' });
-          n++;
-        }
+    for (const span of sharedSpans()) {
+      for (const searchEnabled of [true, false]) {
+        assert.deepEqual(idsOfDocument(spanDocument(span, searchEnabled)), { id: span.id, parentId: span.parentId ?? '' });
+        n++;
       }
     }
     assert.ok(n > 1000);
