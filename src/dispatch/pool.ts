@@ -7,6 +7,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { TracefoldError } from '../../core/errors.js';
 import type { BatchMessage, CoordinatorToWorker, WorkerSettings, WorkerTask, WorkerToCoordinator } from '../../workers/protocol.js';
+import { within } from '../async/within.js';
 
 export interface PoolHandlers {
   onMessage(worker: number, msg: WorkerToCoordinator): void;
@@ -118,15 +119,9 @@ export class WorkerPool {
   /** Ends every worker's task and the pool. */
   async close(timeoutMs = 10_000): Promise<void> {
     this.broadcast({ type: 'stop' });
-    const all = Promise.allSettled(this.tasks);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((r) => {
-      timer = setTimeout(() => r('timeout'), timeoutMs);
-    });
-    const outcome = await Promise.race([all, timeout]);
-    clearTimeout(timer);
+    const stopped = await within(Promise.allSettled(this.tasks), timeoutMs);
     for (const p of this.ports) p.close();
     await this.piscina.destroy();
-    if (outcome === 'timeout') throw new TracefoldError('TF_SHUTDOWN_TIMEOUT', `workers did not stop within ${timeoutMs} ms`);
+    if (!stopped) throw new TracefoldError('TF_SHUTDOWN_TIMEOUT', `workers did not stop within ${timeoutMs} ms`);
   }
 }

@@ -2,6 +2,7 @@
  * Drain requests: every worker flushes its windows and waits for its writes, then answers
  * `drained`; shutdown, revocation and the end of a replay wait on them.
  */
+import { within } from '../async/within.js';
 import type { WorkerPool } from '../dispatch/pool.js';
 
 /** What draining needs of the pool. */
@@ -41,9 +42,7 @@ export class Drains {
     for (let first = true; first || !idle(); first = false) {
       if (Date.now() >= deadline || aborted()) return idle();
       const { requestId, drained } = this.request();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
-      clearTimeout(timer);
+      await within(drained, deadline - Date.now());
       this.waiters.delete(requestId);
       if (!idle()) await new Promise((r) => setTimeout(r, 20));
     }

@@ -10,6 +10,7 @@ import type { Encoding } from '../../core/model/span.js';
 import type { DecodedMessage, StageSettings, WorkerSettings, WorkerToCoordinator } from '../../workers/protocol.js';
 import { LiveGraph } from '../admin/graph.js';
 import { type HealthReport, startAdminServer } from '../admin/server.js';
+import { within } from '../async/within.js';
 import { PartitionWorkers } from '../dispatch/partition-workers.js';
 import { WorkerPool } from '../dispatch/pool.js';
 import { ensureTopics, growPartitions } from '../kafka/admin.js';
@@ -277,13 +278,7 @@ export class IngestNode {
   private async decisionsLogged(timeoutMs: number): Promise<boolean> {
     const barrier = this.decisionLog?.barrier();
     if (barrier === undefined) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => {
-      timer = setTimeout(() => r(false), timeoutMs);
-    });
-    const ok = await Promise.race([barrier.then(() => true), timeout]);
-    clearTimeout(timer);
-    return ok;
+    return within(barrier, timeoutMs);
   }
 
   private onDeadLettered(batchId: number, code: string): void {
