@@ -15,10 +15,14 @@ import { loadConfig } from '../src/config/load.js';
 import { toWorkerSettings } from '../src/config/worker-settings.js';
 import { PartitionWorkers } from '../src/dispatch/partition-workers.js';
 import { WorkerPool } from '../src/dispatch/pool.js';
+import { Drains } from '../src/ingest/drain.js';
 import { CommitWatermark } from '../src/source/kafka/watermark.js';
 import type { WorkerSettings, WorkerToCoordinator } from '../workers/protocol.js';
 import { runQueueSeconds, threadCpuSeconds } from './servers.js';
 import type { PreBatch } from './traffic.js';
+
+/** A pool that has not drained by then is reported as failed. */
+const DRAIN_TIMEOUT_MS = 300_000;
 
 export const BENCH_TOPIC = 'bench';
 
@@ -66,8 +70,7 @@ class Driver {
   private readonly pool: WorkerPool;
   private batchId = 0;
   private readonly offsets = new Map<number, number>();
-  private drainSeq = 0;
-  private drainWaiter: { id: number; left: number; resolve: () => void } | undefined;
+  private readonly drains: Drains;
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private readonly ticker: NodeJS.Timeout;
@@ -85,13 +88,14 @@ class Driver {
       onMessage: (_w, msg) => this.onMessage(msg),
       onWorkerError: (w, err) => this.fail(new Error(`worker ${w}: ${err.message}`)),
     });
+    this.drains = new Drains(this.pool);
     this.ticker = setInterval(() => this.pool.broadcast({ type: 'tick', now: Date.now() }), tickMs);
   }
 
   private fail(err: Error): void {
     this.failure ??= err;
     this.wake?.();
-    this.drainWaiter?.resolve();
+    this.drains.abandon();
   }
 
   private onMessage(msg: WorkerToCoordinator): void {
@@ -99,6 +103,7 @@ class Driver {
       switch (msg.type) {
         case 'decoded':
           this.watermark.decoded(msg.batchId, msg.units);
+          this.drains.onDecoded(msg);
           break;
         case 'resolved':
           this.watermark.resolveMany(msg.batchIds, msg.counts);
@@ -115,11 +120,9 @@ class Driver {
             else if (c.name === 'spans_forwarded') this.counters.forwarded += c.value;
           }
           break;
-        case 'drained': {
-          const w = this.drainWaiter;
-          if (w !== undefined && w.id === msg.requestId && --w.left === 0) w.resolve();
+        case 'drained':
+          this.drains.onDrained(msg.requestId);
           break;
-        }
         case 'dead-letter':
           this.fail(new Error(`unexpected dead letter: ${msg.records[0]?.reason}`));
           break;
@@ -146,17 +149,14 @@ class Driver {
       });
       this.wake = undefined;
     }
-    // Forwarded spans can cross a drain between workers: repeat until the watermark is idle.
-    while (!this.watermark.isIdle()) {
-      if (this.failure) throw this.failure;
-      const id = ++this.drainSeq;
-      await new Promise<void>((resolve) => {
-        this.drainWaiter = { id, left: this.workers, resolve };
-        this.pool.broadcast({ type: 'drain', requestId: id });
-      });
-      if (!this.watermark.isIdle()) await new Promise((r) => setTimeout(r, 5));
-    }
+    // As the node drains: every window flushed (dependency links included), until nothing is outstanding.
+    await this.drains.until(
+      () => this.watermark.isIdle(),
+      DRAIN_TIMEOUT_MS,
+      () => this.failure !== undefined,
+    );
     if (this.failure) throw this.failure;
+    if (!this.watermark.isIdle()) throw new Error(`the pool did not drain within ${DRAIN_TIMEOUT_MS} ms`);
   }
 
   private dispatch(b: PreBatch): void {

@@ -42,7 +42,7 @@ export default async function run(task: WorkerTask): Promise<void> {
             pipeline.onSeedDecisions(msg);
             break;
           case 'drain':
-            pipeline.drain().then(
+            pipeline.drain(msg.forwards).then(
               () => post({ type: 'drained', requestId: msg.requestId, worker }),
               (err: unknown) => fail(err),
             );

@@ -120,6 +120,11 @@ type LinkTuple = [traceId: string, ...row: Parameters<LinkRows['add']>];
 
 const STATS_INTERVAL_MS = 1000;
 
+interface ForwardWaiter {
+  count: number;
+  resolve: () => void;
+}
+
 interface DecodeTally {
   spans: number;
   errors: number;
@@ -175,6 +180,9 @@ export class Pipeline {
   /** Stage 2: every span received is this worker's own (no forwarding); this checks the input is keyed. */
   private readonly spread: PartitionSpread | undefined;
   private splits = 0;
+  /** Forward messages taken in, and drains waiting for more of them. */
+  private forwardsReceived = 0;
+  private readonly forwardWaiters: ForwardWaiter[] = [];
   private firstSplit: Split | undefined;
   /** Stage 2: decisions of flushed traces not yet posted for the decision log. */
   private readonly decided: DecisionsMessage | undefined;
@@ -278,7 +286,7 @@ export class Pipeline {
       units += this.onRecord(value, b.batchId, prov, b.times?.[i] ?? 0, tally, encoding);
       start = end;
     }
-    this.flushForwards();
+    const forwardedTo = this.flushForwards();
     this.postDropped();
     const keyed = this.grouper?.take();
     if (keyed !== undefined) {
@@ -288,6 +296,7 @@ export class Pipeline {
     }
     const decoded: DecodedMessage = { type: 'decoded', batchId: b.batchId, units, spans: tally.spans, errors: tally.errors };
     if (tally.firstError !== undefined) decoded.firstError = tally.firstError;
+    if (forwardedTo !== undefined) decoded.forwardedTo = forwardedTo;
     this.post(decoded);
     // After `decoded`: the coordinator knows the batch's units before any of them can be acknowledged.
     if (keyed !== undefined) {
@@ -460,10 +469,14 @@ export class Pipeline {
     }
   }
 
-  private flushForwards(): void {
+  /** Sends each peer its spans of this batch; returns the peers sent to, if any. */
+  private flushForwards(): number[] | undefined {
+    let sent: number[] | undefined;
     for (let peer = 0; peer < this.workers; peer++) {
       const list = this.forwards[peer] as ForwardTuple[];
       if (list.length === 0) continue;
+      sent ??= [];
+      sent.push(peer);
       const packed = this.packr.pack(list);
       // msgpackr may return a view of a shared pool: copy into an owned buffer we can transfer.
       const ab = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer;
@@ -471,9 +484,27 @@ export class Pipeline {
       this.stats.inc('spans_forwarded', {}, list.length);
       list.length = 0;
     }
+    return sent;
   }
 
   onForward(data: ArrayBuffer): void {
+    this.onForwardData(data);
+    this.forwardsReceived++;
+    while (this.forwardWaiters.length > 0 && (this.forwardWaiters[0] as ForwardWaiter).count <= this.forwardsReceived) {
+      (this.forwardWaiters.shift() as ForwardWaiter).resolve();
+    }
+  }
+
+  /** Settles once `count` forward messages have been taken in (DrainMessage.forwards). */
+  private forwardsIn(count: number): Promise<void> {
+    if (this.forwardsReceived >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.forwardWaiters.push({ count, resolve });
+      this.forwardWaiters.sort((a, b) => a.count - b.count);
+    });
+  }
+
+  private onForwardData(data: ArrayBuffer): void {
     this.advanceClock();
     const list = this.packr.unpack(new Uint8Array(data)) as (ForwardTuple | LinkTuple)[];
     const interner = this.interner;
@@ -753,7 +784,9 @@ export class Pipeline {
     if (now - this.lastStats >= STATS_INTERVAL_MS) this.reportStats(now);
   }
 
-  async drain(): Promise<void> {
+  /** Flushes every window and writes everything, once `forwards` forward messages have arrived. */
+  async drain(forwards = 0): Promise<void> {
+    await this.forwardsIn(forwards);
     this.windows.flushAll();
     this.linkWindows.flushAll();
     this.postDropped();

@@ -44,6 +44,13 @@ export interface TickMessage {
 export interface DrainMessage {
   type: 'drain';
   requestId: number;
+  /**
+   * Forward messages this worker must have taken in before it flushes: all those its peers sent for
+   * the batches they had answered `decoded` when the drain was requested. Peer ports and the
+   * coordinator's port are not ordered with each other, so without this a forward could land after
+   * the flush, and its spans would join their trace as a late fragment.
+   */
+  forwards: number;
 }
 
 /** Stop: the worker's long-running task resolves after closing its ports. */
@@ -84,6 +91,8 @@ export interface DecodedMessage {
   spans: number;
   errors: number;
   firstError?: string;
+  /** Peers sent one forward message each for this batch (before this answer). */
+  forwardedTo?: number[];
 }
 
 /** Units resolved, as parallel arrays (batch id, how many of its units). */

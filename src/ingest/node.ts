@@ -345,6 +345,7 @@ export class IngestNode {
     switch (msg.type) {
       case 'decoded':
         this.watermark.decoded(msg.batchId, msg.units);
+        this.drains?.onDecoded(msg);
         this.http.onDecoded(msg);
         break;
       case 'resolved':

@@ -264,6 +264,31 @@ describe('Pipeline: sharding by trace', () => {
     assert.equal(stats.gauges.bufferedSpans, 0, 'nothing left buffered after the drain');
   });
 
+  it('a drain waits for the forward messages it is told of, so they join their traces instead of coming late', async () => {
+    const workers = 2;
+    const t = Array.from({ length: 64 }, (_, i) => traceId(6000 + i)).find((x) => shardOf(x, workers) === 1) as string;
+    const h0 = new Harness(0, workers);
+    const h1 = new Harness(1, workers);
+    const client = { ...span(t, 1, 'frontend'), kind: 'CLIENT', remoteEndpoint: { serviceName: 'backend' } };
+    const server = { ...span(t, 2, 'backend'), kind: 'SERVER', parentId: client.id };
+    const msg = batch([json([client])]);
+    h0.pipeline.onBatch(msg);
+    assert.deepEqual(h0.decoded(msg.batchId).forwardedTo, [1], 'decoded names the peer it forwarded to');
+    h1.pipeline.onBatch(batch([json([server])]));
+    // The drain overtakes the forward (different ports): it must hold the flush until the forward is in.
+    let drained = false;
+    const draining = h1.pipeline.drain(1).then(() => {
+      drained = true;
+    });
+    await settle();
+    assert.equal(drained, false, 'still waiting for the forward');
+    for (const f of h0.forwarded) h1.pipeline.onForward(f.data);
+    await draining;
+    const edges = h1.of('links').flatMap((m) => m.edges.map((e) => e.join(' ')));
+    assert.deepEqual(edges, ['frontend backend 1 0'], 'linked as one trace');
+    assert.equal(h1.counter('spans_late'), 0);
+  });
+
   it('whole-trace mode with dependency links off still assembles and samples every trace', async () => {
     const h = new Harness(0, 1, testWorkerSettings({ dependencies: false, sample: WHOLE_TRACE }));
     const msg = batch([json([span(traceId(0xc1), 1), span(traceId(0xc1), 2), span(traceId(0xc2), 3)])]);

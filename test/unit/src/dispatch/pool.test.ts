@@ -71,7 +71,7 @@ describe('WorkerPool', () => {
       assert.deepEqual(pool.queues, [0, 0]);
       assert.equal(pool.queuedBatches, 0);
 
-      pool.broadcast({ type: 'drain', requestId: 7 });
+      pool.broadcast({ type: 'drain', requestId: 7, forwards: 0 });
       await until('both workers drained', () => messages.filter((m) => m.msg.type === 'drained').length === 2);
       assert.deepEqual(
         messages

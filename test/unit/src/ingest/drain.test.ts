@@ -8,7 +8,7 @@ class FakePool implements DrainablePool {
   readonly sent: CoordinatorToWorker[] = [];
   answer: ((requestId: number) => void) | undefined;
   constructor(readonly size: number) {}
-  broadcast(msg: CoordinatorToWorker): void {
+  post(_worker: number, msg: CoordinatorToWorker): void {
     this.sent.push(msg);
     if (msg.type === 'drain') queueMicrotask(() => this.answer?.(msg.requestId));
   }
@@ -32,27 +32,46 @@ describe('Drains', () => {
     assert.equal(settled, false);
     drains.onDrained(requestId);
     await drained;
-    assert.deepEqual(pool.sent, [{ type: 'drain', requestId }]);
+    assert.equal(pool.sent.length, 3, 'one request per worker');
+    assert.ok(pool.sent.every((m) => m.type === 'drain' && m.requestId === requestId));
+  });
+
+  it('tells each worker how many forward messages to take in before it flushes', () => {
+    const pool = new FakePool(3);
+    const drains = new Drains(pool);
+    drains.request();
+    const base = { type: 'decoded', units: 1, spans: 1, errors: 0 } as const;
+    drains.onDecoded({ ...base, batchId: 1, forwardedTo: [1, 2] });
+    drains.onDecoded({ ...base, batchId: 2 });
+    drains.onDecoded({ ...base, batchId: 3, forwardedTo: [2] });
+    drains.request();
+    const forwards = (from: number) => pool.sent.slice(from).map((m) => (m.type === 'drain' ? m.forwards : -1));
+    assert.deepEqual(forwards(0).slice(0, 3), [0, 0, 0], 'nothing forwarded before the first request');
+    assert.deepEqual(forwards(3), [0, 1, 2]);
+  });
+
+  it('abandon settles pending requests (a worker failed)', async () => {
+    const drains = new Drains(new FakePool(2));
+    const { drained } = drains.request();
+    drains.abandon();
+    await drained;
   });
 
   it('repeats drains until the condition holds', async () => {
     const pool = new FakePool(2);
     const drains = new Drains(pool);
-    let rounds = 0;
-    pool.answer = (id) => {
-      rounds++;
-      drains.onDrained(id);
-      drains.onDrained(id);
-    };
+    // Each worker's request answered once; a round is one request to both.
+    pool.answer = (id) => drains.onDrained(id);
+    const rounds = (): number => pool.sent.length / 2;
     assert.equal(
       await drains.until(
-        () => rounds >= 3,
+        () => rounds() >= 3,
         10_000,
         () => false,
       ),
       true,
     );
-    assert.equal(pool.sent.length, 3);
+    assert.equal(pool.sent.length, 6);
   });
 
   it('gives up at the deadline when workers never answer, and at once when aborted', async () => {
