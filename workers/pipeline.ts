@@ -161,6 +161,10 @@ export class Pipeline {
   private readonly remoteServiceNames = new InternedField(this.interner);
   private readonly spanNames = new InternedField(this.interner);
   private readonly endpointKeys = new EndpointKeys(this.interner);
+  /** The same for facts forwarded by peers (a batch's forwards arrive together, from one reporter). */
+  private readonly forwardedServices = new InternedField(this.interner);
+  private readonly forwardedRemoteServices = new InternedField(this.interner);
+  private readonly forwardedEndpoints = new InternedField(this.interner);
   private readonly stats = new StatsCounters();
   private readonly gc = new GcPauses();
   private readonly packr = new Packr({ useRecords: false });
@@ -488,10 +492,14 @@ export class Pipeline {
   }
 
   onForward(data: ArrayBuffer): void {
-    this.onForwardData(data);
-    this.forwardsReceived++;
-    while (this.forwardWaiters.length > 0 && (this.forwardWaiters[0] as ForwardWaiter).count <= this.forwardsReceived) {
-      (this.forwardWaiters.shift() as ForwardWaiter).resolve();
+    try {
+      this.onForwardData(data);
+    } finally {
+      // Counted even if it failed (the worker then reports fatal): a drain must not wait for it.
+      this.forwardsReceived++;
+      while (this.forwardWaiters.length > 0 && (this.forwardWaiters[0] as ForwardWaiter).count <= this.forwardsReceived) {
+        (this.forwardWaiters.shift() as ForwardWaiter).resolve();
+      }
     }
   }
 
@@ -537,21 +545,13 @@ export class Pipeline {
 
   /** A written-through span's facts from the worker that decoded it. */
   private onForwardedLink(t: LinkTuple): void {
-    const interner = this.interner;
-    const [traceId, id, parentId, kind, service, remoteService, timestamp, flags, endpoint] = t;
+    const [traceId, id, parentId, kind, rawService, rawRemoteService, timestamp, flags, rawEndpoint] = t;
+    const service = this.forwardedServices.intern(rawService);
+    const remoteService = this.forwardedRemoteServices.intern(rawRemoteService);
+    const endpoint = this.forwardedEndpoints.intern(rawEndpoint);
     const key = traceKey(traceId);
     if (!this.wholeTrace) {
-      const row = this.linkRows.add(
-        id,
-        parentId,
-        kind,
-        interner.intern(service),
-        interner.intern(remoteService),
-        timestamp,
-        flags,
-        interner.intern(endpoint),
-      );
-      this.assembleLink(key, row);
+      this.assembleLink(key, this.linkRows.add(id, parentId, kind, service, remoteService, timestamp, flags, endpoint));
       return;
     }
     // This worker reloaded to whole-trace mode first: the span joins its trace as facts only.
@@ -564,13 +564,13 @@ export class Pipeline {
       id,
       parentId,
       kind,
-      service: interner.intern(service),
-      remoteService: interner.intern(remoteService),
+      service,
+      remoteService,
       name: '',
       timestamp,
       duration: 0,
       flags,
-      endpoint: interner.intern(endpoint),
+      endpoint,
     });
   }
 
