@@ -172,6 +172,18 @@ describe('Pipeline: decoded and resolved accounting', () => {
   });
 });
 
+/**
+ * Two workers and one RPC of a trace worker 1 owns: the client span (decoded by worker 0) has a child,
+ * the server span (decoded by worker 1), so Zipkin links the RPC once, at the server; alone, either
+ * span would link differently (the client by itself, the server not at all).
+ */
+function splitRpc(seed: number): { h0: Harness; h1: Harness; client: TestSpan; server: TestSpan } {
+  const t = Array.from({ length: 64 }, (_, i) => traceId(seed + i)).find((x) => shardOf(x, 2) === 1) as string;
+  const client = { ...span(t, 1, 'frontend'), kind: 'CLIENT', remoteEndpoint: { serviceName: 'backend' } };
+  const server = { ...span(t, 2, 'backend'), kind: 'SERVER', parentId: client.id };
+  return { h0: new Harness(0, 2), h1: new Harness(1, 2), client, server };
+}
+
 describe('Pipeline: sharding by trace', () => {
   it('forwards spans of traces another worker owns, and that worker resolves them', async () => {
     const workers = 2;
@@ -242,14 +254,7 @@ describe('Pipeline: sharding by trace', () => {
   });
 
   it('written through, facts forwarded from another worker join the owner’s own spans and are linked as one trace', async () => {
-    const workers = 2;
-    const t = Array.from({ length: 64 }, (_, i) => traceId(5000 + i)).find((x) => shardOf(x, workers) === 1) as string;
-    const h0 = new Harness(0, workers);
-    const h1 = new Harness(1, workers);
-    // The client span has a child (the server), so Zipkin links the RPC once, at the server; alone,
-    // either span would link differently (the client by itself, the server not at all).
-    const client = { ...span(t, 1, 'frontend'), kind: 'CLIENT', remoteEndpoint: { serviceName: 'backend' } };
-    const server = { ...span(t, 2, 'backend'), kind: 'SERVER', parentId: client.id };
+    const { h0, h1, client, server } = splitRpc(5000);
     h0.pipeline.onBatch(batch([json([client])]));
     assert.equal(h0.forwarded.length, 1, 'the client span’s facts go to the trace’s owner');
     for (const f of h0.forwarded) h1.pipeline.onForward(f.data);
@@ -265,12 +270,7 @@ describe('Pipeline: sharding by trace', () => {
   });
 
   it('a drain waits for the forward messages it is told of, so they join their traces instead of coming late', async () => {
-    const workers = 2;
-    const t = Array.from({ length: 64 }, (_, i) => traceId(6000 + i)).find((x) => shardOf(x, workers) === 1) as string;
-    const h0 = new Harness(0, workers);
-    const h1 = new Harness(1, workers);
-    const client = { ...span(t, 1, 'frontend'), kind: 'CLIENT', remoteEndpoint: { serviceName: 'backend' } };
-    const server = { ...span(t, 2, 'backend'), kind: 'SERVER', parentId: client.id };
+    const { h0, h1, client, server } = splitRpc(6000);
     const msg = batch([json([client])]);
     h0.pipeline.onBatch(msg);
     assert.deepEqual(h0.decoded(msg.batchId).forwardedTo, [1], 'decoded names the peer it forwarded to');
