@@ -131,10 +131,10 @@ interface DecodeTally {
   firstError: string | undefined;
 }
 
-/** A buffered span's full trace ID: from its span, else its document. */
+/** A buffered span's full trace ID: from its span, else its document; '' for facts only (not known). */
 function traceIdOf(b: Buffered): string {
   if (b.span !== null) return b.span.traceId;
-  return traceIdOfDocument(b.doc as string);
+  return b.doc === null ? '' : traceIdOfDocument(b.doc);
 }
 
 export class Pipeline {

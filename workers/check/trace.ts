@@ -38,7 +38,8 @@ export class TraceChecker {
 
   /**
    * Verdicts by span index, or null when every span passes. `traceIdOf(i)` gives span i's full trace
-   * ID; it is asked only for 128-bit spans of a trace that also has 64-bit ones (rare).
+   * ID, or '' when it is not known (a span buffered as facts only); it is asked only for 128-bit
+   * spans of a trace that also has 64-bit ones (rare).
    */
   check(spans: readonly SpanFacts[], traceIdOf: (i: number) => string): (TraceVerdict | undefined)[] | null {
     let out: (TraceVerdict | undefined)[] | null = null;
@@ -52,6 +53,7 @@ export class TraceChecker {
       for (let i = 0; hasShort && i < spans.length; i++) {
         if (((spans[i] as SpanFacts).flags & FACT_LONG_ID) === 0) continue;
         const id = traceIdOf(i);
+        if (id === '') continue;
         if (long === undefined) long = id;
         else if (long !== id) ambiguous = true;
       }

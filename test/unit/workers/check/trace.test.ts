@@ -52,6 +52,16 @@ describe('TraceChecker', () => {
     assert.equal(fix.check(t.facts, t.idOf), null);
   });
 
+  it('a 128-bit span whose full ID is not known (facts only) gives no ID to fix with', () => {
+    const fix = new TraceChecker({ duplicateSpanId: 'off', mixedTraceId: 'fix' });
+    const t = trace({}, { traceId: SHORT, id: 'b', parentId: 'a' });
+    const unknown = (i: number): string => (i === 0 ? '' : t.idOf(i));
+    assert.equal(fix.check(t.facts, unknown), null, 'nothing to fix with');
+    const withKnown = trace({}, { id: 'c' }, { traceId: SHORT, id: 'b' });
+    const firstUnknown = (i: number): string => (i === 0 ? '' : withKnown.idOf(i));
+    assert.deepEqual(fix.check(withKnown.facts, firstUnknown)?.[2], { rule: 'mixed_trace_id', action: 'fix', traceId: LONG });
+  });
+
   it('duplicate span IDs: same ID, kind and service with different content; the first stays', () => {
     const c = new TraceChecker({ duplicateSpanId: 'quarantine', mixedTraceId: 'off' });
     const t = trace(
