@@ -57,7 +57,7 @@ interface LogEmitter {
 }
 
 /** Calls `onFailure` with the first log line that reports refused credentials; returns the unsubscribe. */
-export function watchAuthFailure(client: LogEmitter, onFailure: (message: string) => void): () => void {
+function watchAuthFailure(client: LogEmitter, onFailure: (message: string) => void): () => void {
   const listener = (e: { message: string }): void => {
     if (!AUTH_FAILURE_LOG.test(e.message)) return;
     client.removeListener('event.log', listener);
@@ -71,7 +71,7 @@ export function watchAuthFailure(client: LogEmitter, onFailure: (message: string
  * The clear error for refused credentials. librdkafka otherwise only reports a connect timeout;
  * its own message names the mechanism, never the password.
  */
-export function authError(bootstrapServers: string, reason: string): TracefoldError {
+function authError(bootstrapServers: string, reason: string): TracefoldError {
   return new TracefoldError(
     'TF_KAFKA_AUTH',
     `Kafka at ${bootstrapServers} refused tracefold's credentials (check kafka.librdkafka security.protocol / sasl.* / ssl.*): ${reason}`,
@@ -80,6 +80,36 @@ export function authError(bootstrapServers: string, reason: string): TracefoldEr
 
 /** The hint added to a connect or admin timeout: the usual causes are the address and the credentials. */
 export const UNREACHABLE_HINT = 'is the address right, and does the cluster need security.protocol / sasl.* / ssl.* properties?';
+
+/** What `connectClient` needs of a node-rdkafka producer or consumer. */
+interface ConnectableClient extends LogEmitter {
+  connect(options: { timeout: number }, cb: (err: { message: string } | null | undefined) => void): unknown;
+  disconnect(cb: () => void): unknown;
+}
+
+/**
+ * Connects a producer or consumer. Refused credentials show only in the client's log while
+ * connect() would just time out: they fail at once with `authError`; any other failure is
+ * reported as unreachable, with the usual causes.
+ */
+export function connectClient(client: ConnectableClient, bootstrapServers: string, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const unwatch = watchAuthFailure(client, (reason) => {
+      client.disconnect(() => undefined);
+      reject(authError(bootstrapServers, reason));
+    });
+    client.connect({ timeout: timeoutMs }, (err) => {
+      unwatch();
+      if (err) {
+        reject(
+          new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`),
+        );
+      } else {
+        resolve();
+      }
+    });
+  });
+}
 
 /**
  * librdkafka properties whose values are secrets (passwords, private keys, OAuth client secrets):

@@ -4,7 +4,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
-import { authError, type KafkaTarget, toConnection, UNREACHABLE_HINT, watchAuthFailure } from './connection.js';
+import { connectClient, type KafkaTarget, toConnection } from './connection.js';
 
 export interface OutgoingRecord {
   topic: string;
@@ -61,25 +61,7 @@ export class KafkaProducer {
       'enable.idempotence': true,
       ...extra,
     });
-    await new Promise<void>((resolve, reject) => {
-      // Refused credentials show only in the client's log while connect() would just time out.
-      const unwatch = watchAuthFailure(producer, (reason) => {
-        producer.disconnect(() => undefined);
-        reject(authError(bootstrapServers, reason));
-      });
-      producer.connect({ timeout: timeoutMs }, (err) => {
-        unwatch();
-        if (err)
-          reject(
-            new TracefoldError(
-              'TF_KAFKA_UNREACHABLE',
-              `cannot reach Kafka at ${bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`,
-              {},
-            ),
-          );
-        else resolve();
-      });
-    });
+    await connectClient(producer, bootstrapServers, timeoutMs);
     producer.setPollInterval(20);
     return new KafkaProducer(producer);
   }

@@ -5,7 +5,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../core/errors.js';
-import { authError, type KafkaTarget, toConnection, UNREACHABLE_HINT, watchAuthFailure } from './connection.js';
+import { connectClient, type KafkaTarget, toConnection } from './connection.js';
 
 /** A node-rdkafka callback call as a promise; its error says `what` failed when given. */
 export function kafkaCall<T>(fn: (cb: (err: Kafka.LibrdKafkaError | null | undefined, v: T) => void) => void, what?: string): Promise<T> {
@@ -31,19 +31,6 @@ export async function connectStandaloneConsumer(
     { ...properties, 'metadata.broker.list': bootstrapServers, 'group.id': groupId, 'enable.auto.commit': false },
     topicConfig,
   );
-  await new Promise<void>((resolve, reject) => {
-    const unwatch = watchAuthFailure(consumer, (reason) => {
-      consumer.disconnect(() => undefined);
-      reject(authError(bootstrapServers, reason));
-    });
-    consumer.connect({ timeout: timeoutMs }, (err) => {
-      unwatch();
-      if (err)
-        reject(
-          new TracefoldError('TF_KAFKA_UNREACHABLE', `cannot reach Kafka at ${bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`),
-        );
-      else resolve();
-    });
-  });
+  await connectClient(consumer, bootstrapServers, timeoutMs);
   return consumer;
 }

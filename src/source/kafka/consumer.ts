@@ -5,7 +5,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../../core/errors.js';
-import { authError, UNREACHABLE_HINT, watchAuthFailure } from '../../kafka/connection.js';
+import { connectClient } from '../../kafka/connection.js';
 
 export interface TopicPartition {
   topic: string;
@@ -105,25 +105,7 @@ export class KafkaSource {
     const consumer = new Kafka.KafkaConsumer(conf, { 'auto.offset.reset': this.opts.autoOffsetReset });
     this.consumer = consumer;
     consumer.on('event.error', (err) => this.handlers.onError(this.describeError(err)));
-    await new Promise<void>((resolve, reject) => {
-      // Refused credentials show only in the client's log while connect() would just time out.
-      const unwatch = watchAuthFailure(consumer, (reason) => {
-        consumer.disconnect(() => undefined);
-        reject(authError(this.opts.bootstrapServers, reason));
-      });
-      consumer.connect({ timeout: timeoutMs }, (err) => {
-        unwatch();
-        if (err)
-          reject(
-            new TracefoldError(
-              'TF_KAFKA_UNREACHABLE',
-              `cannot reach Kafka at ${this.opts.bootstrapServers}: ${err.message} (${UNREACHABLE_HINT})`,
-              {},
-            ),
-          );
-        else resolve();
-      });
-    });
+    await connectClient(consumer, this.opts.bootstrapServers, timeoutMs);
     consumer.setDefaultConsumeTimeout(this.opts.fetchWaitMs);
     if (this.opts.assignment) {
       consumer.assign(this.opts.assignment);
