@@ -399,22 +399,15 @@ export class Pipeline {
     const owner = this.workers === 1 || this.spread !== undefined ? this.worker : shardOf(span.traceId, this.workers);
     const service = this.serviceNames.intern(span.localEndpoint?.serviceName);
     const remoteService = this.remoteServiceNames.intern(span.remoteEndpoint?.serviceName);
-    // Written through, a span's facts feed only the dependency linker: the span name and the wider
-    // error test serve sampling and trace rules, which then have nothing to decide. (A reload to
-    // whole-trace mode decides the traces open at that moment on the facts they have.)
-    const wholeTrace = this.wholeTrace;
-    const name = wholeTrace ? this.spanNames.intern(span.name) : '';
     const parentId = span.parentId ?? '';
     const kind = span.kind ?? '';
     const timestamp = span.timestamp ?? 0;
-    // Written through, the linker reads no duration, and a span needs no provenance (its unit is
-    // the sink's): 0 and a shared record instead of a boxed double and an object per record that
-    // would live as long as the window (bench pipeline: fewer survivors per scavenge).
-    const duration = wholeTrace ? (span.duration ?? 0) : 0;
-    const flags = wholeTrace ? factFlags(span) : linkFlags(span);
-    const held = doc !== null || deferred !== null;
     const endpoint = this.endpointKeys.of(span);
-    if (!wholeTrace) {
+    if (!this.wholeTrace) {
+      // Written through, a span's facts feed only the dependency linker: the span name, duration and
+      // the wider error test serve sampling and trace rules, which then have nothing to decide. (Its
+      // trace stays in the link windows after a reload to whole-trace mode: linked, never sampled.)
+      const flags = linkFlags(span);
       if (owner === this.worker) {
         const row = this.linkRows.add(span.id, parentId, kind, service, remoteService, timestamp, flags, endpoint);
         this.assembleLink(traceKey(span.traceId), row);
@@ -424,6 +417,10 @@ export class Pipeline {
       }
       return;
     }
+    // Whole trace: the span waits as its document, or as itself when its encoding is deferred.
+    const name = this.spanNames.intern(span.name);
+    const duration = span.duration ?? 0;
+    const flags = factFlags(span);
     // A waiting document carries its span's IDs: they are read back from it at flush (idsOfDocument)
     // rather than held twice while it waits (bench memory: 64 B less per buffered span).
     const id = doc === null ? span.id : '';
@@ -435,7 +432,7 @@ export class Pipeline {
         span: deferred,
         index,
         batchId,
-        prov: held ? prov : NO_PROVENANCE,
+        prov,
         id,
         parentId: parent,
         kind,
