@@ -13,9 +13,10 @@
  */
 import { Packr } from 'msgpackr';
 import type { Encoding, Kind, Span } from '../core/model/span.js';
-import { factFlags, InternedField, Interner, linkFlags, type SpanFacts, summarize, traceKey } from './assemble/facts.js';
+import { factFlags, InternedField, Interner, linkFlags, summarize, traceKey } from './assemble/facts.js';
 import { PartitionSpread, type Split } from './assemble/keying.js';
 import { shardOf } from './assemble/shard.js';
+import { NO_PROVENANCE, type Provenance, WAITING_ROW_BYTES, type WaitingSpan, WaitingSpans } from './assemble/waiting.js';
 import { type FlushedTrace, type TraceDecision, TraceWindows } from './assemble/windows.js';
 import { SpanChecker } from './check/span.js';
 import { TraceChecker, type TraceVerdict } from './check/trace.js';
@@ -25,7 +26,7 @@ import {
   AutocompleteTracker,
   type DocumentSettings,
   documentOf,
-  idsOfDocument,
+  headOfDocument,
   spanBulkItem,
   spanJsonFromBulkLines,
   spanJsonFromDocument,
@@ -53,40 +54,9 @@ import { createSink } from './sink/create.js';
 import type { Sink, SinkEntry } from './sink/sink.js';
 import { StatsCounters } from './stats.js';
 
-/** Where a span came from: shared by all spans of one Kafka record, for dead letters. */
-export interface Provenance {
-  topic: string;
-  partition: number;
-  offset: number;
-}
-
-/** The provenance of a buffered span that holds no unit (written through): never read. */
-const NO_PROVENANCE: Provenance = { topic: '', partition: -1, offset: -1 };
-
 /** A span entry carries its provenance; an autocomplete entry its suppression key. */
 type Ref = Provenance | string;
 type Entry = SinkEntry<Ref>;
-
-/**
- * A span in its trace window. `doc` is its Elasticsearch document when it waits for the trace's
- * decision; `span` instead when a trace-level rule may still rewrite it; neither when it was
- * written through (then it holds no unit of its batch: the sink resolves that).
- */
-interface Buffered extends SpanFacts {
-  /** Interned local address and port (`endpointKey`), '' when none. */
-  endpoint: string;
-  doc: string | null;
-  span: Span | null;
-  index: string;
-  batchId: number;
-  prov: Provenance;
-}
-
-/**
- * What a buffered span costs besides its document: the entry, its boxed timestamp, the window's slot
- * (bench memory, whole trace: 816–822 B of heap per span for documents of 621 chars).
- */
-const ENTRY_BYTES = 200;
 
 export const SAMPLED_TAG = 'tracefold.sampled';
 
@@ -132,13 +102,15 @@ interface DecodeTally {
 }
 
 /** A buffered span's full trace ID: from its span, else its document; '' for facts only (not known). */
-function traceIdOf(b: Buffered): string {
+function traceIdOf(b: WaitingSpan): string {
   if (b.span !== null) return b.span.traceId;
   return b.doc === null ? '' : traceIdOfDocument(b.doc);
 }
 
 export class Pipeline {
-  private readonly windows: TraceWindows<Buffered>;
+  /** Whole-trace mode: the waiting spans by trace, rows of `waiting`. */
+  private readonly windows: TraceWindows<number>;
+  private readonly waiting = new WaitingSpans();
   /** Written-through spans' link facts by trace (keep-all with links): rows of `linkRows`. */
   private readonly linkWindows: TraceWindows<number>;
   private readonly linkRows = new LinkRows();
@@ -237,7 +209,7 @@ export class Pipeline {
       lateDecisionTtlMs: settings.window.lateDecisionTtlMs,
       lateDecisionCacheSize: settings.window.lateDecisionCacheSize,
     };
-    this.windows = new TraceWindows<Buffered>((t) => this.onFlush(t), windowOptions);
+    this.windows = new TraceWindows<number>((t) => this.onFlush(t), windowOptions);
     // Only one of the two fills at a time (the mode decides); a reload lets the other empty itself.
     this.linkWindows = new TraceWindows<number>((t) => this.onLinkFlush(t), windowOptions);
     this.sink = createSink<Ref>(s, {
@@ -418,16 +390,17 @@ export class Pipeline {
       return;
     }
     // Whole trace: the span waits as its document, or as itself when its encoding is deferred.
-    const name = this.spanNames.intern(span.name);
-    const duration = span.duration ?? 0;
     const flags = factFlags(span);
-    // A waiting document carries its span's IDs: they are read back from it at flush (idsOfDocument)
-    // rather than held twice while it waits (bench memory: 64 B less per buffered span).
+    // A waiting document carries its span's IDs, name, timestamp and duration: they are read back
+    // from it at flush (headOfDocument) rather than held twice while it waits (bench memory).
     const id = doc === null ? span.id : '';
     const parent = doc === null ? parentId : '';
+    const name = doc === null ? this.spanNames.intern(span.name) : '';
+    const start = doc === null ? timestamp : 0;
+    const duration = doc === null ? (span.duration ?? 0) : 0;
     if (owner === this.worker) {
       // One object literal, always in this field order: one hidden class for every buffered span.
-      const b: Buffered = {
+      const b: WaitingSpan = {
         doc,
         span: deferred,
         index,
@@ -439,7 +412,7 @@ export class Pipeline {
         service,
         remoteService,
         name,
-        timestamp,
+        timestamp: start,
         duration,
         flags,
         endpoint,
@@ -460,7 +433,7 @@ export class Pipeline {
         service,
         remoteService,
         name,
-        timestamp,
+        start,
         duration,
         flags,
         deferred,
@@ -518,7 +491,7 @@ export class Pipeline {
         this.onForwardedLink(t);
         continue;
       }
-      const b: Buffered = {
+      const b: WaitingSpan = {
         doc: t[0],
         span: t[16] ?? null,
         index: t[1],
@@ -599,23 +572,28 @@ export class Pipeline {
   }
 
   /** Whether the entry still holds its batch unit (it was not written through). */
-  private static holdsUnit(b: Buffered): boolean {
+  private static holdsUnit(b: WaitingSpan): boolean {
     return b.doc !== null || b.span !== null;
   }
 
-  /** The IDs of a waiting document, read back from it (see route). */
-  private static withIds(b: Buffered): void {
-    if (b.id !== '') return;
-    const ids = idsOfDocument(b.doc as string);
-    b.id = ids.id;
-    b.parentId = ids.parentId;
+  /** The IDs, name, timestamp and duration of a waiting document, read back from it (see route). */
+  private static withHead(b: WaitingSpan): void {
+    if (b.doc === null) return;
+    const head = headOfDocument(b.doc);
+    b.id = head.id;
+    b.parentId = head.parentId;
+    b.name = head.name;
+    b.timestamp = head.timestamp;
+    b.duration = head.duration;
   }
 
-  private assemble(key: string, b: Buffered): void {
-    const bytes = (b.doc === null ? 0 : b.doc.length) + ENTRY_BYTES;
-    const late = this.windows.add(key, b, bytes, b.batchId, this.now);
+  private assemble(key: string, b: WaitingSpan): void {
+    const bytes = (b.doc === null ? 0 : b.doc.length) + WAITING_ROW_BYTES;
+    const row = this.waiting.add(b);
+    const late = this.windows.add(key, row, bytes, b.batchId, this.now);
     if (late === 'buffered') return;
-    Pipeline.withIds(b);
+    this.waiting.remove(row);
+    Pipeline.withHead(b);
     // A span after its trace was flushed still counts in the graph, as a fragment of its own.
     if (this.links) this.deps.onTrace(key, [b], this.now);
     this.stats.inc('spans_late', { reason: late.keep ? 'kept' : 'dropped' });
@@ -624,11 +602,12 @@ export class Pipeline {
     else this.resolveDropped(b.batchId);
   }
 
-  private onFlush(t: FlushedTrace<Buffered>): void {
+  private onFlush(t: FlushedTrace<number>): void {
     this.stats.inc('traces_flushed', { reason: t.reason });
     this.stats.inc('spans_flushed', { reason: t.reason }, t.spanCount);
-    const entries = t.entries;
-    for (const b of entries) Pipeline.withIds(b);
+    const waiting = this.waiting;
+    const entries = t.entries.map((row) => waiting.remove(row));
+    for (const b of entries) Pipeline.withHead(b);
     // Before sampling: a sampled-out trace still counts in the dependency graph.
     if (this.links) this.deps.onTrace(t.traceId, entries, this.now);
     if (!this.wholeTrace) {
@@ -637,14 +616,14 @@ export class Pipeline {
       for (const b of entries) if (Pipeline.holdsUnit(b)) this.write(b, KEEP_ALL_DECISION, undefined);
       return;
     }
-    const verdicts = this.traceChecker.active ? this.traceChecker.check(entries, (i) => traceIdOf(entries[i] as Buffered)) : null;
+    const verdicts = this.traceChecker.active ? this.traceChecker.check(entries, (i) => traceIdOf(entries[i] as WaitingSpan)) : null;
     const decision = this.sampler.decide(summarize(t.traceId, entries), this.now);
     this.windows.recordDecision(t.traceId, decision, this.now);
     if (this.decided !== undefined) this.logDecision(t.traceId, entries, decision);
     this.stats.inc('traces_sampled', { policy: decision.policy, decision: decision.keep ? 'kept' : 'dropped' });
     this.stats.inc('spans_sampled', { policy: decision.policy, decision: decision.keep ? 'kept' : 'dropped' }, entries.length);
     for (let i = 0; i < entries.length; i++) {
-      const b = entries[i] as Buffered;
+      const b = entries[i] as WaitingSpan;
       if (!Pipeline.holdsUnit(b)) continue;
       const v = verdicts?.[i];
       if (v !== undefined && v.action !== 'fix') {
@@ -658,7 +637,7 @@ export class Pipeline {
     // message per flushed trace cost the coordinator ten times its usual work (bench, sampling).
   }
 
-  private write(b: Buffered, decision: TraceDecision, fix: TraceVerdict | undefined): void {
+  private write(b: WaitingSpan, decision: TraceDecision, fix: TraceVerdict | undefined): void {
     let doc = b.doc;
     let index = b.index;
     let traceId: string;
@@ -685,7 +664,7 @@ export class Pipeline {
     this.sink.write({ lines: spanBulkItem(index, this.doc.supportsTypes, traceId, doc), batchId: b.batchId, units: 1, ref: b.prov });
   }
 
-  private quarantine(b: Buffered, v: TraceVerdict): void {
+  private quarantine(b: WaitingSpan, v: TraceVerdict): void {
     const json = b.span !== null ? JSON.stringify(b.span) : spanJsonFromDocument(b.doc as string);
     const reason = v.rule === 'mixed_trace_id' ? 'trace mixes 64-bit and 128-bit trace IDs' : 'another span of the trace has this span ID';
     this.postDeadLetter(Buffer.from(`[${json}]`), b.batchId, b.prov, v.rule, reason, 'json-v2');
@@ -701,7 +680,7 @@ export class Pipeline {
    * so whoever owns that partition next can read it back (spans buffered before a reload to
    * whole-trace mode carry no provenance and give no partition: such a trace is not logged).
    */
-  private logDecision(key: string, entries: readonly Buffered[], decision: TraceDecision): void {
+  private logDecision(key: string, entries: readonly WaitingSpan[], decision: TraceDecision): void {
     const d = this.decided as DecisionsMessage;
     for (const b of entries) {
       if (b.prov.partition < 0) continue;

@@ -227,22 +227,91 @@ export function traceIdOfDocument(document: string): string {
 
 const PARENT_ID_FIELD = ',"parentId":"';
 const ID_FIELD = ',"id":"';
+const KIND_FIELD = ',"kind":"';
+const NAME_FIELD = ',"name":"';
+const TIMESTAMP_FIELD = ',"timestamp":';
+const DURATION_FIELD = ',"duration":';
+const BACKSLASH = 0x5c;
+
+/** What a waiting span's document gives back at flush instead of being held beside it. */
+export interface DocumentHead {
+  id: string;
+  /** '' for a root. */
+  parentId: string;
+  /** '' when absent. */
+  name: string;
+  /** µs, 0 when absent (the document holds it truncated, as Zipkin stores it). */
+  timestamp: number;
+  /** µs, 0 when absent. */
+  duration: number;
+}
 
 /**
- * The span ID and parent ID ('' for a root) of a span document. `spanDocument` writes them right
- * after the trace ID, parent first (omitted for a root; normalisation has already dropped a parent
- * equal to the span's own ID), and no string before them holds an unescaped quote.
+ * The span and parent IDs, name, timestamp and duration of a span document, without parsing it.
+ * `spanDocument` writes them right after the trace ID in this order, each optional but the ID
+ * (the parent is omitted for a root; normalisation has already dropped a parent equal to the span's
+ * own ID), with the kind between ID and name. No string before them holds an unescaped quote, and
+ * each field is read where it must start, so names, tags and search terms that imitate the fields
+ * are never taken for them.
  */
-export function idsOfDocument(document: string): { id: string; parentId: string } {
-  let at = document.indexOf('"', document.indexOf(TRACE_ID_KEY) + TRACE_ID_KEY.length);
+export function headOfDocument(document: string): DocumentHead {
+  let at = document.indexOf('"', document.indexOf(TRACE_ID_KEY) + TRACE_ID_KEY.length) + 1;
   let parentId = '';
-  if (document.startsWith(PARENT_ID_FIELD, at + 1)) {
-    const from = at + 1 + PARENT_ID_FIELD.length;
+  if (document.startsWith(PARENT_ID_FIELD, at)) {
+    const from = at + PARENT_ID_FIELD.length;
     at = document.indexOf('"', from);
     parentId = document.slice(from, at);
+    at++;
   }
-  const from = at + 1 + ID_FIELD.length;
-  return { id: document.slice(from, document.indexOf('"', from)), parentId };
+  let from = at + ID_FIELD.length;
+  at = document.indexOf('"', from);
+  const id = document.slice(from, at);
+  at++;
+  if (document.startsWith(KIND_FIELD, at)) at = document.indexOf('"', at + KIND_FIELD.length) + 1;
+  let name = '';
+  if (document.startsWith(NAME_FIELD, at)) {
+    from = at + NAME_FIELD.length;
+    at = closingQuote(document, from);
+    name = document.slice(from, at);
+    // Escaped by `quote` as JSON requires: JSON.parse reads it back exactly (lone surrogates too).
+    if (name.indexOf('\\') >= 0) name = JSON.parse(document.slice(from - 1, at + 1)) as string;
+    at++;
+  }
+  let timestamp = 0;
+  if (document.startsWith(TIMESTAMP_FIELD, at)) {
+    at += TIMESTAMP_FIELD.length;
+    const end = integerEnd(document, at);
+    timestamp = Number(document.slice(at, end));
+    at = end;
+  }
+  let duration = 0;
+  if (document.startsWith(DURATION_FIELD, at)) {
+    at += DURATION_FIELD.length;
+    duration = Number(document.slice(at, integerEnd(document, at)));
+  }
+  return { id, parentId, name, timestamp, duration };
+}
+
+/** The index of the quote that closes the JSON string whose first character is at `from`. */
+function closingQuote(s: string, from: number): number {
+  let at = s.indexOf('"', from);
+  for (;;) {
+    // The quote is escaped when an odd number of backslashes precede it.
+    let slashes = 0;
+    while (s.charCodeAt(at - 1 - slashes) === BACKSLASH) slashes++;
+    if ((slashes & 1) === 0) return at;
+    at = s.indexOf('"', at + 1);
+  }
+}
+
+/** Where the digits of the integer starting at `from` end. */
+function integerEnd(s: string, from: number): number {
+  let at = from;
+  for (;;) {
+    const c = s.charCodeAt(at);
+    if (c < 0x30 || c > 0x39) return at;
+    at++;
+  }
 }
 
 /**

@@ -8,6 +8,7 @@
  * (`facts`) when the trace is flushed.
  */
 import { KIND_BY_NUMBER, type Kind, kindNumber } from '../../core/model/span.js';
+import { grown, SpanRows } from '../assemble/rows.js';
 import type { LinkFacts } from './facts.js';
 
 /**
@@ -17,17 +18,15 @@ import type { LinkFacts } from './facts.js';
  */
 export const LINK_ROW_BYTES = 140;
 
-export class LinkRows {
+export class LinkRows extends SpanRows {
   private ids: string[] = [];
   private parentIds: string[] = [];
   private services: string[] = [];
   private remoteServices: string[] = [];
   private endpoints: string[] = [];
-  private timestamps = new Float64Array(1024);
+  private timestamps = new Float64Array(this.capacity);
   /** kind code | FACT_* flags << 3. */
-  private bits = new Int32Array(1024);
-  private free: number[] = [];
-  private rows = 0;
+  private bits = new Int32Array(this.capacity);
 
   /** A row for one span; `release` it once its trace is linked. */
   add(
@@ -40,11 +39,7 @@ export class LinkRows {
     flags: number,
     endpoint: string,
   ): number {
-    let row = this.free.pop();
-    if (row === undefined) {
-      row = this.rows++;
-      if (row === this.timestamps.length) this.grow();
-    }
+    const row = this.take();
     this.ids[row] = id;
     this.parentIds[row] = parentId;
     this.services[row] = service;
@@ -76,20 +71,11 @@ export class LinkRows {
   release(row: number): void {
     this.ids[row] = '';
     this.parentIds[row] = '';
-    this.free.push(row);
+    this.give(row);
   }
 
-  /** Rows in use. */
-  get size(): number {
-    return this.rows - this.free.length;
-  }
-
-  private grow(): void {
-    const timestamps = new Float64Array(this.timestamps.length * 2);
-    timestamps.set(this.timestamps);
-    this.timestamps = timestamps;
-    const bits = new Int32Array(this.bits.length * 2);
-    bits.set(this.bits);
-    this.bits = bits;
+  protected grow(capacity: number): void {
+    this.timestamps = grown(this.timestamps, capacity);
+    this.bits = grown(this.bits, capacity);
   }
 }

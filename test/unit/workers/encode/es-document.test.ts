@@ -14,7 +14,7 @@ import {
   type DocumentSettings,
   documentId,
   formatDay,
-  idsOfDocument,
+  headOfDocument,
   indexDay,
   indexName,
   spanDocument,
@@ -447,28 +447,42 @@ describe('document rewrites at flush', () => {
     assert.ok(n > 1000);
   });
 
-  it('idsOfDocument reads back the span and parent IDs, whatever the names, tags and search terms hold', () => {
+  it('headOfDocument reads back the IDs, name, timestamp and duration, whatever the names, tags and search terms hold', () => {
+    const head = (span: Span) => ({
+      id: span.id,
+      parentId: span.parentId ?? '',
+      name: span.name ?? '',
+      timestamp: span.timestamp !== undefined && span.timestamp > 0 ? Math.trunc(span.timestamp) : 0,
+      duration: span.duration !== undefined && span.duration > 0 ? Math.trunc(span.duration) : 0,
+    });
     let n = 0;
+    let named = 0;
     for (const span of sharedSpans()) {
       for (const searchEnabled of [true, false]) {
-        assert.deepEqual(idsOfDocument(spanDocument(span, searchEnabled)), { id: span.id, parentId: span.parentId ?? '' });
+        assert.deepEqual(headOfDocument(spanDocument(span, searchEnabled)), head(span));
         n++;
       }
+      if (span.name !== undefined && span.name !== '') named++;
     }
-    assert.ok(n > 1000);
-    // Strings before the IDs (search terms) and after them (name, tags) that look like the fields.
-    const tricky = {
+    assert.ok(n > 1000 && named > 500);
+    // Strings before the fields (search terms) and after them (name, tags, annotations) that look like them.
+    const tricky: Span = {
       traceId: '00000000000000aa',
       parentId: '00000000000000bb',
       id: '00000000000000cc',
-      name: '","id":"ffffffffffffffff',
-      tags: { '"traceId":"x","parentId":"y': ',"id":"z' },
-      annotations: [{ timestamp: 1, value: '"traceId":"q' }],
+      kind: 'SERVER',
+      name: '","id":"ffffffffffffffff\\",\\"timestamp\\":5 \u2028 \u0001 "',
+      timestamp: 1_764_900_000_000_001,
+      duration: 1234,
+      tags: { '"traceId":"x","parentId":"y': ',"id":"z', timestamp: '7', duration: '8', name: 'n' },
+      annotations: [{ timestamp: 1, value: '"traceId":"q,"timestamp":9' }],
     };
+    const { timestamp: _t, duration: _d, name: _n, kind: _k, ...bare } = tricky;
+    const { parentId: _p, ...root } = tricky;
     for (const searchEnabled of [true, false]) {
-      assert.deepEqual(idsOfDocument(spanDocument(tricky, searchEnabled)), { id: '00000000000000cc', parentId: '00000000000000bb' });
-      const { parentId: _root, ...root } = tricky;
-      assert.deepEqual(idsOfDocument(spanDocument(root, searchEnabled)), { id: '00000000000000cc', parentId: '' });
+      for (const span of [tricky, bare, root, { ...bare, name: 'a\\' }, { ...bare, duration: 9 }, { ...tricky, timestamp: 5.7 }]) {
+        assert.deepEqual(headOfDocument(spanDocument(span, searchEnabled)), head(span), JSON.stringify(span));
+      }
     }
   });
 });
