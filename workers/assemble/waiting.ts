@@ -10,7 +10,7 @@
  * the facts existed, which buffered the document alone). Rows cost their column slots: see
  * WAITING_ROW_BYTES.
  */
-import { KIND_BY_NUMBER, type Kind, kindNumber, type Span } from '../../core/model/span.js';
+import { KIND_BY_NUMBER, kindNumber, type Span } from '../../core/model/span.js';
 import type { SpanFacts } from './facts.js';
 import { grown, SpanRows } from './rows.js';
 

@@ -28,6 +28,21 @@ describe('LinkRows', () => {
     assert.equal(rows.size, 3);
   });
 
+  it('keeps 16-digit hex IDs as numbers and gives the same strings back, roots and odd IDs included', () => {
+    const rows = new LinkRows();
+    const a = rows.add('0123456789abcdef', 'ffffffff00000001', 'CLIENT', 'front', 'back', 7, 0, '');
+    const b = rows.add('8000000000000000', '', 'SERVER', 'back', '', 8, FACT_SHARED, '');
+    const c = rows.add('0123456789ABCDEF', '0000000000000001', '', 'back', '', 9, 0, '');
+    const d = rows.add('0000000000000002', 'not-hex', '', 'back', '', 9, 0, '');
+    assert.deepEqual([rows.facts(a).id, rows.facts(a).parentId], ['0123456789abcdef', 'ffffffff00000001']);
+    assert.deepEqual([rows.facts(b).id, rows.facts(b).parentId, rows.facts(b).flags], ['8000000000000000', '', FACT_SHARED]);
+    assert.deepEqual([rows.facts(c).id, rows.facts(c).parentId], ['0123456789ABCDEF', '0000000000000001']);
+    assert.deepEqual([rows.facts(d).id, rows.facts(d).parentId], ['0000000000000002', 'not-hex']);
+    rows.release(c);
+    assert.equal(rows.add('1111111111111111', '', '', 's', '', 1, 0, ''), c);
+    assert.deepEqual([rows.facts(c).id, rows.facts(c).parentId], ['1111111111111111', ''], 'a reused row forgets the strings it held');
+  });
+
   it('reuses released rows, and grows past its first capacity without losing rows', () => {
     const rows = new LinkRows();
     const first = rows.add('x', '', 'PRODUCER', 's', 'q', 1, 0, '');
