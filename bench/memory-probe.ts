@@ -41,7 +41,7 @@ export interface ProbeArgs {
 export interface ProbeResult extends ProbeArgs {
   bufferedSpans: number;
   bufferedTraces: number;
-  /** Mean buffered document length (the windows' own byte accounting). */
+  /** Mean bytes a buffered span counts against the windows' budget: its document's length plus the row estimate. */
   entryChars: number;
   /** Marginal: heap growth from half full to full / spans added in that half. */
   heapBytesPerSpan: number;

@@ -553,7 +553,7 @@ export function memorySection(m: NonNullable<BenchResults['memory']>): string {
         'when the trace is flushed.',
       '',
       table(
-        ['what is buffered', 'mix', 'spans (traces)', 'document chars/span', 'heap B/span', 'RSS B/span'],
+        ['what is buffered', 'mix', 'spans (traces)', 'window budget B/span (document + row)', 'heap B/span', 'RSS B/span'],
         m.probes.map((p) => [
           p.mode === 'keep-all'
             ? 'the pipeline as shipped, keep-all (documents written through; span facts wait)'
