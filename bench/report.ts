@@ -134,6 +134,8 @@ export interface E2eResult {
   workers: number;
   zipkinHeaps: string[];
   settings: E2eSettings;
+  /** The untimed `_bulk` run that warmed the engine before the first round (absent in older results). */
+  engineWarmup?: { docs: number; runs: number; seconds: number; docsPerSec: number[]; error?: string | undefined };
   cli: string;
   /** What ran over the pre-loaded topics (absent in results from before replay was measured). */
   sides?: readonly string[];
@@ -500,6 +502,16 @@ export function replayNote(workers: number): string {
   );
 }
 
+export function engineWarmupNote(w: E2eResult['engineWarmup']): string {
+  if (w === undefined) return '';
+  const rates = w.docsPerSec.map((r) => `${si(r)}/s`).join(', ');
+  const how = w.error !== undefined ? `${rates}; then it failed: ${w.error}` : `${w.docs} documents a run: ${rates}`;
+  return (
+    ` Before the first round the engine was warmed up with untimed \`_bulk\` runs of the ceiling's documents until two in a row ` +
+    `agreed within 15 % (${how}).`
+  );
+}
+
 export function e2eSection(e: E2eResult): string {
   const zk = e.settings.zipkin[0];
   return [
@@ -514,7 +526,8 @@ export function e2eSection(e: E2eResult): string {
       "in the side's favour). A run is complete when every expected document `_id` " +
       '(deterministic: `traceId-md5(document)`) is found by a refreshed ID lookup at the end; one that stalls (20 s without a new ' +
       'document or a record consumed) or dies "did not complete: N of M stored, reason" and gives no ratio. Ratios are tracefold / Zipkin of the same round over ' +
-      'rounds where both completed, then the median.',
+      'rounds where both completed, then the median.' +
+      engineWarmupNote(e.engineWarmup),
     '',
     ...e.backlogs.flatMap((b) => [backlogSection(e, b), '']),
     ...(e.backlogs.some((b) => b.replay) ? [replayNote(e.workers), ''] : []),

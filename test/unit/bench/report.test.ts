@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { CeilingSummary } from '../../../bench/ceiling.js';
 import { completedRatios } from '../../../bench/completion.js';
 import type { SideRun } from '../../../bench/e2e.js';
-import { type BacklogResult, ceilingGoal, type SideSummary, throughputGoal } from '../../../bench/report.js';
+import { type BacklogResult, ceilingGoal, engineWarmupNote, type SideSummary, throughputGoal } from '../../../bench/report.js';
 import { summarize } from '../../../bench/stats.js';
 
 function run(side: 'tracefold' | 'zipkin', n: number, rate: number, error?: string): SideRun {
@@ -126,4 +126,12 @@ test('the ceiling row adds the CPU bound when the engine runs on the same machin
     },
   });
   assert.match(ceilingGoal([b])?.measured ?? '', /CPU bound with the engine on the same 2 cores 63 %/);
+});
+
+test('the e2e text says how the engine was warmed up, or that it failed, or nothing when older results have no warm-up', () => {
+  assert.equal(engineWarmupNote(undefined), '');
+  const warm = engineWarmupNote({ docs: 100_000, runs: 3, seconds: 30, docsPerSec: [5_680, 14_700, 15_500] });
+  assert.match(warm, /100000 documents a run: 5\.68k\/s, 14\.7k\/s, 15\.5k\/s/);
+  const failed = engineWarmupNote({ docs: 100_000, runs: 1, seconds: 9, docsPerSec: [5_680], error: 'HTTP 503' });
+  assert.match(failed, /5\.68k\/s; then it failed: HTTP 503/);
 });
