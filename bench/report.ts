@@ -134,7 +134,7 @@ export interface E2eResult {
   workers: number;
   zipkinHeaps: string[];
   settings: E2eSettings;
-  /** The untimed `_bulk` run that warmed the engine before the first round (absent in older results). */
+  /** The untimed `_bulk` runs that warmed the engine before the first round (absent in older results). */
   engineWarmup?: { docs: number; runs: number; seconds: number; docsPerSec: number[]; error?: string | undefined };
   cli: string;
   /** What ran over the pre-loaded topics (absent in results from before replay was measured). */

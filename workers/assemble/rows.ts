@@ -4,6 +4,26 @@
  * so it is copied out of the young generation and marked in the old one; columns of numbers and
  * shared (interned) strings cost neither, and the short-lived record a stage reads at flush dies young.
  */
+import { KIND_BY_NUMBER, type Kind, kindNumber } from '../../core/model/span.js';
+
+/**
+ * A row's kind and FACT_* flags (five bits) share one int32 column; the bits from ROW_BITS up are
+ * the row type's own (waiting.ts: the index number; link/rows.ts: how its IDs are held).
+ */
+export const ROW_BITS = 8;
+
+export function kindAndFlags(kind: Kind | '', flags: number): number {
+  return kindNumber(kind) | (flags << 3);
+}
+
+export function kindOfBits(bits: number): Kind | '' {
+  return KIND_BY_NUMBER[bits & 7] ?? '';
+}
+
+export function flagsOfBits(bits: number): number {
+  return (bits >> 3) & 31;
+}
+
 export abstract class SpanRows {
   private readonly free: number[] = [];
   private rows = 0;

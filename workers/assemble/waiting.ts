@@ -10,9 +10,9 @@
  * the facts existed, which buffered the document alone). Rows cost their column slots: see
  * WAITING_ROW_BYTES.
  */
-import { KIND_BY_NUMBER, kindNumber, type Span } from '../../core/model/span.js';
+import type { Span } from '../../core/model/span.js';
 import type { SpanFacts } from './facts.js';
-import { grown, SpanRows } from './rows.js';
+import { flagsOfBits, grown, kindAndFlags, kindOfBits, ROW_BITS, SpanRows } from './rows.js';
 
 /** Where a span came from: shared by all spans of one Kafka record, for dead letters and the decision log. */
 export interface Provenance {
@@ -77,7 +77,7 @@ export class WaitingSpans extends SpanRows {
   private lastIndex = '';
   private lastNumber = 0;
   private batchIds = new Int32Array(this.capacity);
-  /** kind code | FACT_* flags << 3 | index number << 8. */
+  /** Kind and flags (`kindAndFlags`) | index number << ROW_BITS. */
   private bits = new Int32Array(this.capacity);
 
   /**
@@ -92,7 +92,7 @@ export class WaitingSpans extends SpanRows {
     this.remoteServices[row] = s.remoteService;
     this.endpoints[row] = s.endpoint;
     this.batchIds[row] = s.batchId;
-    this.bits[row] = kindNumber(s.kind) | (s.flags << 3) | (this.indexNumber(row, s.index) << 8);
+    this.bits[row] = kindAndFlags(s.kind, s.flags) | (this.indexNumber(row, s.index) << ROW_BITS);
     if (s.doc === null) {
       const { span, id, parentId, name, timestamp, duration } = s;
       this.undocumented.set(row, { span, id, parentId, name, timestamp, duration });
@@ -104,7 +104,7 @@ export class WaitingSpans extends SpanRows {
   remove(row: number): WaitingSpan {
     const bits = this.bits[row] as number;
     const apart = this.undocumented.get(row);
-    const index = bits >>> 8;
+    const index = bits >>> ROW_BITS;
     const s: WaitingSpan = {
       doc: this.docs[row] as string | null,
       span: apart === undefined ? null : apart.span,
@@ -113,13 +113,13 @@ export class WaitingSpans extends SpanRows {
       prov: this.provs[row] as Provenance,
       id: apart === undefined ? '' : apart.id,
       parentId: apart === undefined ? '' : apart.parentId,
-      kind: KIND_BY_NUMBER[bits & 7] ?? '',
+      kind: kindOfBits(bits),
       service: this.services[row] as string,
       remoteService: this.remoteServices[row] as string,
       name: apart === undefined ? '' : apart.name,
       timestamp: apart === undefined ? 0 : apart.timestamp,
       duration: apart === undefined ? 0 : apart.duration,
-      flags: (bits >> 3) & 31,
+      flags: flagsOfBits(bits),
       endpoint: this.endpoints[row] as string,
     };
     if (apart !== undefined) this.undocumented.delete(row);

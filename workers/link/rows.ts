@@ -9,14 +9,14 @@
  * strings, the IDs were half of a row's heap and doubled the worker's GC pauses (bench pipeline,
  * 1 worker: 0.7–0.8 against 0.4 µs per span).
  */
-import { KIND_BY_NUMBER, type Kind, kindNumber } from '../../core/model/span.js';
-import { grown, SpanRows } from '../assemble/rows.js';
+import type { Kind } from '../../core/model/span.js';
+import { flagsOfBits, grown, kindAndFlags, kindOfBits, ROW_BITS, SpanRows } from '../assemble/rows.js';
 import type { LinkFacts } from './facts.js';
 import { hexId, idHigh, idLow, isHexId } from './hex-id.js';
 
 /** Bits above the kind and FACT_* flags: the row has a parent; its IDs are strings kept apart. */
-const HAS_PARENT = 1 << 8;
-const ID_STRINGS = 1 << 9;
+const HAS_PARENT = 1 << ROW_BITS;
+const ID_STRINGS = 1 << (ROW_BITS + 1);
 
 /**
  * What a buffered row costs, the window's slot included (the window's byte accounting): 43–49 B of
@@ -33,7 +33,7 @@ export class LinkRows extends SpanRows {
   private remoteServices: string[] = [];
   private endpoints: string[] = [];
   private timestamps = new Float64Array(this.capacity);
-  /** kind code | FACT_* flags << 3. */
+  /** Kind and flags (`kindAndFlags`) | HAS_PARENT | ID_STRINGS. */
   private bits = new Int32Array(this.capacity);
 
   /** A row for one span; `release` it once its trace is linked. */
@@ -67,7 +67,7 @@ export class LinkRows extends SpanRows {
     this.remoteServices[row] = remoteService;
     this.endpoints[row] = endpoint;
     this.timestamps[row] = timestamp;
-    this.bits[row] = kindNumber(kind) | (flags << 3) | more;
+    this.bits[row] = kindAndFlags(kind, flags) | more;
     return row;
   }
 
@@ -87,13 +87,13 @@ export class LinkRows extends SpanRows {
     return {
       id,
       parentId,
-      kind: KIND_BY_NUMBER[bits & 7] ?? '',
+      kind: kindOfBits(bits),
       service: this.services[row] as string,
       remoteService: this.remoteServices[row] as string,
       name: '',
       timestamp: this.timestamps[row] as number,
       duration: 0,
-      flags: (bits >> 3) & 31,
+      flags: flagsOfBits(bits),
       endpoint: this.endpoints[row] as string,
     };
   }
