@@ -37,6 +37,14 @@ import { ConsumePositions } from './positions.js';
 import { SinkHealth } from './sink-health.js';
 import { WorkerStats } from './worker-stats.js';
 
+/** Longest wait for the group to confirm a commit before partitions go or the node stops. */
+const COMMIT_CONFIRM_MS = 10_000;
+/**
+ * A failed Kafka client is replaced at most this often in the window; past it the node stops (two
+ * nodes with one group.instance.id would otherwise fence each other in turn for ever).
+ */
+const CONSUMER_REPLACEMENTS = { max: 3, windowMs: 10 * 60_000 };
+
 export interface NodeOptions {
   source: SourceOptions;
   deadLetterTopic: string;
@@ -113,6 +121,8 @@ export class IngestNode {
   private resolvedByWorkers = 0;
   private finished: (() => void) | undefined;
   private shutdownTimedOut = false;
+  /** When the Kafka client was last replaced after a fatal error (within the limit's window). */
+  private consumerReplacedAt: number[] = [];
   readonly done: Promise<void>;
 
   constructor(
@@ -198,6 +208,7 @@ export class IngestNode {
         this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions assigned');
       },
       onError: (err) => this.log.error({ err: err.message }, 'kafka error'),
+      onFatal: (err) => void this.onSourceFatal(err),
     });
     this.committer = new OffsetCommitter(this.source, this.watermark, this.metrics, this.log, () => this.decisionLog?.barrier());
     await this.source.connect();
@@ -218,7 +229,7 @@ export class IngestNode {
     }
     const tickMs = this.opts.tickMs ?? 250;
     this.timers.push(setInterval(() => this.tick(), tickMs));
-    if (this.opts.commit) this.timers.push(setInterval(() => this.commit(false), this.opts.commitIntervalMs));
+    if (this.opts.commit) this.timers.push(setInterval(() => this.committer?.commit(), this.opts.commitIntervalMs));
     this.timers.push(setInterval(() => void this.updateLag(), 5_000));
     this.source.start();
     this.log.info(
@@ -442,8 +453,18 @@ export class IngestNode {
     };
   }
 
-  private commit(sync: boolean): void {
-    if (this.opts.commit) this.committer?.commit(sync);
+  /**
+   * Commits what is done and waits (bounded) for the group to confirm it: before partitions are
+   * given up, and at shutdown.
+   */
+  private async flushCommits(when: string): Promise<void> {
+    if (!this.opts.commit || !this.committer) return;
+    const timeoutMs = Math.min(COMMIT_CONFIRM_MS, this.opts.shutdownTimeoutMs);
+    if (!(await this.committer.flush(timeoutMs)))
+      this.log.warn(
+        { timeoutMs },
+        `${when}: the group did not confirm the offset commit in time; records after its last confirmed commit will be delivered again (writes are idempotent)`,
+      );
   }
 
   /** Flushes every worker's windows and waits until `idle()` holds (bounded). */
@@ -464,12 +485,50 @@ export class IngestNode {
     // The new owner reads the decisions back: they must be in the log before the partitions go.
     if (!(await this.decisionsLogged(this.shutdownTimedOut ? 0 : this.opts.shutdownTimeoutMs)))
       this.log.warn('revocation: decisions not all acknowledged by Kafka in time; their traces may be decided again by the new owner');
-    this.commit(true);
+    await this.flushCommits('revocation');
     for (const p of parts) {
       this.watermark.revoke(p.topic, p.partition);
       this.flow.forget(p.topic, p.partition);
     }
     this.partitionWorkers?.release(parts);
+  }
+
+  /**
+   * The Kafka client failed for good: finish the work of the partitions it held (their offsets
+   * cannot be committed by it any more, so the group delivers the rest again: writes are
+   * idempotent), then join the group with a new client. Bounded: see CONSUMER_REPLACEMENTS.
+   */
+  private async onSourceFatal(err: TracefoldError): Promise<void> {
+    const source = this.source;
+    if (!source || this.stopping || this.fatal) return;
+    const now = Date.now();
+    this.consumerReplacedAt = this.consumerReplacedAt.filter((t) => now - t < CONSUMER_REPLACEMENTS.windowMs);
+    if (this.consumerReplacedAt.length >= CONSUMER_REPLACEMENTS.max) {
+      this.onFatal(
+        new TracefoldError(
+          err.code,
+          `${err.message}; the Kafka client failed ${CONSUMER_REPLACEMENTS.max + 1} times within ${CONSUMER_REPLACEMENTS.windowMs / 60_000} minutes`,
+          {},
+        ),
+      );
+      return;
+    }
+    this.consumerReplacedAt.push(now);
+    this.metrics.consumerReplacements.inc();
+    this.log.error(
+      { err: err.message, code: err.code },
+      'Kafka client failed for good: finishing the work of its partitions, then joining the group with a new client',
+    );
+    try {
+      await source.revocationSettled();
+      const held = source.assignments();
+      if (held.length > 0) await this.onRevoke(held);
+      if (this.stopping) return;
+      await source.replace();
+      this.log.info('new Kafka client connected: waiting for the group to assign partitions');
+    } catch (e) {
+      this.onFatal(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   private onFatal(err: Error): void {
@@ -537,7 +596,7 @@ export class IngestNode {
     }
     if (!(await this.decisionsLogged(ok ? this.opts.shutdownTimeoutMs : 0)))
       this.log.warn('shutdown: decisions not all acknowledged by Kafka in time; the offsets behind them stay uncommitted');
-    this.commit(true);
+    await this.flushCommits('shutdown');
     await this.handover?.settled();
     await this.decisionReader?.close().catch(() => undefined);
     const unresolved = this.watermark.totals().messages;

@@ -39,8 +39,13 @@ export class Metrics {
   });
   readonly commits = new Counter({
     name: 'tracefold_commits_total',
-    help: 'Offset commits sent',
+    help: 'Offset commits sent, by result: ok, error (refused at once), unconfirmed (a flush the group did not confirm in time)',
     labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly consumerReplacements = new Counter({
+    name: 'tracefold_kafka_consumer_replacements_total',
+    help: 'Kafka clients replaced after a fatal error (the node joined its group again with a new client)',
     registers: [this.registry],
   });
   readonly paused = new Gauge({

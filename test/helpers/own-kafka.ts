@@ -4,7 +4,7 @@
  * through the infra CLI in a child process (infra reads its ports from the environment at start-up).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,11 +40,17 @@ export class OwnKafka {
     this.infra(['down']);
   }
 
-  /** Stops the broker and deletes its run directory. */
+  /** Stops the broker and deletes its run directory, keeping its log in the test logs. */
   destroy(): void {
     try {
       this.down();
     } finally {
+      const log = join(this.runDir, 'logs', 'kafka.log');
+      if (existsSync(log)) {
+        const dir = join(ROOT, '.tracefold', 'test-logs');
+        mkdirSync(dir, { recursive: true });
+        copyFileSync(log, join(dir, `kafka-${this.bootstrap.split(':')[1]}.log`));
+      }
       rmSync(this.runDir, { recursive: true, force: true });
     }
   }

@@ -5,6 +5,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../../core/errors.js';
+import { within } from '../../async/within.js';
 import { connectClient } from '../../kafka/connection.js';
 
 export interface TopicPartition {
@@ -39,6 +40,13 @@ export interface SourceHandlers {
    * They were skipped: their first delivery is already being processed and committed.
    */
   onRedelivered(info: TopicPartition & { firstOffset: number; expectedOffset: number; skipped: number }): void;
+  /**
+   * The client failed for good (a librdkafka fatal error): it consumes and commits nothing more.
+   * Seen after an outage longer than the group session with static membership: the client's member
+   * id was reset, and its next commit was refused as coming from a fenced instance. `replace()`
+   * joins the group again with a new client.
+   */
+  onFatal(err: TracefoldError): void;
 }
 
 export interface SourceOptions {
@@ -78,6 +86,14 @@ export class KafkaSource {
   private readonly owned = new Set<string>();
   /** Per owned partition, the offset after the last record delivered in this assignment. */
   private readonly nextOffset = new Map<string, number>();
+  /** Clients replaced after a fatal error: their late callbacks are ignored. */
+  private readonly retired = new WeakSet<Kafka.KafkaConsumer>();
+  /** The current client reported a fatal error. */
+  private failed = false;
+  private revocation: Promise<void> = Promise.resolve();
+  private replacing: Promise<void> | undefined;
+  /** `disconnect()` began: the revocation it causes has nothing left to commit (the caller committed before). */
+  private closing = false;
 
   constructor(
     private readonly opts: SourceOptions,
@@ -104,7 +120,12 @@ export class KafkaSource {
     };
     const consumer = new Kafka.KafkaConsumer(conf, { 'auto.offset.reset': this.opts.autoOffsetReset });
     this.consumer = consumer;
-    consumer.on('event.error', (err) => this.handlers.onError(this.describeError(err)));
+    this.failed = false;
+    consumer.on('event.error', (err) => {
+      if (this.retired.has(consumer)) return;
+      if (isFatal(err)) this.reportFatal(consumer, err);
+      else this.handlers.onError(this.describeError(err));
+    });
     await connectClient(consumer, this.opts.bootstrapServers, timeoutMs);
     consumer.setDefaultConsumeTimeout(this.opts.fetchWaitMs);
     if (this.opts.assignment) {
@@ -131,7 +152,23 @@ export class KafkaSource {
     return new TracefoldError('TF_KAFKA_CONSUME', `Kafka client error: ${err.message}`, {});
   }
 
+  /** Once per client: a fatal error goes to the handler, not to the log as one more client error. */
+  private reportFatal(consumer: Kafka.KafkaConsumer, err: Kafka.LibrdKafkaError): void {
+    if (consumer !== this.consumer || this.failed) return;
+    this.failed = true;
+    this.handlers.onFatal(this.describeError(err));
+  }
+
   private onRebalance(consumer: Kafka.KafkaConsumer, err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {
+    if (this.retired.has(consumer)) {
+      // A replaced client closing: its partitions' work was finished before it was replaced.
+      try {
+        if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) consumer.unassign();
+      } catch {
+        // closed already
+      }
+      return;
+    }
     const parts = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       consumer.assign(assignment);
@@ -150,7 +187,7 @@ export class KafkaSource {
         this.nextOffset.delete(key(p.topic, p.partition));
         this.held.delete(key(p.topic, p.partition));
       }
-      this.handlers
+      this.revocation = this.handlers
         .onRevoke(parts)
         .catch((e: unknown) => this.handlers.onError(e instanceof Error ? e : new Error(String(e))))
         .finally(() => {
@@ -179,7 +216,8 @@ export class KafkaSource {
     consumer.consume(this.opts.batchMaxMessages, (err, messages) => {
       this.loopActive = false;
       if (err) {
-        if (err.code !== Kafka.CODES.ERRORS.ERR__TIMED_OUT)
+        if (isFatal(err)) this.reportFatal(consumer, err);
+        else if (err.code !== Kafka.CODES.ERRORS.ERR__TIMED_OUT)
           this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `consume failed: ${err.message}`, {}));
       } else if (messages.length > 0) {
         try {
@@ -338,17 +376,58 @@ export class KafkaSource {
     return this.paused.size;
   }
 
-  /** Commits exact next-offsets. Async in librdkafka; errors surface through onError. */
-  commit(offsets: Array<TopicPartition & { offset: number }>, sync = false): void {
-    if (!this.consumer || offsets.length === 0) return;
+  /**
+   * Sends a commit of exact next-offsets (asynchronous in librdkafka) for the partitions this node
+   * owns or is giving up; returns the offsets sent. A refusal the client knows of at once throws.
+   */
+  commit(offsets: ReadonlyArray<TopicPartition & { offset: number }>): Array<TopicPartition & { offset: number }> {
+    if (!this.consumer || offsets.length === 0 || this.closing) return [];
+    if (this.failed)
+      throw new TracefoldError('TF_KAFKA_COMMIT', 'commit failed: the Kafka client failed (fatal error) and is being replaced', {});
     const mine = offsets.filter((o) => this.owned.has(key(o.topic, o.partition)) || this.revoking);
-    if (mine.length === 0) return;
+    if (mine.length === 0) return [];
     try {
-      if (sync) this.consumer.commitSync(mine);
-      else this.consumer.commit(mine);
+      this.consumer.commit(mine);
     } catch (err) {
       throw new TracefoldError('TF_KAFKA_COMMIT', `commit failed: ${(err as Error).message}`, {});
     }
+    return mine;
+  }
+
+  /**
+   * Commits and then reads the group's committed offsets back until they reach these: true once
+   * confirmed, false when `timeoutMs` ran out first. Never a synchronous commit: librdkafka's blocks
+   * the calling thread until the group coordinator answers, which with the coordinator gone (a broker
+   * restart) froze this whole thread for 45 s and more, workers' messages, health and metrics included.
+   */
+  async commitConfirmed(offsets: ReadonlyArray<TopicPartition & { offset: number }>, timeoutMs: number): Promise<boolean> {
+    const sent = this.commit(offsets);
+    if (sent.length === 0) return true;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.failed) return false;
+      const committed = await this.committed(sent, Math.min(left, 2_000));
+      if (committed !== undefined && sent.every((o) => (committed.get(key(o.topic, o.partition)) ?? -1) >= o.offset)) return true;
+      await new Promise((r) => setTimeout(r, Math.min(50, Math.max(0, deadline - Date.now()))));
+    }
+  }
+
+  /** The group's committed next-offsets (-1 where none), or undefined when the query failed. */
+  private committed(parts: readonly TopicPartition[], timeoutMs: number): Promise<Map<string, number> | undefined> {
+    const consumer = this.consumer;
+    if (!consumer) return Promise.resolve(undefined);
+    const query = parts.map((p) => ({ topic: p.topic, partition: p.partition }));
+    return new Promise((resolve) => {
+      try {
+        consumer.committed(query, timeoutMs, (err, got) => {
+          if (err) return resolve(undefined);
+          resolve(new Map(got.map((g) => [key(g.topic, g.partition), typeof g.offset === 'number' ? g.offset : -1])));
+        });
+      } catch {
+        resolve(undefined);
+      }
+    });
   }
 
   async highWatermarks(timeoutMs = 5_000): Promise<Array<TopicPartition & { high: number }>> {
@@ -373,11 +452,52 @@ export class KafkaSource {
     while (this.loopActive) await new Promise((r) => setTimeout(r, 10));
   }
 
+  /** Settles when no revocation is in flight (the handler's work for revoked partitions is done). */
+  async revocationSettled(): Promise<void> {
+    await this.revocation;
+  }
+
+  /**
+   * Replaces a failed client with a new one that joins the group again (with static membership it
+   * takes this node's place back). The caller finishes the work of the old client's partitions
+   * first; they are forgotten here, and the group assigns partitions to the new client afresh.
+   */
+  replace(connectTimeoutMs = 15_000): Promise<void> {
+    this.replacing ??= this.doReplace(connectTimeoutMs).finally(() => {
+      this.replacing = undefined;
+    });
+    return this.replacing;
+  }
+
+  private async doReplace(connectTimeoutMs: number): Promise<void> {
+    await this.revocationSettled();
+    const old = this.consumer;
+    this.consumer = undefined;
+    await this.waitLoopIdle();
+    for (const set of [this.owned, this.paused, this.held]) set.clear();
+    this.nextOffset.clear();
+    this.revoking = false;
+    if (old) {
+      this.retired.add(old);
+      // A failed client may never finish closing: give it a bounded time, then leave it.
+      await within(new Promise<void>((resolve) => old.disconnect(() => resolve())), 10_000).catch(() => false);
+    }
+    if (!this.running || this.closing) return;
+    await this.connect(connectTimeoutMs);
+    if (this.running) this.loop();
+  }
+
   async disconnect(): Promise<void> {
     this.running = false;
+    this.closing = true;
+    await this.replacing?.catch(() => undefined);
     await this.waitLoopIdle();
     const consumer = this.consumer;
     if (!consumer) return;
     await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
+}
+
+function isFatal(err: Kafka.LibrdKafkaError): boolean {
+  return err.isFatal === true || err.code === Kafka.CODES.ERRORS.ERR__FATAL;
 }

@@ -23,6 +23,7 @@ function source(batchMaxBytes = 2 ** 20) {
   const batches: RawBatch[] = [];
   const redelivered: Redelivered[] = [];
   const errors: Error[] = [];
+  const fatal: Error[] = [];
   const src = new KafkaSource(
     {
       bootstrapServers: '127.0.0.1:1',
@@ -41,13 +42,14 @@ function source(batchMaxBytes = 2 ** 20) {
       onAssign: () => undefined,
       onError: (e) => errors.push(e),
       onRedelivered: (r) => redelivered.push(r),
+      onFatal: (e) => fatal.push(e),
     },
   );
   const internals = src as unknown as Internals;
   const consumer = { assign: () => undefined, unassign: () => undefined };
   const assign = (parts: TopicPartition[]): void =>
     internals.onRebalance(consumer, { code: Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS, message: 'assign' }, parts);
-  return { src, internals, assign, batches, redelivered, errors };
+  return { src, internals, assign, batches, redelivered, errors, fatal };
 }
 
 function messages(partition: number, from: number, to: number): Kafka.Message[] {
@@ -160,5 +162,52 @@ describe('KafkaSource: batches', () => {
         [12, 12, 3],
       ],
     );
+  });
+});
+
+describe('KafkaSource: a client that fails for good', () => {
+  /** A client whose every consume ends with `err`; counts the commits it is asked for. */
+  function failingClient(err: { code: number; message: string; isFatal?: boolean }) {
+    const client = {
+      consumes: 0,
+      commits: 0,
+      consume(_n: number, cb: (e: unknown, m: Kafka.Message[]) => void) {
+        client.consumes++;
+        setImmediate(() => cb(err, []));
+      },
+      commit() {
+        client.commits++;
+      },
+    };
+    return client;
+  }
+
+  async function run(err: { code: number; message: string; isFatal?: boolean }) {
+    const s = source();
+    const client = failingClient(err);
+    (s.src as unknown as { consumer: unknown }).consumer = client;
+    s.assign([{ topic: 't', partition: 0 }]);
+    s.src.start();
+    while (client.consumes < 5) await new Promise((r) => setImmediate(r));
+    s.src.stop();
+    await s.src.waitLoopIdle();
+    return { ...s, client };
+  }
+
+  it('reports a fatal error once, not as one more client error, and commits nothing after it', async () => {
+    const s = await run({ code: Kafka.CODES.ERRORS.ERR__FATAL, message: 'Local: Fatal error', isFatal: true });
+    assert.equal(s.fatal.length, 1, 'once, though every consume failed');
+    assert.match(s.fatal[0]?.message ?? '', /Fatal error/);
+    assert.deepEqual(s.errors, []);
+    assert.throws(() => s.src.commit([{ topic: 't', partition: 0, offset: 1 }]), /being replaced/);
+    assert.equal(s.client.commits, 0);
+  });
+
+  it('an ordinary consume error is logged, not fatal, and commits go on', async () => {
+    const s = await run({ code: Kafka.CODES.ERRORS.ERR__TRANSPORT, message: 'Local: Broker transport failure' });
+    assert.equal(s.fatal.length, 0);
+    assert.ok(s.errors.length >= 5);
+    assert.deepEqual(s.src.commit([{ topic: 't', partition: 0, offset: 1 }]), [{ topic: 't', partition: 0, offset: 1 }]);
+    assert.equal(s.client.commits, 1);
   });
 });
