@@ -15,15 +15,15 @@ import { assertIdentity, compareIdentities, expectedIdentities } from '../../hel
 import { committedTotal, produceTraces } from '../../helpers/kafka.js';
 import { OwnKafka } from '../../helpers/own-kafka.js';
 import { countDocs, deleteIndices, storedSpanKeys } from '../../helpers/search.js';
-import { OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
-import { LOG_DIR, logLines, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { requireSearchEngine, uniqueName } from '../../helpers/servers.js';
+import { LOG_DIR, logLines, searchEnv, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 const PARTITIONS = 3;
 const broker = new OwnKafka(Number(process.env.TF_RESTART_KAFKA_PORT ?? 19492));
 
 before(async () => {
-  await requireHttp(OPENSEARCH, 'OpenSearch');
+  await requireSearchEngine();
   broker.up();
 });
 after(() => broker.destroy());
@@ -59,10 +59,7 @@ for (const { name, downMs } of [
         KAFKA_BOOTSTRAP_SERVERS: kafka,
         KAFKA_TOPIC: topic,
         KAFKA_GROUP_ID: group,
-        ES_HOSTS: OPENSEARCH,
-        ES_INDEX: index,
-        ES_INDEX_REPLICAS: '0',
-        ES_INDEX_SHARDS: '1',
+        ...searchEnv(index),
       },
       index,
     );
