@@ -17,6 +17,7 @@ import { deleteIndices } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, uniqueName, zipkinPort } from '../../helpers/servers.js';
 import { waitFor } from '../../helpers/tracefold.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
+import { zipkinGet } from '../../helpers/zipkin-api.js';
 
 const FORMATS: ZipkinEncoding[] = ['json-v2', 'json-v1', 'thrift', 'proto3'];
 const topic = uniqueName('tf-oracle');
@@ -31,22 +32,9 @@ interface Case {
 }
 const cases: Case[] = [];
 
-/**
- * Zipkin's answer for one trace. While it is still storing, its reader can answer 500 (a day index
- * just created, its shard not yet started): the wait treats that as "not yet" (`undefined`), and
- * the comparison, after the wait, as a failure.
- */
-async function zipkinTrace(id: string, waiting = false): Promise<unknown[] | undefined> {
-  const res = await fetch(`${zipkin.url}/api/v2/trace/${id}`);
-  if (res.status === 404) return [];
-  if (waiting && res.status >= 500) {
-    lastWaitStatus = `${res.status} ${(await res.text()).slice(0, 300)}`;
-    return undefined;
-  }
-  assert.equal(res.status, 200, `GET /api/v2/trace/${id}: ${res.status}`);
-  return (await res.json()) as unknown[];
+async function zipkinTrace(id: string): Promise<unknown[]> {
+  return (await zipkinGet<unknown[]>(zipkin.url, `/api/v2/trace/${id}`)) ?? [];
 }
-let lastWaitStatus = '';
 
 /** Zipkin's JSON of a span list, one string per span, in a stable order. */
 const canonical = (spans: unknown[]): string[] => spans.map((s) => JSON.stringify(s)).sort();
@@ -82,14 +70,12 @@ before(async () => {
   await waitFor(
     'Zipkin to store every trace',
     async () => {
-      for (const c of cases) if (((await zipkinTrace(c.traceId, true))?.length ?? -1) < c.decoded.length) return false;
+      for (const c of cases) if ((await zipkinTrace(c.traceId)).length < c.decoded.length) return false;
       return true;
     },
     180_000,
     2000,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}${lastWaitStatus ? `; Zipkin's last error answer: ${lastWaitStatus}` : ''}`);
-  });
+  );
 });
 
 after(async () => {
@@ -104,7 +90,7 @@ for (const format of FORMATS) {
     assert.ok(mine.length >= 9, 'every shared trace is covered');
     for (const c of mine) {
       const ours = canonical(JSON.parse(Buffer.from(encodeJsonV2(c.decoded)).toString('utf8')) as unknown[]);
-      const theirs = canonical((await zipkinTrace(c.traceId)) ?? []);
+      const theirs = canonical(await zipkinTrace(c.traceId));
       assert.deepEqual(ours, theirs, `${c.name} as ${format}`);
     }
   });

@@ -20,6 +20,7 @@ import { exportOtlpHttp, otelOracle } from '../../helpers/otel.js';
 import { deleteIndices } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { zipkinGet } from '../../helpers/zipkin-api.js';
 
 const topic = uniqueName('tf-otlp');
 // A topic whose encoding is set (kafka.topicEncodings): an OTLP request there is read as JSON v2.
@@ -31,10 +32,7 @@ let tracefold: Running;
 type Json = Record<string, unknown>;
 
 async function trace(id: string): Promise<Json[]> {
-  const res = await fetch(`${zipkin.url}/api/v2/trace/${id}`);
-  if (res.status === 404) return [];
-  assert.equal(res.status, 200);
-  return (await res.json()) as Json[];
+  return (await zipkinGet<Json[]>(zipkin.url, `/api/v2/trace/${id}`)) ?? [];
 }
 
 /** The SDK Zipkin exporter's spans as Zipkin's API would return them, without debug/remoteEndpoint. */

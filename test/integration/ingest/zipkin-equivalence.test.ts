@@ -17,6 +17,7 @@ import { deleteIndices } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, SEARCH_LABEL, uniqueName, zipkinPort } from '../../helpers/servers.js';
 import { type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { sharedTraces } from '../../helpers/traffic.js';
+import { zipkinGet } from '../../helpers/zipkin-api.js';
 
 const FORMATS: ZipkinEncoding[] = ['json-v2', 'proto3', 'thrift', 'json-v1'];
 // The shared traces are from 2016-2019, and Zipkin's name lookups only look back QUERY_LOOKBACK
@@ -34,21 +35,7 @@ for (const t of traces) shiftToNow(t.spans, (Date.now() - 30 * 60 * 1000) * 1000
 const traceIds = [...new Set(traces.flatMap((t) => t.spans.map((s) => s.traceId)))];
 
 type Json = Record<string, unknown>;
-async function get(base: string, path: string): Promise<unknown> {
-  // Zipkin occasionally answers 500 on a loaded 2-core machine (its OpenSearch call timed out):
-  // that is the oracle's hiccup, so ask again a few times before judging.
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${base}${path}`);
-    if (res.status === 404) return null;
-    if (res.status >= 500 && attempt < 4) {
-      await res.arrayBuffer();
-      await new Promise((r) => setTimeout(r, 1000 * attempt));
-      continue;
-    }
-    assert.equal(res.status, 200, `${base}${path} answered ${res.status}`);
-    return res.json();
-  }
-}
+const get = (base: string, path: string): Promise<unknown> => zipkinGet<unknown>(base, path);
 const canonical = (spans: unknown): string[] => ((spans as Json[] | null) ?? []).map((s) => JSON.stringify(s)).sort();
 
 before(async () => {

@@ -20,6 +20,7 @@ import { countDocs, deleteIndices } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { sharedTraces } from '../../helpers/traffic.js';
+import { zipkinGet } from '../../helpers/zipkin-api.js';
 
 const MEM = 'zipkin-deps-e2e-mem';
 const READER = 'zipkin-deps-e2e-reader';
@@ -42,16 +43,8 @@ interface Link {
 
 async function dependencies(base: string): Promise<string[]> {
   const endTs = Date.now() + 60_000;
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${base}/api/v2/dependencies?endTs=${endTs}&lookback=${2 * 3_600_000}`);
-    // A loaded 2-core machine sometimes times Zipkin's OpenSearch call out: ask again.
-    if (res.status >= 500 && attempt < 4) {
-      await res.arrayBuffer();
-      continue;
-    }
-    assert.equal(res.status, 200, `${base}/api/v2/dependencies answered ${res.status}`);
-    return ((await res.json()) as Link[]).map((l) => `${l.parent} -> ${l.child}: calls=${l.callCount} errors=${l.errorCount ?? 0}`).sort();
-  }
+  const links = (await zipkinGet<Link[]>(base, `/api/v2/dependencies?endTs=${endTs}&lookback=${2 * 3_600_000}`)) ?? [];
+  return links.map((l) => `${l.parent} -> ${l.child}: calls=${l.callCount} errors=${l.errorCount ?? 0}`).sort();
 }
 
 /** Windows wider than the replay: every trace is linked whole, as Zipkin links it. */
