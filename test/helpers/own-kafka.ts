@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LOG_DIR } from './tracefold.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -47,9 +48,8 @@ export class OwnKafka {
     } finally {
       const log = join(this.runDir, 'logs', 'kafka.log');
       if (existsSync(log)) {
-        const dir = join(ROOT, '.tracefold', 'test-logs');
-        mkdirSync(dir, { recursive: true });
-        copyFileSync(log, join(dir, `kafka-${this.bootstrap.split(':')[1]}.log`));
+        mkdirSync(LOG_DIR, { recursive: true });
+        copyFileSync(log, join(LOG_DIR, `kafka-${this.bootstrap.split(':')[1]}.log`));
       }
       rmSync(this.runDir, { recursive: true, force: true });
     }

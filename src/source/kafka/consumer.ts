@@ -480,7 +480,7 @@ export class KafkaSource {
     if (old) {
       this.retired.add(old);
       // A failed client may never finish closing: give it a bounded time, then leave it.
-      await within(new Promise<void>((resolve) => old.disconnect(() => resolve())), 10_000).catch(() => false);
+      await within(closed(old), 10_000);
     }
     if (!this.running || this.closing) return;
     await this.connect(connectTimeoutMs);
@@ -492,10 +492,13 @@ export class KafkaSource {
     this.closing = true;
     await this.replacing?.catch(() => undefined);
     await this.waitLoopIdle();
-    const consumer = this.consumer;
-    if (!consumer) return;
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    if (this.consumer) await closed(this.consumer);
   }
+}
+
+/** Disconnects a client; settles once it is closed. */
+function closed(consumer: Kafka.KafkaConsumer): Promise<void> {
+  return new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
 }
 
 function isFatal(err: Kafka.LibrdKafkaError): boolean {
