@@ -28,9 +28,14 @@ export function startTracefold(args: string[], env: Record<string, string>, logN
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  // Both pipes share one file: neither may end it, and `exited` resolves once the child's output
+  // is in the file ('close' comes after both pipes drained, 'exit' may come before), so a test can
+  // read the log the moment the child is gone.
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code, signal) => log.end(() => resolve(code ?? (signal ? -1 : null)))),
+  );
   return { child, exited, logFile };
 }
 
