@@ -16,6 +16,7 @@ import {
   ZIPKIN_PORT,
 } from '../../../infra/index.js';
 import { describeKafka } from '../../../infra/kafka-probe.js';
+import { zipkinGet } from '../../helpers/zipkin-api.js';
 
 function hex(bytes: number): string {
   return Array.from({ length: bytes }, () =>
@@ -95,7 +96,7 @@ test('an extra named Zipkin with its own index prefix collects spans from a Kafk
     const services = (await res.json()) as string[];
     return services.includes(service) ? services : undefined;
   });
-  const trace = (await (await fetch(`${zipkin.url}/api/v2/trace/${traceId}`)).json()) as { id: string }[];
+  const trace = (await zipkinGet<{ id: string }[]>(zipkin.url, `/api/v2/trace/${traceId}`)) ?? [];
   assert.deepEqual(
     trace.map((s) => s.id),
     [span.id],

@@ -162,8 +162,8 @@ test('SDK OTLP protobuf through Kafka reads back from Zipkin as the SDK Zipkin e
 test('the SDK OTLP/HTTP exporter posting to /v1/traces reads back from Zipkin as its Zipkin exporter wrote it', async () => {
   const sent = exportOtlpHttp(`http://127.0.0.1:${HTTP_PORT}/v1/traces`, uniqueName('http'));
   await assertStored(sent.traceIds, sent.zipkinJson, 'http');
-  const services = await (await fetch(`${zipkin.url}/api/v2/services`)).json();
-  assert.ok((services as string[]).includes(sent.service.toLowerCase()), `service ${sent.service} listed`);
+  const services = (await zipkinGet<string[]>(zipkin.url, '/api/v2/services')) ?? [];
+  assert.ok(services.includes(sent.service.toLowerCase()), `service ${sent.service} listed`);
 });
 
 async function readDeadLetters(dlq: string, expectedCount: number): Promise<Kafka.Message[]> {

@@ -20,7 +20,7 @@ import { countDocs, deleteIndices } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { sharedTraces } from '../../helpers/traffic.js';
-import { zipkinGet } from '../../helpers/zipkin-api.js';
+import { zipkinGet, zipkinPost } from '../../helpers/zipkin-api.js';
 
 const MEM = 'zipkin-deps-e2e-mem';
 const READER = 'zipkin-deps-e2e-reader';
@@ -119,12 +119,7 @@ test('Zipkin reads the dependency links tracefold wrote as its in-memory linker 
   }
   to = new Date(Date.now() + 1000).toISOString();
   for (let i = 0; i < decoded.length; i += 500) {
-    const res = await fetch(`${mem?.url}/api/v2/spans`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: encodeJsonV2(decoded.slice(i, i + 500)),
-    });
-    assert.equal(res.status, 202);
+    await zipkinPost(mem?.url as string, decoded.slice(i, i + 500));
   }
   const expected = await dependencies(mem?.url as string);
   assert.ok(expected.length >= 10, `the oracle sees a real graph: ${expected.length} edges`);

@@ -17,6 +17,7 @@ import { type Link, LinkCounter, linkSpanOf, linkTrace } from '../../../workers/
 import { linkTestTrace } from '../../helpers/link-traffic.js';
 import { createPrng } from '../../helpers/prng.js';
 import { copyTrace, sharedTraces } from '../../helpers/traffic.js';
+import { zipkinGet, zipkinPost } from '../../helpers/zipkin-api.js';
 
 const NAME = 'zipkin-deps-mem';
 const PORT = Number(process.env.TF_DEPS_ORACLE_PORT ?? 9437);
@@ -37,20 +38,9 @@ after(async () => {
   await zipkin?.stop();
 });
 
-async function post(base: string, spans: readonly Span[]): Promise<void> {
-  const res = await fetch(`${base}/api/v2/spans`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: encodeJsonV2(spans),
-  });
-  assert.equal(res.status, 202, `POST /api/v2/spans: ${res.status} ${await res.text()}`);
-}
-
 async function zipkinLinks(base: string): Promise<Link[]> {
   const endTs = Date.now() + 86_400_000;
-  const res = await fetch(`${base}/api/v2/dependencies?endTs=${endTs}&lookback=${endTs}`);
-  assert.equal(res.status, 200, `GET /api/v2/dependencies: ${res.status}`);
-  return (await res.json()) as Link[];
+  return (await zipkinGet<Link[]>(base, `/api/v2/dependencies?endTs=${endTs}&lookback=${endTs}`)) ?? [];
 }
 
 function byEdge(links: readonly Link[]): Map<string, string> {
@@ -109,7 +99,7 @@ test('dependency links equal Zipkin in-memory storage over shared, copied and ge
     assert.deepEqual(decoded.errors, []);
     posted.push(...decoded.spans);
   }
-  for (let i = 0; i < posted.length; i += 500) await post(base, posted.slice(i, i + 500));
+  for (let i = 0; i < posted.length; i += 500) await zipkinPost(base, posted.slice(i, i + 500));
 
   const expected = byEdge(await zipkinLinks(base));
   const actual = byEdge(linkAll(posted));

@@ -22,6 +22,7 @@ import { createPrng } from '../../helpers/prng.js';
 import { countDocs, deleteIndices } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
 import { freePort, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { zipkinGet } from '../../helpers/zipkin-api.js';
 
 const SHOTS = join(import.meta.dirname, '../../../.tracefold/screenshots');
 const READER_PORT = Number(process.env.TF_UI_ZIPKIN_PORT ?? 9440);
@@ -241,7 +242,7 @@ test('the Zipkin UI over tracefold indices: search by service, open a trace, dep
     async () => (await fetch(`${reader.url}/api/v2/trace/${traceId}`)).status === 200,
     30_000,
   );
-  const stored = (await (await fetch(`${reader.url}/api/v2/trace/${traceId}`)).json()) as unknown[];
+  const stored = (await zipkinGet<unknown[]>(reader.url, `/api/v2/trace/${traceId}`)) ?? [];
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await page.goto(`${reader.url}/zipkin/?serviceName=${encodeURIComponent(service)}&lookback=1h&limit=100`);
@@ -270,10 +271,8 @@ test('the Zipkin UI over tracefold indices: search by service, open a trace, dep
   assert.equal(Number(m[1]), distinct, `span count on the trace page (${stored.length} stored spans):\n${text.slice(0, 400)}`);
   await shot(page, 'zipkin-trace');
 
-  const deps = (await (await fetch(`${reader.url}/api/v2/dependencies?endTs=${Date.now()}&lookback=7200000`)).json()) as {
-    parent: string;
-    child: string;
-  }[];
+  const deps =
+    (await zipkinGet<{ parent: string; child: string }[]>(reader.url, `/api/v2/dependencies?endTs=${Date.now()}&lookback=7200000`)) ?? [];
   assert.ok(deps.length > 0, 'Zipkin reads dependency links from tracefold');
   await page.goto(`${reader.url}/zipkin/dependency`);
   const run = page.getByRole('button', { name: /run query|search/i });
