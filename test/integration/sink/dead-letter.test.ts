@@ -84,7 +84,16 @@ test(`bad records go to the dead-letter topic with reasons; good spans are store
     assert.equal(partial['tracefold-encoding']?.toString(), 'json-v2');
     assert.match(partial['tracefold-reason']?.toString() ?? '', /not-hex/);
 
-    const metrics = await (await fetch(`http://127.0.0.1:${ADMIN_PORT}/metrics`)).text();
+    // Workers report their counters about once a second: wait for the report, then assert on it.
+    let metrics = '';
+    await waitFor(
+      'the decode error and the dead letter to be counted',
+      async () => {
+        metrics = await (await fetch(`http://127.0.0.1:${ADMIN_PORT}/metrics`)).text();
+        return metrics.includes('reason="unknown_format"} ') && metrics.includes('tracefold_dead_lettered_total{reason="invalid_id"} ');
+      },
+      30_000,
+    );
     assert.match(metrics, /tracefold_pipeline_events_total\{event="decode_errors",encoding="unknown",reason="unknown_format"\} 1/);
     assert.match(metrics, /tracefold_dead_lettered_total\{reason="invalid_id"\} 1/);
     const health = (await (await fetch(`http://127.0.0.1:${ADMIN_PORT}/health`)).json()) as { status: string };

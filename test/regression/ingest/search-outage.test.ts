@@ -101,7 +101,8 @@ test('search engine outage: consumption pauses, nothing is lost, nothing duplica
       300_000,
       1000,
     );
-    assert.equal((await health(ADMIN_PORT)).status, 200, '/health is UP again once writes succeed');
+    // The sink's state reaches the coordinator with the workers' reports (about once a second).
+    await waitFor('/health to be UP again once writes succeed', async () => (await health(ADMIN_PORT)).status === 200, 15_000, 250);
     tf.child.kill('SIGTERM');
     assert.equal(await tf.exited, 0, `clean exit (log ${tf.logFile})`);
     assertIdentity(compareIdentities('search engine outage (connections cut)', expected, await storedSpanKeys(`${index}-span-*`)));
