@@ -14,9 +14,11 @@ import { logLines, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 const PARTITIONS = 3;
-const RECOVERY_LIMIT_MS = 10_000;
+// Well under the 45 s session timeout a dynamic member waits out; measured from spawn, so it includes
+// tsx start-up and preflight (about 2 s here, several times that on a loaded CI machine).
+const RECOVERY_LIMIT_MS = 20_000;
 
-test('restart after SIGKILL with static membership: partitions resumed and committing within 10 s', { timeout: 300_000 }, async () => {
+test('restart after SIGKILL with static membership: partitions resumed and committing within 20 s', { timeout: 300_000 }, async () => {
   await requireHttp(OPENSEARCH, 'OpenSearch');
   const topic = uniqueName('tf-static');
   const index = uniqueName('tfstatic');
