@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { join } from 'node:path';
+import { consumerQueueBytes } from '../src/source/kafka/fetch.js';
 import { cleanEnv, spawnTracefold, stopChild, track } from './e2e.js';
 import type { ProbeArgs, ProbeResult } from './memory-probe.js';
 import {
@@ -67,7 +68,9 @@ export interface BurstResult {
     bulkMaxBytes: number;
     bulkInFlightPerWorker: number;
     workers: number;
-    /** Sum of the data the limits allow in memory at once (raw records + windows + bulk bodies). */
+    /** librdkafka's read-ahead queue, sized from the backpressure limit (src/source/kafka/fetch.ts). */
+    consumerQueueBytes: number;
+    /** Sum of the data the limits allow in memory at once (read-ahead + raw records + windows + bulk bodies). */
     totalBytes: number;
   };
   proxy: { latencyMs: number; bytesPerSec: number };
@@ -216,13 +219,15 @@ export async function runBurst(bases: readonly BaseTrace[], opts: MemoryOptions,
   const windowBytes = Math.max(4 * 1024 * 1024, Math.floor(opts.burstLimitBytes / 2));
   const bulkMaxBytes = 5 * 1024 * 1024;
   const bulkInFlight = 2;
+  const consumerQueue = consumerQueueBytes({ batchMaxBytes: 1024 * 1024, maxOutstandingBytes: opts.burstLimitBytes });
   const limits = {
     maxOutstandingBytes: opts.burstLimitBytes,
     windowBytesPerWorker: windowBytes,
     bulkMaxBytes,
     bulkInFlightPerWorker: bulkInFlight,
     workers: opts.workers,
-    totalBytes: opts.burstLimitBytes + windowBytes * opts.workers + bulkMaxBytes * bulkInFlight * opts.workers,
+    consumerQueueBytes: consumerQueue,
+    totalBytes: consumerQueue + opts.burstLimitBytes + windowBytes * opts.workers + bulkMaxBytes * bulkInFlight * opts.workers,
   };
   const nowMicros = (): number => Date.now() * 1000;
   const gen = new MessageGen(new TraceGen(bases, { seed: 23, startMicros: nowMicros }), opts.encoding, opts.spansPerMessage);

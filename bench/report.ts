@@ -588,7 +588,7 @@ export function memorySection(m: NonNullable<BenchResults['memory']>): string {
     parts.push(
       '',
       `Burst with the search engine slowed (proxy: +${b.proxy.latencyMs} ms per request, ${bytes(b.proxy.bytesPerSec)}/s shared): limits ` +
-        `backpressure ${mib(l.maxOutstandingBytes)} outstanding, windows ${mib(l.windowBytesPerWorker)}/worker, bulk ${mib(l.bulkMaxBytes)} × ${l.bulkInFlightPerWorker} in flight/worker, ` +
+        `consumer read-ahead ${mib(l.consumerQueueBytes)}, backpressure ${mib(l.maxOutstandingBytes)} outstanding, windows ${mib(l.windowBytesPerWorker)}/worker, bulk ${mib(l.bulkMaxBytes)} × ${l.bulkInFlightPerWorker} in flight/worker, ` +
         `${l.workers} workers: ${mib(l.totalBytes)} of data in all. The topic holds 2× and 10× the backpressure limit in raw records: both ` +
         'saturate the limits. Idle RSS: just before the first record was consumed.',
       '',

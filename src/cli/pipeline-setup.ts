@@ -11,6 +11,7 @@ import { toWorkerSettings } from '../config/worker-settings.js';
 import type { IngestNode, NodeOptions } from '../ingest/node.js';
 import { groupInstanceId } from '../kafka/membership.js';
 import { prepareSearchEngine } from '../sink/elasticsearch/setup.js';
+import { consumerFetchProperties } from '../source/kafka/fetch.js';
 import type { Logger } from '../telemetry/logger.js';
 import { loadCli } from './io.js';
 
@@ -52,7 +53,10 @@ export function nodeOptions(config: ConfigFor<'ingest'>, workerSettings: WorkerS
       batchMaxMessages: k.batchMaxMessages,
       batchMaxBytes: k.batchMaxBytes,
       fetchWaitMs: k.fetchWaitMs,
-      extra: { 'fetch.max.bytes': String(Math.max(k.batchMaxBytes, 1024 * 1024)), ...k.librdkafka },
+      extra: {
+        ...consumerFetchProperties({ batchMaxBytes: k.batchMaxBytes, maxOutstandingBytes: config.backpressure.maxOutstandingBytes }),
+        ...k.librdkafka,
+      },
     },
     deadLetterTopic: k.deadLetterTopic,
     deadLetter: 'kafka',

@@ -826,7 +826,8 @@ export const OPTIONS = {
     type: bytes(2 ** 20),
     default: 256 * 2 ** 20,
     commands: PIPELINE,
-    description: 'Pause consuming when this many message bytes are read but not yet resolved.',
+    description:
+      'Pause consuming when this many message bytes are read but not yet resolved. Also sizes the Kafka read-ahead (librdkafka queued.max.messages.kbytes): half of this, at most 64 MiB, unless set with --kafka-property.',
   }),
   'backpressure.maxOutstandingMessages': option({
     type: int(1),
