@@ -152,16 +152,27 @@ export function remoteEndpoint(kind: Kind | undefined, tags: Record<string, stri
   for (const [key, portKey] of REMOTE_RANKS) {
     const v = tags[key];
     if (v === undefined || v === '') continue;
-    if (key === 'peer.service') return { serviceName: v };
-    const ep: Endpoint = {};
-    if (IPV4.test(v)) ep.ipv4 = v;
-    else if (v.includes(':')) ep.ipv6 = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
-    else ep.serviceName = v;
+    if (key === 'peer.service') return endpointOf(v, undefined, undefined, undefined);
     const port = portKey === undefined ? undefined : Number(tags[portKey]);
-    if (port !== undefined && Number.isInteger(port)) ep.port = port;
-    return ep;
+    const p = port !== undefined && Number.isInteger(port) ? port : undefined;
+    if (IPV4.test(v)) return endpointOf(undefined, v, undefined, p);
+    if (v.includes(':')) return endpointOf(undefined, undefined, v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v, p);
+    return endpointOf(v, undefined, undefined, p);
   }
   return undefined;
+}
+
+/**
+ * An endpoint in the one shape every decoder gives `normalizeSpan` (absent fields undefined, in this
+ * order): endpoints of several shapes make its property loads polymorphic for every encoding.
+ */
+export function endpointOf(
+  serviceName: string | undefined,
+  ipv4: string | undefined,
+  ipv6: string | undefined,
+  port: number | undefined,
+): Endpoint {
+  return { serviceName, ipv4, ipv6, port };
 }
 
 /** The tags every span of one resource and scope shares, rendered once. */

@@ -15,6 +15,7 @@ import { hex8, setTag } from './bytes.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS, type DecodeOptions, messageError, SpanErrors } from './limits.js';
 import {
   contextTags,
+  endpointOf,
   eventValue,
   finishTags,
   nanosToMicros,
@@ -343,26 +344,32 @@ function span(c: Cursor, end: number, ctx: SpanContextTags): RawSpan | null {
   }
   const remote = remoteEndpoint(kind, tags);
   tags = finishTags(tags, ctx, statusCode, statusMessage, droppedAttributes, droppedEvents, droppedLinks);
-  const raw: RawSpan = {
-    traceId: traceId === '' ? undefined : traceId,
-    id: id === '' ? undefined : id,
-    kind,
-    name,
-    localEndpoint: { serviceName: ctx.serviceName },
-    annotations,
-    tags,
-  };
-  if (parentId !== '') raw.parentId = parentId;
-  if (remote !== undefined) raw.remoteEndpoint = remote;
+  let timestamp: number | undefined;
+  let duration: number | undefined;
   if (start !== undefined) {
-    raw.timestamp = nanosToMicros(start[0], start[1]);
+    timestamp = nanosToMicros(start[0], start[1]);
     if (stop !== undefined) {
       // Rounded on its own, like the exporter's _nsec_to_usec_round(end - start).
       const ns = (stop[0] - start[0]) * 4294967296 + (stop[1] - start[1]);
-      if (ns > 0) raw.duration = Math.floor((ns + 500) / 1000);
+      if (ns > 0) duration = Math.floor((ns + 500) / 1000);
     }
   }
-  return raw;
+  // The fixed shape every decoder hands normalizeSpan (see RawSpan): one hidden class for all.
+  return {
+    traceId: traceId === '' ? undefined : traceId,
+    parentId: parentId === '' ? undefined : parentId,
+    id: id === '' ? undefined : id,
+    kind,
+    name,
+    timestamp,
+    duration,
+    localEndpoint: endpointOf(ctx.serviceName, undefined, undefined, undefined),
+    remoteEndpoint: remote,
+    annotations,
+    tags,
+    debug: undefined,
+    shared: undefined,
+  };
 }
 
 function event(c: Cursor, spanEnd: number): Annotation | undefined {
