@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config/load.js';
 import { consumerQueueBytes } from '../src/source/kafka/fetch.js';
 import { cleanEnv, spawnTracefold, stopChild, track } from './e2e.js';
 import type { ProbeArgs, ProbeResult } from './memory-probe.js';
@@ -219,7 +220,13 @@ export async function runBurst(bases: readonly BaseTrace[], opts: MemoryOptions,
   const windowBytes = Math.max(4 * 1024 * 1024, Math.floor(opts.burstLimitBytes / 2));
   const bulkMaxBytes = 5 * 1024 * 1024;
   const bulkInFlight = 2;
-  const consumerQueue = consumerQueueBytes({ batchMaxBytes: 1024 * 1024, maxOutstandingBytes: opts.burstLimitBytes });
+  // As the child derives it from its config: the budget below, every other option at its default.
+  const loaded = loadConfig({ command: 'ingest', argv: ['--backpressure-max-outstanding-bytes', String(opts.burstLimitBytes)], env: {} });
+  if (!loaded.ok) throw new Error(`burst config: ${loaded.errors.join('; ')}`);
+  const consumerQueue = consumerQueueBytes({
+    batchMaxBytes: loaded.config.kafka.batchMaxBytes,
+    maxOutstandingBytes: loaded.config.backpressure.maxOutstandingBytes,
+  });
   const limits = {
     maxOutstandingBytes: opts.burstLimitBytes,
     windowBytesPerWorker: windowBytes,

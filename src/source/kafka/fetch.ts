@@ -20,17 +20,23 @@ export interface ConsumerFetchLimits {
   maxOutstandingBytes: number;
 }
 
+/** `fetch.max.bytes`: one fetch fills at least a batch, and is never below 1 MiB. */
+function fetchMaxBytes(limits: ConsumerFetchLimits): number {
+  return Math.max(limits.batchMaxBytes, 1024 * 1024);
+}
+
+/** `queued.max.messages.kbytes`: half the budget, at most librdkafka's default, at least one fetch. */
+function queueKbytes(limits: ConsumerFetchLimits): number {
+  const half = Math.floor(limits.maxOutstandingBytes / 2 / 1024);
+  return Math.max(Math.ceil(fetchMaxBytes(limits) / 1024), Math.min(LIBRDKAFKA_QUEUE_KBYTES, half));
+}
+
 /** The consumer's `fetch.max.bytes` and `queued.max.messages.kbytes` for these limits. */
 export function consumerFetchProperties(limits: ConsumerFetchLimits): { 'fetch.max.bytes': string; 'queued.max.messages.kbytes': string } {
-  const fetchMaxBytes = Math.max(limits.batchMaxBytes, 1024 * 1024);
-  const queueKbytes = Math.max(
-    Math.ceil(fetchMaxBytes / 1024),
-    Math.min(LIBRDKAFKA_QUEUE_KBYTES, Math.floor(limits.maxOutstandingBytes / 2 / 1024)),
-  );
-  return { 'fetch.max.bytes': String(fetchMaxBytes), 'queued.max.messages.kbytes': String(queueKbytes) };
+  return { 'fetch.max.bytes': String(fetchMaxBytes(limits)), 'queued.max.messages.kbytes': String(queueKbytes(limits)) };
 }
 
 /** Bytes the consumer queue may hold for these limits (before librdkafka's overshoot by one fetch). */
 export function consumerQueueBytes(limits: ConsumerFetchLimits): number {
-  return Number(consumerFetchProperties(limits)['queued.max.messages.kbytes']) * 1024;
+  return queueKbytes(limits) * 1024;
 }
