@@ -13,7 +13,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Encoding, Kind, Span } from '../core/model/span.js';
-import { factFlags, InternedField, Interner, linkFlags, summarize, traceKey } from './assemble/facts.js';
+import { FACT_ROOT, factFlags, InternedField, Interner, linkFlags, summarize, traceKey } from './assemble/facts.js';
 import { PartitionSpread, type Split } from './assemble/keying.js';
 import { shardOf } from './assemble/shard.js';
 import { NO_PROVENANCE, type Provenance, WAITING_ROW_BYTES, type WaitingSpan, WaitingSpans } from './assemble/waiting.js';
@@ -203,6 +203,7 @@ export class Pipeline {
     this.forwards = Array.from({ length: workers }, () => []);
     const windowOptions = {
       quietMs: settings.window.quietMs,
+      rootlessQuietMs: settings.window.rootlessQuietMs,
       maxWindowMs: settings.window.maxWindowMs,
       maxSpansPerTrace: settings.window.maxSpansPerTrace,
       maxBufferedBytes: settings.window.maxBufferedBytes,
@@ -214,6 +215,10 @@ export class Pipeline {
     this.linkWindows = new TraceWindows<number>((t) => this.onLinkFlush(t), windowOptions);
     this.sink = createSink<Ref>(s, {
       onResolved: (batchIds, counts) => {
+        // A sink's units are its span documents (derived documents carry none): what it wrote.
+        let written = 0;
+        for (const c of counts) written += c;
+        this.stats.inc('spans_written', {}, written);
         this.postDecisions();
         this.post({ type: 'resolved', batchIds, counts });
       },
@@ -382,7 +387,7 @@ export class Pipeline {
       const flags = linkFlags(span);
       if (owner === this.worker) {
         const row = this.linkRows.add(span.id, parentId, kind, service, remoteService, timestamp, flags, endpoint);
-        this.assembleLink(traceKey(span.traceId), row);
+        this.assembleLink(traceKey(span.traceId), row, parentId === '');
       } else {
         const tuple: LinkTuple = [span.traceId, span.id, parentId, kind, service, remoteService, timestamp, flags, endpoint];
         (this.forwards[owner] as LinkTuple[]).push(tuple);
@@ -521,7 +526,7 @@ export class Pipeline {
     const endpoint = this.forwardedEndpoints.intern(rawEndpoint);
     const key = traceKey(traceId);
     if (!this.wholeTrace) {
-      this.assembleLink(key, this.linkRows.add(id, parentId, kind, service, remoteService, timestamp, flags, endpoint));
+      this.assembleLink(key, this.linkRows.add(id, parentId, kind, service, remoteService, timestamp, flags, endpoint), parentId === '');
       return;
     }
     // This worker reloaded to whole-trace mode first: the span joins its trace as facts only.

@@ -256,6 +256,7 @@ export interface WorkerSettings {
   stage: 'single' | 'rekey' | 'assemble';
   window: {
     quietMs: number;
+    rootlessQuietMs: number;
     maxWindowMs: number;
     maxSpansPerTrace: number;
     maxBufferedBytes: number;

@@ -702,6 +702,15 @@ export const OPTIONS = {
     // Kept at duration(0) so a malformed value reads "expected a duration"; 0 is a separate, clearer error.
     check: (ms) => (ms < 1 ? 'must be at least 1ms: 0 would flush every trace at once, before its other spans arrive' : undefined),
   }),
+  'window.rootlessQuietMs': option({
+    type: duration(0),
+    default: 20_000,
+    commands: PIPELINE,
+    description:
+      'Flush a trace none of whose spans is a root (no parent ID) after this long without a new span: ' +
+      'children are reported before their root, so a trace longer than window.quietMs goes quiet before its root ' +
+      'arrives, and decided then it would be decided without it. Never less than window.quietMs; at most window.maxWindowMs applies.',
+  }),
   'window.maxWindowMs': option({
     type: duration(1),
     default: 30_000,

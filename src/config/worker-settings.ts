@@ -65,6 +65,7 @@ export function toWorkerSettings(config: Config, detected: DetectedEngine): Work
     stage,
     window: {
       quietMs: window.quietMs,
+      rootlessQuietMs: window.rootlessQuietMs,
       maxWindowMs: window.maxWindowMs,
       maxSpansPerTrace: window.maxSpansPerTrace,
       maxBufferedBytes: window.maxBufferedBytesPerWorker,

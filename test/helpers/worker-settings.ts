@@ -17,6 +17,8 @@ export function testWorkerSettings(
     stage: overrides.stage ?? 'single',
     window: {
       quietMs: 1_000,
+      // Roots are not waited for unless a test asks (the product's default waits 30 s).
+      rootlessQuietMs: 1_000,
       maxWindowMs: 10_000,
       maxSpansPerTrace: 1_000,
       maxBufferedBytes: 16 * 2 ** 20,

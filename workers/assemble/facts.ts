@@ -17,6 +17,8 @@ export const FACT_SHARED = 4;
 export const FACT_LONG_ID = 8;
 /** The span has an `error` tag (what Zipkin's dependency linker counts; FACT_ERROR is wider). */
 export const FACT_ERROR_TAG = 16;
+/** The span has no parent ID: its trace's root (the trace windows wait for it, windows.ts). */
+export const FACT_ROOT = 32;
 
 /**
  * The trace ID is not among the facts: a window holds one trace, keyed by its lower 64 bits, and
@@ -104,6 +106,7 @@ export function factFlags(span: Span): number {
   if (span.debug === true) flags |= FACT_DEBUG;
   if (span.shared === true) flags |= FACT_SHARED;
   if (span.traceId.length > 16) flags |= FACT_LONG_ID;
+  if (span.parentId === undefined) flags |= FACT_ROOT;
   return flags;
 }
 
@@ -114,6 +117,7 @@ export function linkFlags(span: Span): number {
   if (span.debug === true) flags |= FACT_DEBUG;
   if (span.shared === true) flags |= FACT_SHARED;
   if (span.traceId.length > 16) flags |= FACT_LONG_ID;
+  if (span.parentId === undefined) flags |= FACT_ROOT;
   return flags;
 }
 

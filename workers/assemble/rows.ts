@@ -7,10 +7,10 @@
 import { KIND_BY_NUMBER, type Kind, kindNumber } from '../../core/model/span.js';
 
 /**
- * A row's kind and FACT_* flags (five bits) share one int32 column; the bits from ROW_BITS up are
+ * A row's kind and FACT_* flags (six bits) share one int32 column; the bits from ROW_BITS up are
  * the row type's own (waiting.ts: the index number; link/rows.ts: how its IDs are held).
  */
-export const ROW_BITS = 8;
+export const ROW_BITS = 9;
 
 export function kindAndFlags(kind: Kind | '', flags: number): number {
   return kindNumber(kind) | (flags << 3);
@@ -21,7 +21,7 @@ export function kindOfBits(bits: number): Kind | '' {
 }
 
 export function flagsOfBits(bits: number): number {
-  return (bits >> 3) & 31;
+  return (bits >> 3) & 63;
 }
 
 export abstract class SpanRows {

@@ -4,6 +4,7 @@
  *
  * A window opens at a trace's first span and flushes when, whichever comes first:
  *   - quiet:      no span for `quietMs` (checked on `tick`),
+ *   - no_root:    no span for `rootlessQuietMs`, while none of its spans is a root (checked on `tick`),
  *   - max_window: `maxWindowMs` since it opened (checked on `tick`),
  *   - span_cap:   it holds `maxSpansPerTrace` spans (immediately, in `add`),
  *   - memory:     the worker's buffered bytes pass `maxBufferedBytes`; the oldest windows (by open
@@ -19,11 +20,20 @@
  * coordinator's ticks, see protocol.ts) and is clamped to be non-decreasing, so a clock step back
  * can neither reorder the due lists nor make a window flush early.
  *
- * Cost model (why the structure): windows are kept in two intrusive doubly-linked lists,
+ * Why a trace without a root waits longer: a span is reported when it ends, so a trace's children
+ * arrive before its root, and a trace longer than the quiet window goes quiet before its root comes.
+ * Decided then, it is decided on a fragment (a slow trace's children alone are not slow), and its
+ * root, arriving late, follows that decision. The same happens when one trace's spans sit on Kafka
+ * partitions read at different speeds (a backlog, a replay). So a window none of whose spans is a
+ * root (no parent ID) counts as quiet only after `rootlessQuietMs`; its root arriving makes it an
+ * ordinary window again. A trace whose root is never reported costs that longer wait.
+ *
+ * Cost model (why the structure): windows are kept in intrusive doubly-linked lists,
  *   - by open time (append on open, never moves): its head is the next `max_window` due and the
  *     oldest window for memory shedding;
- *   - by last activity (moved to the tail on every add, O(1)): its head is the next `quiet` due.
- * Because the clock is monotonic, both lists stay sorted, so `tick` only looks at the two heads:
+ *   - by last activity (moved to the tail on every add, O(1)), one list for windows with a root and
+ *     one for those without: each head is the next `quiet` / `no_root` due.
+ * Because the clock is monotonic, every list stays sorted, so `tick` only looks at the heads:
  * O(1) and zero allocation when nothing is due, O(flushed) otherwise. A lazy min-heap would cost
  * O(log n) per re-arm plus stale entries; a timing wheel needs a slot array and still moves windows
  * on every add; neither beats a list that is already in deadline order.
@@ -41,7 +51,7 @@
  * entry for 1 / 3 / 10 / 50-span traces, this pool 199 / 83 / 30 / 12 B, at equal or better speed.
  */
 
-export type FlushReason = 'quiet' | 'max_window' | 'span_cap' | 'memory' | 'drain';
+export type FlushReason = 'quiet' | 'no_root' | 'max_window' | 'span_cap' | 'memory' | 'drain';
 
 /** What the sampler decided for a trace. Callers should reuse a few constant objects (no per-trace allocation). */
 export interface TraceDecision {
@@ -74,6 +84,11 @@ export type FlushSink<E> = (trace: FlushedTrace<E>) => void;
 export interface TraceWindowsOptions {
   /** Flush a trace after this long without a new span. [5000] */
   quietMs?: number;
+  /**
+   * Flush a trace none of whose spans is a root after this long without a new span; never less than
+   * `quietMs` (a value at or below it treats every trace alike). [quietMs]
+   */
+  rootlessQuietMs?: number;
   /** Flush a trace this long after its first span, whatever happens. [30000] */
   maxWindowMs?: number;
   /** Flush a trace as soon as it holds this many spans (Zipkin's reader returns at most 10 000). [10000] */
@@ -113,6 +128,8 @@ export interface WindowCounters {
 
 /** One open window. Fields are plain numbers/pointers so V8 keeps one hidden class for all. */
 class Window {
+  /** Whether one of its spans is a root: which quiet list the window is on. */
+  rooted: boolean;
   /** First and last slot of this trace's chain in the entry pool, and its length. */
   head: number;
   tail: number;
@@ -137,7 +154,9 @@ class Window {
     batchId: number,
     readonly openedAt: number,
     public lastAt: number,
+    rooted: boolean,
   ) {
+    this.rooted = rooted;
     this.head = slot;
     this.tail = slot;
     this.bytes = bytes;
@@ -187,6 +206,29 @@ class Window {
   }
 }
 
+/** A list of windows by last activity (linked through `quietPrev`/`quietNext`). */
+class QuietList {
+  head: Window | null = null;
+  tail: Window | null = null;
+
+  append(w: Window): void {
+    w.quietPrev = this.tail;
+    w.quietNext = null;
+    if (this.tail === null) this.head = w;
+    else this.tail.quietNext = w;
+    this.tail = w;
+  }
+
+  unlink(w: Window): void {
+    if (w.quietPrev === null) this.head = w.quietNext;
+    else w.quietPrev.quietNext = w.quietNext;
+    if (w.quietNext === null) this.tail = w.quietPrev;
+    else w.quietNext.quietPrev = w.quietPrev;
+    w.quietPrev = null;
+    w.quietNext = null;
+  }
+}
+
 /** One remembered decision; the LRU list is also in expiry order (sliding TTL + monotonic clock). */
 class DecisionNode {
   prev: DecisionNode | null = null;
@@ -207,6 +249,8 @@ function checkNumber(name: string, value: number, min: number, integer: boolean)
 
 export class TraceWindows<E> {
   readonly quietMs: number;
+  /** Quiet time of a window without a root; equal to `quietMs` when roots are not waited for. */
+  readonly rootlessQuietMs: number;
   readonly maxWindowMs: number;
   readonly maxSpansPerTrace: number;
   readonly lateDecisionTtlMs: number;
@@ -215,8 +259,8 @@ export class TraceWindows<E> {
   private readonly lowWaterBytes: number;
 
   readonly counters: WindowCounters = {
-    flushedTraces: { quiet: 0, max_window: 0, span_cap: 0, memory: 0, drain: 0 },
-    flushedSpans: { quiet: 0, max_window: 0, span_cap: 0, memory: 0, drain: 0 },
+    flushedTraces: { quiet: 0, no_root: 0, max_window: 0, span_cap: 0, memory: 0, drain: 0 },
+    flushedSpans: { quiet: 0, no_root: 0, max_window: 0, span_cap: 0, memory: 0, drain: 0 },
     lateKept: 0,
     lateDropped: 0,
     decisionsExpired: 0,
@@ -230,8 +274,9 @@ export class TraceWindows<E> {
   private freeSlot = -1;
   private ageHead: Window | null = null;
   private ageTail: Window | null = null;
-  private quietHead: Window | null = null;
-  private quietTail: Window | null = null;
+  private readonly quiet = new QuietList();
+  private readonly rootless = new QuietList();
+  private readonly waitForRoot: boolean;
   private spans = 0;
   private bytes = 0;
   /** Latest time seen; every `now` is clamped up to it. */
@@ -249,6 +294,9 @@ export class TraceWindows<E> {
   ) {
     this.quietMs = checkNumber('quietMs', options.quietMs ?? WINDOW_DEFAULTS.quietMs, 1, false);
     this.maxWindowMs = checkNumber('maxWindowMs', options.maxWindowMs ?? WINDOW_DEFAULTS.maxWindowMs, 1, false);
+    const rootless = checkNumber('rootlessQuietMs', options.rootlessQuietMs ?? this.quietMs, 0, false);
+    this.waitForRoot = rootless > this.quietMs;
+    this.rootlessQuietMs = Math.max(rootless, this.quietMs);
     this.maxSpansPerTrace = checkNumber('maxSpansPerTrace', options.maxSpansPerTrace ?? WINDOW_DEFAULTS.maxSpansPerTrace, 1, true);
     const lowWaterRatio = options.lowWaterRatio ?? WINDOW_DEFAULTS.lowWaterRatio;
     if (!(lowWaterRatio > 0 && lowWaterRatio <= 1)) {
@@ -286,12 +334,13 @@ export class TraceWindows<E> {
   }
 
   /**
-   * Buffers one span (`entry`, `bytes` of budget, one unit of batch `batchId`) of `traceId`, or, if
+   * Buffers one span (`entry`, `bytes` of budget, one unit of batch `batchId`; `root` when it has no
+   * parent ID) of `traceId`, or, if
    * the trace was already flushed and its decision is remembered, returns that decision without
    * buffering: the caller then writes or drops the span itself and resolves its unit.
    * May call the flush callback synchronously (span cap, memory budget).
    */
-  add(traceId: string, entry: E, bytes: number, batchId: number, now: number): 'buffered' | TraceDecision {
+  add(traceId: string, entry: E, bytes: number, batchId: number, now: number, root = false): 'buffered' | TraceDecision {
     if (this.flushing) throw new Error('TraceWindows.add called from inside the flush callback');
     if (!(bytes >= 0) || !(batchId >= 0)) {
       throw new RangeError(`TraceWindows.add: bytes and batchId must be ≥ 0, got bytes=${bytes} batchId=${batchId}`);
@@ -309,10 +358,10 @@ export class TraceWindows<E> {
           return decision;
         }
       }
-      w = new Window(traceId, this.allocSlot(entry), bytes, batchId, now, now);
+      w = new Window(traceId, this.allocSlot(entry), bytes, batchId, now, now, root || !this.waitForRoot);
       this.windows.set(traceId, w);
       this.ageAppend(w);
-      this.quietAppend(w);
+      this.quietListOf(w).append(w);
     } else {
       const slot = this.allocSlot(entry);
       this.nextSlot[w.tail] = slot;
@@ -321,9 +370,16 @@ export class TraceWindows<E> {
       w.bytes += bytes;
       w.lastAt = now;
       w.countBatch(batchId);
-      if (this.quietTail !== w) {
-        this.quietUnlink(w);
-        this.quietAppend(w);
+      if (root && !w.rooted) {
+        this.rootless.unlink(w);
+        w.rooted = true;
+        this.quiet.append(w);
+      } else {
+        const list = this.quietListOf(w);
+        if (list.tail !== w) {
+          list.unlink(w);
+          list.append(w);
+        }
       }
     }
     this.spans++;
@@ -344,10 +400,15 @@ export class TraceWindows<E> {
     else now = this.clock;
     let flushed = 0;
 
-    // A window that is both quiet and over age is labelled quiet: it ended on its own.
+    // A window that is both quiet and over age is labelled by its quiet list: it ended on its own.
     const quietBefore = now - this.quietMs;
-    for (let w = this.quietHead; w !== null && w.lastAt <= quietBefore; w = this.quietHead) {
+    for (let w = this.quiet.head; w !== null && w.lastAt <= quietBefore; w = this.quiet.head) {
       this.flush(w, 'quiet');
+      flushed++;
+    }
+    const rootlessBefore = now - this.rootlessQuietMs;
+    for (let w = this.rootless.head; w !== null && w.lastAt <= rootlessBefore; w = this.rootless.head) {
+      this.flush(w, 'no_root');
       flushed++;
     }
     const openedBefore = now - this.maxWindowMs;
@@ -441,7 +502,7 @@ export class TraceWindows<E> {
   private flush(w: Window, reason: FlushReason): void {
     this.windows.delete(w.traceId);
     this.ageUnlink(w);
-    this.quietUnlink(w);
+    this.quietListOf(w).unlink(w);
     const spanCount = w.count;
     // Copy the chain into an array of exactly its size, clear the slots, give the chain back.
     const entries = new Array<E>(spanCount);
@@ -513,21 +574,8 @@ export class TraceWindows<E> {
     w.ageNext = null;
   }
 
-  private quietAppend(w: Window): void {
-    w.quietPrev = this.quietTail;
-    w.quietNext = null;
-    if (this.quietTail === null) this.quietHead = w;
-    else this.quietTail.quietNext = w;
-    this.quietTail = w;
-  }
-
-  private quietUnlink(w: Window): void {
-    if (w.quietPrev === null) this.quietHead = w.quietNext;
-    else w.quietPrev.quietNext = w.quietNext;
-    if (w.quietNext === null) this.quietTail = w.quietPrev;
-    else w.quietNext.quietPrev = w.quietPrev;
-    w.quietPrev = null;
-    w.quietNext = null;
+  private quietListOf(w: Window): QuietList {
+    return w.rooted ? this.quiet : this.rootless;
   }
 
   private decisionAppend(node: DecisionNode): void {

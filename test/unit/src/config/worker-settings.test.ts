@@ -26,6 +26,7 @@ describe('toWorkerSettings', () => {
     const s = toWorkerSettings(c, { supportsTypes: true, delimiter: ':' });
     assert.deepEqual(s.window, {
       quietMs: 2_000,
+      rootlessQuietMs: 20_000,
       maxWindowMs: 30_000,
       maxSpansPerTrace: 10_000,
       maxBufferedBytes: 64 * 2 ** 20,

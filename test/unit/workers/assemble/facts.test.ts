@@ -6,6 +6,7 @@ import {
   FACT_ERROR,
   FACT_ERROR_TAG,
   FACT_LONG_ID,
+  FACT_ROOT,
   FACT_SHARED,
   factsOf,
   Interner,
@@ -45,13 +46,14 @@ describe('span facts', () => {
       duration: 5,
       flags: FACT_ERROR | FACT_ERROR_TAG | FACT_DEBUG | FACT_SHARED,
     });
-    assert.equal(factsOf(span({ traceId: '463ac35c9f6413ad48485a3953bb6124' }), new Interner()).flags, FACT_LONG_ID);
+    assert.equal(factsOf(span({ traceId: '463ac35c9f6413ad48485a3953bb6124' }), new Interner()).flags, FACT_LONG_ID | FACT_ROOT);
     const bare = factsOf(span({}), new Interner());
     assert.equal(bare.parentId, '');
     assert.equal(bare.kind, '');
     assert.equal(bare.service, '');
     assert.equal(bare.timestamp, 0);
-    assert.equal(bare.flags, 0);
+    assert.equal(bare.flags, FACT_ROOT, 'no parent ID: a root');
+    assert.equal(factsOf(span({ parentId: 'b' }), new Interner()).flags, 0);
   });
 
   it('recognises errors by the error tag, HTTP 5xx and gRPC non-OK only', () => {

@@ -65,6 +65,62 @@ describe('TraceWindows: flush triggers', () => {
     assert.equal(w.counters.flushedTraces.max_window, 1);
   });
 
+  it('waits rootlessQuietMs for a trace whose spans all have parents, and flushes it as no_root', () => {
+    const { w, out } = setup({ quietMs: 5_000, rootlessQuietMs: 20_000 });
+    w.add(T1, 'child', 1, 1, 0, false);
+    w.add(T2, 'root', 1, 1, 0, true);
+    w.tick(5_000);
+    assert.deepEqual(
+      out.map((t) => [t.traceId, t.reason]),
+      [[T2, 'quiet']],
+      'the rooted trace flushes at quietMs; the rootless one, though older in its list, does not block it',
+    );
+    w.tick(19_999);
+    assert.equal(out.length, 1);
+    w.tick(20_000);
+    assert.deepEqual(out[1] && [out[1].traceId, out[1].reason, out[1].entries], [T1, 'no_root', ['child']]);
+    assert.equal(w.counters.flushedTraces.no_root, 1);
+    assert.equal(w.counters.flushedSpans.no_root, 1);
+  });
+
+  it('a root arriving late makes the trace an ordinary window: quiet counts from the root', () => {
+    const { w, out } = setup({ quietMs: 5_000, rootlessQuietMs: 20_000 });
+    w.add(T1, 'child-1', 1, 1, 0);
+    w.add(T1, 'child-2', 1, 1, 1_000);
+    // Quiet for longer than quietMs, as a slow trace is while its root still runs.
+    w.tick(9_000);
+    assert.equal(out.length, 0);
+    w.add(T1, 'root', 1, 2, 9_000, true);
+    w.add(T1, 'late-child', 1, 2, 9_500, false);
+    w.tick(14_499);
+    assert.equal(out.length, 0);
+    w.tick(14_500);
+    assert.deepEqual(out[0] && [out[0].reason, out[0].entries], ['quiet', ['child-1', 'child-2', 'root', 'late-child']]);
+  });
+
+  it('a rootless trace still flushes at maxWindowMs', () => {
+    const { w, out } = setup({ quietMs: 1_000, rootlessQuietMs: 60_000, maxWindowMs: 30_000 });
+    for (let t = 0; t <= 10_000; t += 5_000) w.add(T1, `c${t}`, 1, 1, t);
+    w.tick(29_999);
+    assert.equal(out.length, 0);
+    w.tick(30_000);
+    assert.deepEqual(out[0] && [out[0].reason, out[0].spanCount], ['max_window', 3]);
+  });
+
+  it('does not wait for roots when rootlessQuietMs is at or below quietMs (the default)', () => {
+    for (const rootlessQuietMs of [undefined, 0, 5_000]) {
+      const { w, out } = setup({ quietMs: 5_000, rootlessQuietMs });
+      w.add(T1, 'child', 1, 1, 0);
+      w.tick(5_000);
+      assert.deepEqual(
+        out.map((t) => t.reason),
+        ['quiet'],
+        `rootlessQuietMs ${rootlessQuietMs}`,
+      );
+      assert.equal(w.rootlessQuietMs, 5_000);
+    }
+  });
+
   it('labels a window both quiet and over age as quiet', () => {
     const { w, out } = setup({ quietMs: 5_000, maxWindowMs: 10_000 });
     w.add(T1, 'a', 1, 1, 0);
@@ -289,6 +345,8 @@ describe('TraceWindows: contract', () => {
  */
 interface ModelWindow {
   opened: number;
+  /** Has a root span (or the windows do not wait for roots). */
+  rooted: boolean;
   last: number;
   entries: number[];
   bytes: number;
@@ -368,16 +426,18 @@ function runProperty(seed: number, steps: number, opts: Required<TraceWindowsOpt
       w.tick(t);
       // Exactly the due windows flush; nothing else is split.
       const quiet = new Set<string>();
+      const noRoot = new Set<string>();
       const old = new Set<string>();
       for (const [id, m] of model) {
-        if (now - m.last >= opts.quietMs) quiet.add(id);
+        if (m.rooted && now - m.last >= opts.quietMs) quiet.add(id);
+        else if (!m.rooted && now - m.last >= opts.rootlessQuietMs) noRoot.add(id);
         else if (now - m.opened >= opts.maxWindowMs) old.add(id);
       }
-      for (let i = 0; i < quiet.size + old.size; i++) {
+      for (let i = 0; i < quiet.size + noRoot.size + old.size; i++) {
         const f = flushed.shift();
         assert.ok(f, `tick(${now}) flushed too few`);
-        checkFlush(f, quiet.has(f.traceId) ? 'quiet' : 'max_window');
-        assert.ok(quiet.has(f.traceId) || old.has(f.traceId), `${f.traceId} flushed but not due`);
+        checkFlush(f, quiet.has(f.traceId) ? 'quiet' : noRoot.has(f.traceId) ? 'no_root' : 'max_window');
+        assert.ok(quiet.has(f.traceId) || noRoot.has(f.traceId) || old.has(f.traceId), `${f.traceId} flushed but not due`);
       }
       shedExpected();
       for (const [id, r] of recorded) if (now - r.touched >= opts.lateDecisionTtlMs) recorded.delete(id);
@@ -395,7 +455,8 @@ function runProperty(seed: number, steps: number, opts: Required<TraceWindowsOpt
       // Taken before add: a flush inside add (span cap, memory) may record a new decision.
       const before = recorded.get(traceId);
       const beforeTouched = before?.touched ?? Number.NEGATIVE_INFINITY;
-      const result = w.add(traceId, entry, bytes, batch, t);
+      const root = rnd.chance(0.25);
+      const result = w.add(traceId, entry, bytes, batch, t, root);
       if (result !== 'buffered') {
         const r = before;
         assert.ok(r, 'late decision for a trace never decided');
@@ -415,9 +476,10 @@ function runProperty(seed: number, steps: number, opts: Required<TraceWindowsOpt
         if (before && !wasOpen && recorded.get(traceId) === before) recorded.delete(traceId);
         let m = model.get(traceId);
         if (!m) {
-          m = { opened: now, last: now, entries: [], bytes: 0, batches: new Map() };
+          m = { opened: now, last: now, rooted: opts.rootlessQuietMs <= opts.quietMs, entries: [], bytes: 0, batches: new Map() };
           model.set(traceId, m);
         }
+        if (root) m.rooted = true;
         m.last = now;
         m.entries.push(entry);
         m.bytes += bytes;
@@ -454,6 +516,7 @@ function runProperty(seed: number, steps: number, opts: Required<TraceWindowsOpt
 describe('TraceWindows: randomised properties (fixed seeds)', () => {
   const base = {
     quietMs: 50,
+    rootlessQuietMs: 120,
     maxWindowMs: 200,
     maxSpansPerTrace: 8,
     maxBufferedBytes: 2_000,
@@ -465,7 +528,10 @@ describe('TraceWindows: randomised properties (fixed seeds)', () => {
     it(`seed ${seed}: exactly-once, no premature split, budget held`, () => {
       const c = runProperty(seed, 20_000, base);
       // The run must exercise the triggers it claims to check.
-      assert.ok(c.flushedTraces.quiet > 0 && c.flushedTraces.span_cap > 0 && c.lateKept > 0 && c.lateDropped > 0, JSON.stringify(c));
+      assert.ok(
+        c.flushedTraces.quiet > 0 && c.flushedTraces.no_root > 0 && c.flushedTraces.span_cap > 0 && c.lateKept > 0 && c.lateDropped > 0,
+        JSON.stringify(c),
+      );
     });
   }
   it('seed 7: tiny decision cache (LRU evictions)', () => {
@@ -475,6 +541,10 @@ describe('TraceWindows: randomised properties (fixed seeds)', () => {
   it('seed 8: roomy budget, long windows', () => {
     const c = runProperty(8, 20_000, { ...base, maxBufferedBytes: 1_000_000, maxWindowMs: 400, maxSpansPerTrace: 1_000 });
     assert.ok(c.flushedTraces.max_window > 0, JSON.stringify(c));
+  });
+  it('seed 11: roots not waited for (rootless quiet at or below quiet)', () => {
+    const c = runProperty(11, 20_000, { ...base, rootlessQuietMs: 0 });
+    assert.ok(c.flushedTraces.quiet > 0 && c.flushedTraces.no_root === 0, JSON.stringify(c));
   });
   it('seed 9: budget smaller than one entry can be', () => {
     const c = runProperty(9, 5_000, { ...base, maxBufferedBytes: 100, lowWaterRatio: 1 });
