@@ -549,8 +549,8 @@ export class Pipeline {
     });
   }
 
-  private assembleLink(key: string, row: number): void {
-    const late = this.linkWindows.add(key, row, LINK_ROW_BYTES, 0, this.now);
+  private assembleLink(key: string, row: number, root: boolean): void {
+    const late = this.linkWindows.add(key, row, LINK_ROW_BYTES, 0, this.now, root);
     if (late === 'buffered') return;
     // A span after its trace was flushed still counts in the graph, as a fragment of its own.
     this.deps.onTrace(key, [this.linkRows.facts(row)], this.now);
@@ -595,13 +595,15 @@ export class Pipeline {
   private assemble(key: string, b: WaitingSpan): void {
     const bytes = (b.doc === null ? 0 : b.doc.length) + WAITING_ROW_BYTES;
     const row = this.waiting.add(b);
-    const late = this.windows.add(key, row, bytes, b.batchId, this.now);
+    const late = this.windows.add(key, row, bytes, b.batchId, this.now, (b.flags & FACT_ROOT) !== 0);
     if (late === 'buffered') return;
     this.waiting.remove(row);
     Pipeline.withHead(b);
     // A span after its trace was flushed still counts in the graph, as a fragment of its own.
     if (this.links) this.deps.onTrace(key, [b], this.now);
     this.stats.inc('spans_late', { reason: late.keep ? 'kept' : 'dropped' });
+    // A late span is covered by its trace's decision: counted with the spans it decided.
+    if (this.wholeTrace) this.stats.inc('spans_sampled', { policy: late.policy, decision: late.keep ? 'kept' : 'dropped' });
     if (!Pipeline.holdsUnit(b)) return;
     if (late.keep) this.write(b, late, undefined);
     else this.resolveDropped(b.batchId);

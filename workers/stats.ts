@@ -27,6 +27,8 @@ export const PIPELINE_COUNTERS = {
   traces_flushed: ['reason'],
   spans_flushed: ['reason'],
   spans_rejected: ['reason'],
+  /** Spans the sink acknowledged as written (in a dry run: taken by the null sink). */
+  spans_written: [],
   autocomplete_dropped: ['reason'],
   bulk_retries: ['reason'],
   /** Sampling decisions per assembled trace, and the spans they covered. */

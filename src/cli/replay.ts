@@ -1,8 +1,9 @@
 import { formatError } from '../../core/errors.js';
+import { labelValue } from '../../workers/protocol.js';
 import { IngestNode } from '../ingest/node.js';
 import { planReplay } from '../replay/plan.js';
 import { ReplayProgress } from '../replay/progress.js';
-import { formatSummary, type ReplaySummary } from '../replay/summary.js';
+import { formatSummary, type ReplaySummary, sumOf } from '../replay/summary.js';
 import type { Command } from './main.js';
 import { loadOrExit, nodeOptions, preflight, SignalTrap } from './pipeline-setup.js';
 
@@ -66,6 +67,7 @@ export const command: Command = {
       if (rejected > 0) quarantined.rejected = rejected;
       const durationSec = Math.max(0.001, (Date.now() - started) / 1000);
       const spans = totals.sum('spans_decoded');
+      const kept = totals.by('spans_sampled', 'policy', (s) => labelValue(s, 'decision') === 'kept');
       const summary: ReplaySummary = {
         topic,
         partitions: ranges.map((x) => x.partition),
@@ -82,8 +84,9 @@ export const command: Command = {
         traces: totals.sum('traces_flushed'),
         quarantined,
         filtered: totals.by('spans_filtered', 'reason'),
-        sampledOut: {},
-        written: counts.resolvedByWorkers,
+        kept,
+        sampledOut: totals.sum('spans_sampled') - sumOf(kept),
+        written: totals.sum('spans_written'),
         deadLettered: counts.deadLettered,
         unresolvedMessages: counts.outstanding,
         durationMs: Math.round(durationSec * 1000),

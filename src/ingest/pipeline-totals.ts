@@ -2,7 +2,7 @@
  * The workers' pipeline counters summed over the node's life (the replay summary and progress
  * read them; Prometheus gets the same samples through Metrics).
  */
-import { type CounterSample, labelValue, type PipelineCounter, type PipelineLabel } from '../../workers/protocol.js';
+import { type CounterSample, labelValue, PIPELINE_COUNTERS, type PipelineCounter, type PipelineLabel } from '../../workers/protocol.js';
 
 export class PipelineTotals {
   /** counter → one summed sample per label set (a handful each: linear search is enough). */
@@ -15,9 +15,8 @@ export class PipelineTotals {
         list = [];
         this.byCounter.set(s.name, list);
       }
-      const same = list.find(
-        (t) => labelValue(t, 'encoding') === labelValue(s, 'encoding') && labelValue(t, 'reason') === labelValue(s, 'reason'),
-      );
+      const labels = PIPELINE_COUNTERS[s.name] as readonly PipelineLabel[];
+      const same = list.find((t) => labels.every((l) => labelValue(t, l) === labelValue(s, l)));
       if (same) same.value += s.value;
       else list.push({ ...s, labels: { ...s.labels } } as CounterSample);
     }
@@ -30,10 +29,14 @@ export class PipelineTotals {
     return n;
   }
 
-  /** `name`'s counts by the value of one of its labels (e.g. decode errors by reason). */
-  by(name: PipelineCounter, label: PipelineLabel): Record<string, number> {
+  /**
+   * `name`'s counts by the value of one of its labels (e.g. decode errors by reason), of the samples
+   * `where` admits (all when absent).
+   */
+  by(name: PipelineCounter, label: PipelineLabel, where?: (s: CounterSample) => boolean): Record<string, number> {
     const out: Record<string, number> = {};
     for (const s of this.byCounter.get(name) ?? []) {
+      if (where !== undefined && !where(s)) continue;
       const v = labelValue(s, label) || 'unknown';
       out[v] = (out[v] ?? 0) + s.value;
     }

@@ -1,3 +1,9 @@
+export function sumOf(r: Record<string, number>): number {
+  let n = 0;
+  for (const v of Object.values(r)) n += v;
+  return n;
+}
+
 /** The end-of-replay report, built from the node's counters (printed as text or `--json`). */
 export interface ReplaySummary {
   topic: string;
@@ -11,8 +17,10 @@ export interface ReplaySummary {
   /** Decode errors and search-engine rejections, by reason. */
   quarantined: Record<string, number>;
   filtered: Record<string, number>;
-  /** Sampling is not built yet: every trace is kept (policy keep_all). */
-  sampledOut: Record<string, number>;
+  /** With sampling policies: spans of kept traces, by the policy that kept them (empty without policies: all kept). */
+  kept: Record<string, number>;
+  /** With sampling policies: spans of traces no policy kept. */
+  sampledOut: number;
   /** Spans acknowledged by the sink (or, in a dry run, that would have been written). */
   written: number;
   deadLettered: number;
@@ -37,7 +45,9 @@ export function formatSummary(s: ReplaySummary): string {
     `  spans         ${s.spans} in ${s.traces} traces`,
     `  quarantined   ${kv(s.quarantined)}`,
     `  filtered      ${kv(s.filtered)}`,
-    `  sampled out   ${kv(s.sampledOut)} (sampling policy: keep_all)`,
+    Object.keys(s.kept).length === 0 && s.sampledOut === 0
+      ? '  sampling      none (every trace kept)'
+      : `  sampling      kept ${kv(s.kept)} spans; sampled out ${s.sampledOut} spans`,
     `  ${s.dryRun ? 'would write' : 'written    '}   ${s.written} spans; dead-lettered ${s.deadLettered} records`,
     `  duration      ${(s.durationMs / 1000).toFixed(1)} s, ${s.spansPerSecond.toFixed(0)} spans/s, ${s.messagesPerSecond.toFixed(0)} messages/s`,
     s.ok

@@ -97,7 +97,7 @@ export class Metrics {
   });
   readonly sampledSpans = new Counter({
     name: 'tracefold_sampled_spans_total',
-    help: 'Spans of assembled traces by sampling decision (kept/dropped) and policy',
+    help: 'Spans by the sampling decision of their trace (kept/dropped) and policy, late spans of a decided trace included',
     labelNames: ['policy', 'decision'],
     registers: [this.registry],
   });

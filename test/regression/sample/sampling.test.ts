@@ -14,6 +14,7 @@ import { samplingWorkload } from '../../../bench/workload.js';
 import { REPO_ROOT } from '../../../infra/config.js';
 import { type ServerHandle, startZipkin } from '../../../infra/index.js';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
+import { type ReplaySummary, sumOf } from '../../../src/replay/summary.js';
 import { produceTraces } from '../../helpers/kafka.js';
 import { deleteIndices } from '../../helpers/search.js';
 import { KAFKA, OPENSEARCH, requireHttp, uniqueName } from '../../helpers/servers.js';
@@ -65,8 +66,13 @@ test('the example sampling config keeps every error, slow and rare trace and ≤
     { KAFKA_BOOTSTRAP_SERVERS: KAFKA, ES_HOSTS: OPENSEARCH, ES_INDEX_REPLICAS: '0', ES_INDEX_SHARDS: '1' },
     `${prefix}-replay`,
   );
+  let stdout = '';
+  run.child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
   const code = await run.exited;
   assert.equal(code, 0, `replay exited ${code} (log ${run.logFile})`);
+  const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '') as ReplaySummary;
   await fetch(`${OPENSEARCH}/${prefix}*/_refresh`, { method: 'POST' });
   const outcome = await checkSampling(zipkin.url, workload, Date.now() + 60_000, Date.now() - startMs + 3_600_000);
   console.log(
@@ -82,4 +88,8 @@ test('the example sampling config keeps every error, slow and rare trace and ≤
   assert.ok(outcome.storedFraction <= 0.15, `stored ${(outcome.storedFraction * 100).toFixed(1)} % of input spans`);
   assert.ok(outcome.storedFraction > 0, 'something was stored');
   assert.equal(outcome.untagged, 0, 'every stored span names the policy that kept it');
+  // The replay's own report agrees with what the stock server reads.
+  assert.equal(summary.written, outcome.storedSpans, 'summary: written spans');
+  assert.equal(sumOf(summary.kept) + summary.sampledOut, outcome.inputSpans, 'summary: every span kept or sampled out');
+  assert.ok(summary.sampledOut > 0 && summary.sampledOut < outcome.inputSpans, `summary: sampled out ${summary.sampledOut}`);
 });

@@ -21,9 +21,15 @@ import type {
 import { batchOf } from '../../helpers/batch.js';
 import { testWorkerSettings } from '../../helpers/worker-settings.js';
 
-function settings(path: string, policies: SamplePolicySettings[], traceCheck?: TraceCheckSettings): WorkerSettings {
+function settings(
+  path: string,
+  policies: SamplePolicySettings[],
+  traceCheck?: TraceCheckSettings,
+  window?: Partial<WorkerSettings['window']>,
+): WorkerSettings {
   return testWorkerSettings({
     sample: { policies, tagKept: true },
+    ...(window ? { window } : {}),
     ...(traceCheck ? { traceCheck } : {}),
     sink: { kind: 'file', filePath: path, bulkMaxInFlight: 1 },
   });
@@ -65,6 +71,7 @@ async function run(
   batches: Span[][][],
   traceCheck?: TraceCheckSettings,
   beforeDrain?: (p: Pipeline, posted: WorkerToCoordinator[], path: string) => Promise<void>,
+  window?: Partial<WorkerSettings['window']>,
 ): Promise<Run> {
   const dir = await mkdtemp(join(tmpdir(), 'tf-pipeline-'));
   const path = join(dir, 'out.ndjson');
@@ -72,7 +79,7 @@ async function run(
   const p = new Pipeline(
     0,
     1,
-    settings(path, policies, traceCheck),
+    settings(path, policies, traceCheck, window),
     (m) => messages.push(m),
     () => assert.fail('one worker forwards nothing'),
   );
@@ -154,6 +161,41 @@ describe('pipeline: trace-level stages', () => {
     const ids = r.docs.map((d) => `${d.traceId}/${d.id}`).sort();
     assert.deepEqual(ids, [`0000000000000008/${'a'.repeat(16)}`, `0000000000000008/${'b'.repeat(16)}`]);
     assert.equal(r.resolvedUnits, r.decodedUnits);
+    // Late spans are counted with the decision that covered them.
+    const sampled: Record<string, number> = {};
+    for (const m of r.messages) {
+      if (m.type !== 'stats') continue;
+      for (const c of m.counters) {
+        if (c.name === 'spans_sampled')
+          sampled[`${c.labels.policy}/${c.labels.decision}`] = (sampled[`${c.labels.policy}/${c.labels.decision}`] ?? 0) + c.value;
+      }
+    }
+    assert.deepEqual(sampled, { 'error/kept': 2, 'sampled_out/dropped': 2 });
+  });
+
+  it('a slow trace whose children go quiet before its root arrives is decided whole (rootlessQuietMs)', async () => {
+    // Spans are reported as they end: the children of a 20 ms trace arrive first and the trace goes
+    // quiet (1 s here) before its root does. Decided on the children alone (100 µs), it is not slow.
+    const [root, child] = trace(9);
+    const slowRoot = { ...(root as Span), duration: 20_000 };
+    const fastChild = { ...(child as Span), duration: 100 };
+    const slow: SamplePolicySettings[] = [
+      { type: 'slow', name: 'slow', thresholdMs: 2, quantile: 0.95, intervalMs: 60_000, minSamples: 1 },
+    ];
+    const quietThenRoot = async (p: Pipeline): Promise<void> => {
+      p.onTick(Date.now() + 5_000);
+      p.onBatch(batch([[slowRoot]]));
+    };
+    const waited = await run(slow, [[[fastChild]]], undefined, quietThenRoot, { quietMs: 1_000, rootlessQuietMs: 10_000 });
+    assert.deepEqual(waited.docs.map((d) => `${d.id}:${tagsOf(d)['tracefold.sampled']}`).sort(), [
+      `${'a'.repeat(16)}:slow`,
+      `${'b'.repeat(16)}:slow`,
+    ]);
+    assert.equal(waited.resolvedUnits, waited.decodedUnits);
+    // Not waiting for the root (rootlessQuietMs ≤ quietMs): the children decide, the root follows.
+    const hasty = await run(slow, [[[fastChild]]], undefined, quietThenRoot, { quietMs: 1_000, rootlessQuietMs: 0 });
+    assert.deepEqual(hasty.docs, []);
+    assert.equal(hasty.resolvedUnits, hasty.decodedUnits);
   });
 
   it('mixed 64/128-bit IDs with fix: the 64-bit spans are written with the 128-bit ID and say so', async () => {

@@ -22,6 +22,24 @@ describe('PipelineTotals', () => {
     assert.deepEqual(t.by('spans_filtered', 'reason'), {});
   });
 
+  it('keeps label sets apart by every label of the counter (sampling: policy and decision)', () => {
+    const t = new PipelineTotals();
+    t.add([
+      { name: 'spans_sampled', labels: { policy: 'error', decision: 'kept' }, value: 4 },
+      { name: 'spans_sampled', labels: { policy: 'sampled_out', decision: 'dropped' }, value: 90 },
+    ]);
+    t.add([
+      { name: 'spans_sampled', labels: { policy: 'slow', decision: 'kept' }, value: 3 },
+      { name: 'spans_sampled', labels: { policy: 'error', decision: 'kept' }, value: 1 },
+    ]);
+    assert.equal(t.sum('spans_sampled'), 98);
+    assert.deepEqual(t.by('spans_sampled', 'policy'), { error: 5, sampled_out: 90, slow: 3 });
+    assert.deepEqual(
+      t.by('spans_sampled', 'policy', (s) => s.name === 'spans_sampled' && s.labels.decision === 'kept'),
+      { error: 5, slow: 3 },
+    );
+  });
+
   it('does not keep a reference to the reported samples', () => {
     const t = new PipelineTotals();
     const sample = { name: 'traces_flushed' as const, labels: { reason: 'quiet' }, value: 2 };
