@@ -33,7 +33,7 @@ export default async function run(task: WorkerTask): Promise<void> {
             pipeline.onBatch(msg);
             break;
           case 'tick':
-            pipeline.onTick(msg.now);
+            pipeline.onTick(msg.now, msg.quiet);
             break;
           case 'reconfigure':
             pipeline.reconfigure(msg.stages);

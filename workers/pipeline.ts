@@ -756,12 +756,13 @@ export class Pipeline {
     if (now > this.now) this.now = now;
   }
 
-  onTick(now: number): void {
+  /** `quiet`: see TickMessage. */
+  onTick(now: number, quiet?: number): void {
     this.tickNow = now;
     this.tickLocal = performance.now();
     this.now = now;
-    this.windows.tick(now);
-    this.linkWindows.tick(now);
+    this.windows.tick(now, quiet);
+    this.linkWindows.tick(now, quiet);
     this.postDropped();
     this.writeDependencyDocs(false);
     if (now - this.lastStats >= STATS_INTERVAL_MS) this.reportStats(now);

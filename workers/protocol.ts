@@ -38,6 +38,11 @@ export interface BatchMessage {
 export interface TickMessage {
   type: 'tick';
   now: number;
+  /**
+   * The time up to which every span that may join a buffered trace has been read (at most `now`;
+   * `now` when absent): windows measure quiet time against it (src/ingest/quiet-clock.ts).
+   */
+  quiet?: number;
 }
 
 /** Flush every window and write everything, then answer `drained` (shutdown, rebalance). */

@@ -63,6 +63,7 @@ export function nodeOptions(config: ConfigFor<'ingest'>, workerSettings: WorkerS
     workers: config.workers,
     workerSettings,
     commitIntervalMs: k.commitIntervalMs,
+    partitionSkewMs: config.window.partitionSkewMs,
     backpressure: config.backpressure,
     admin: config.admin,
     http: config.http,

@@ -86,6 +86,7 @@ export const command: Command = {
         filtered: totals.by('spans_filtered', 'reason'),
         kept,
         sampledOut: totals.sum('spans_sampled') - sumOf(kept),
+        lateSpans: totals.sum('spans_late'),
         written: totals.sum('spans_written'),
         deadLettered: counts.deadLettered,
         unresolvedMessages: counts.outstanding,

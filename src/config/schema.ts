@@ -711,6 +711,15 @@ export const OPTIONS = {
       'children are reported before their root, so a trace longer than window.quietMs goes quiet before its root ' +
       'arrives, and decided then it would be decided without it. Never less than window.quietMs; at most window.maxWindowMs applies.',
   }),
+  'window.partitionSkewMs': option({
+    type: duration(0),
+    default: 30_000,
+    commands: PIPELINE,
+    description:
+      'While some partitions are read further back in time than others (a backlog, a replay), a trace counts as quiet only ' +
+      'once every partition has been read past the record times its spans came with: one trace on several partitions is then ' +
+      'assembled whole. This is the most that wait may add to the quiet window; 0: quiet time is wall time only.',
+  }),
   'window.maxWindowMs': option({
     type: duration(1),
     default: 30_000,

@@ -34,6 +34,7 @@ import { healthReport } from './health.js';
 import { HttpSubmissions } from './http-submissions.js';
 import type { PipelineTotals } from './pipeline-totals.js';
 import { ConsumePositions } from './positions.js';
+import { QuietClock } from './quiet-clock.js';
 import { SinkHealth } from './sink-health.js';
 import { WorkerStats } from './worker-stats.js';
 
@@ -43,6 +44,8 @@ const COMMIT_CONFIRM_MS = 10_000;
  * A failed Kafka client is replaced at most this often in the window; past it the node stops (two
  * nodes with one group.instance.id would otherwise fence each other in turn for ever).
  */
+const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
 const CONSUMER_REPLACEMENTS = { max: 3, windowMs: 10 * 60_000 };
 
 export interface NodeOptions {
@@ -51,6 +54,8 @@ export interface NodeOptions {
   workers: number;
   workerSettings: WorkerSettings;
   commitIntervalMs: number;
+  /** The most quiet time may be held back for partitions read behind the others (QuietClock); 0: off. */
+  partitionSkewMs?: number;
   backpressure: FlowLimits;
   admin: { enabled: boolean; host: string; port: number };
   http: { enabled: boolean; host: string; port: number; maxBodyBytes: number };
@@ -108,6 +113,7 @@ export class IngestNode {
   private readonly sinkHealth: SinkHealth;
   private readonly workerStats: WorkerStats;
   private readonly http: HttpSubmissions;
+  private readonly quietClock: QuietClock;
   private batchSeq = 0;
   /** Replay: a window flush is on its way to the workers (one at a time). */
   private replayFlushing = false;
@@ -134,6 +140,7 @@ export class IngestNode {
     this.sinkHealth = new SinkHealth(opts.sinkDownAfterMs, log);
     this.workerStats = new WorkerStats(this.metrics, this.sinkHealth);
     this.http = new HttpSubmissions(this.watermark);
+    this.quietClock = new QuietClock(opts.partitionSkewMs ?? 0, opts.tickMs ?? 250, opts.workerSettings.window.quietMs / 5);
     this.done = new Promise((r) => {
       this.finished = r;
     });
@@ -303,9 +310,13 @@ export class IngestNode {
     const { batch: b, reachedEnd } = this.positions.clip(raw);
     // Replay: the partition's range is reached; stop fetching it.
     if (reachedEnd) this.source?.pause([{ topic: raw.topic, partition: raw.partition }]);
-    if (b === undefined) return;
+    if (b === undefined) {
+      if (reachedEnd) this.quietClock.end(partitionKey(raw.topic, raw.partition));
+      return;
+    }
     const pool = this.pool as WorkerPool;
     const batchId = ++this.batchSeq;
+    this.placeBatch(batchId, raw, b, reachedEnd);
     const n = b.ends.length;
     this.watermark.register(b.topic, b.partition, batchId, b.firstOffset, b.lastOffset, n, b.bytes);
     this.messages += n;
@@ -332,6 +343,19 @@ export class IngestNode {
     this.applyBackpressure();
   }
 
+  /** Tells the quiet clock how far back in time the batch's partition is being read. */
+  private placeBatch(batchId: number, raw: RawBatch, b: RawBatch, reachedEnd: boolean): void {
+    const key = partitionKey(raw.topic, raw.partition);
+    let newest = 0;
+    const times = b.times;
+    for (let i = 0; i < times.length; i++) if ((times[i] as number) > newest) newest = times[i] as number;
+    // Records left to read: from the replay range, else from the high watermark of the last fetch.
+    const end = this.positions.endOf(b.topic, b.partition) ?? raw.high;
+    this.quietClock.read(batchId, key, newest, end !== undefined && b.lastOffset + 1 < end, Date.now());
+    // A replay range read to its end: once this batch is decoded nothing more of it can join a trace.
+    if (reachedEnd) this.quietClock.end(key);
+  }
+
   /**
    * Stage 2 on input not keyed by trace ID assembles traces in fragments (each partition's worker
    * sees only its part): said loudly, at most once a minute, since it cannot be fixed from here.
@@ -356,6 +380,7 @@ export class IngestNode {
     switch (msg.type) {
       case 'decoded':
         this.watermark.decoded(msg.batchId, msg.units);
+        this.quietClock.decoded(msg.batchId);
         this.drains?.onDecoded(msg);
         this.http.onDecoded(msg);
         break;
@@ -398,7 +423,10 @@ export class IngestNode {
   }
 
   private tick(): void {
-    this.pool?.broadcast({ type: 'tick', now: Date.now() });
+    const now = Date.now();
+    const source = this.source;
+    const quiet = this.quietClock.complete(now, source === undefined ? undefined : (k) => source.isStopped(k));
+    this.pool?.broadcast({ type: 'tick', now, quiet });
     this.applyBackpressure();
     const totals = this.watermark.totals();
     this.metrics.outstandingBytes.set(totals.bytes);
@@ -487,6 +515,7 @@ export class IngestNode {
       this.log.warn('revocation: decisions not all acknowledged by Kafka in time; their traces may be decided again by the new owner');
     await this.flushCommits('revocation');
     for (const p of parts) {
+      this.quietClock.end(partitionKey(p.topic, p.partition));
       this.watermark.revoke(p.topic, p.partition);
       this.flow.forget(p.topic, p.partition);
     }

@@ -53,6 +53,11 @@ export class ConsumePositions {
     this.next.set(tpKey(topic, partition), next);
   }
 
+  /** Replay: the end of the partition's range (exclusive); undefined outside a replay. */
+  endOf(topic: string, partition: number): number | undefined {
+    return this.ends.get(tpKey(topic, partition));
+  }
+
   /** The next offset to consume, when anything of the partition was consumed (or a range starts there). */
   nextOffset(topic: string, partition: number): number | undefined {
     return this.next.get(tpKey(topic, partition));

@@ -21,6 +21,8 @@ export interface ReplaySummary {
   kept: Record<string, number>;
   /** With sampling policies: spans of traces no policy kept. */
   sampledOut: number;
+  /** Spans that arrived after their trace was flushed and decided (they follow its decision): traces assembled in pieces. */
+  lateSpans: number;
   /** Spans acknowledged by the sink (or, in a dry run, that would have been written). */
   written: number;
   deadLettered: number;
@@ -42,7 +44,7 @@ export function formatSummary(s: ReplaySummary): string {
   return [
     `replay of ${s.topic} [partitions ${s.partitions.join(',')}]${s.dryRun ? ' (dry run: nothing written)' : ''} → ${s.sink}`,
     `  messages      ${s.messages} (${(s.bytes / 1048576).toFixed(1)} MiB)`,
-    `  spans         ${s.spans} in ${s.traces} traces`,
+    `  spans         ${s.spans} in ${s.traces} traces${s.lateSpans > 0 ? ` (${s.lateSpans} spans arrived after their trace was decided)` : ''}`,
     `  quarantined   ${kv(s.quarantined)}`,
     `  filtered      ${kv(s.filtered)}`,
     Object.keys(s.kept).length === 0 && s.sampledOut === 0

@@ -281,6 +281,8 @@ export class TraceWindows<E> {
   private bytes = 0;
   /** Latest time seen; every `now` is clamped up to it. */
   private clock = Number.NEGATIVE_INFINITY;
+  /** Latest `quietNow` given to `tick` (never past `clock`). */
+  private quietClock = Number.NEGATIVE_INFINITY;
   /** Set while the flush callback runs: windows must not change under an iterating flush loop. */
   private flushing = false;
 
@@ -393,20 +395,25 @@ export class TraceWindows<E> {
   /**
    * Advances time: flushes quiet and over-age windows, sheds memory if over budget, and forgets
    * expired decisions. Returns the number of traces flushed. Allocates nothing when nothing is due.
+   * `quietNow` (at most `now`) is the time up to which every span that may join a window has
+   * arrived (src/ingest/quiet-clock.ts): quiet time is measured against it, age and TTLs against `now`.
    */
-  tick(now: number): number {
+  tick(now: number, quietNow?: number): number {
     if (this.flushing) throw new Error('TraceWindows.tick called from inside the flush callback');
     if (now > this.clock) this.clock = now;
     else now = this.clock;
+    const q = quietNow === undefined ? now : Math.min(quietNow, now);
+    if (q > this.quietClock) this.quietClock = q;
+    const quietAt = this.quietClock;
     let flushed = 0;
 
     // A window that is both quiet and over age is labelled by its quiet list: it ended on its own.
-    const quietBefore = now - this.quietMs;
+    const quietBefore = quietAt - this.quietMs;
     for (let w = this.quiet.head; w !== null && w.lastAt <= quietBefore; w = this.quiet.head) {
       this.flush(w, 'quiet');
       flushed++;
     }
-    const rootlessBefore = now - this.rootlessQuietMs;
+    const rootlessBefore = quietAt - this.rootlessQuietMs;
     for (let w = this.rootless.head; w !== null && w.lastAt <= rootlessBefore; w = this.rootless.head) {
       this.flush(w, 'no_root');
       flushed++;

@@ -26,6 +26,8 @@ export interface RawBatch {
   bytes: number;
   /** Records without a key (stage 2 expects every record keyed by trace ID). */
   unkeyed?: number;
+  /** The partition's high watermark as of the client's last fetch (no request made), when known. */
+  high?: number;
 }
 
 export interface SourceHandlers {
@@ -304,6 +306,7 @@ export class KafkaSource {
     }
     const first = g[from] as Kafka.Message;
     const last = g[to - 1] as Kafka.Message;
+    const high = this.cachedHigh(first.topic, first.partition);
     this.handlers.onBatch({
       topic: first.topic,
       partition: first.partition,
@@ -315,7 +318,18 @@ export class KafkaSource {
       lastOffset: last.offset,
       bytes: total,
       unkeyed,
+      ...(high !== undefined ? { high } : {}),
     });
+  }
+
+  /** librdkafka's high watermark from its last fetch response of the partition: a local read. */
+  private cachedHigh(topic: string, partition: number): number | undefined {
+    try {
+      const w = this.consumer?.getWatermarkOffsets(topic, partition);
+      return w !== undefined && w.highOffset >= 0 ? w.highOffset : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   get isRevoking(): boolean {
@@ -374,6 +388,11 @@ export class KafkaSource {
 
   get pausedCount(): number {
     return this.paused.size;
+  }
+
+  /** Whether fetching of the partition (key `topic\u0000partition`) is stopped: paused or held. */
+  isStopped(partitionKey: string): boolean {
+    return this.paused.has(partitionKey) || this.held.has(partitionKey);
   }
 
   /**

@@ -4,7 +4,7 @@
  * leaves the same documents, and a replay ends at the end fixed at start while a producer keeps writing.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -159,6 +159,79 @@ test('once its range is consumed, replay flushes its windows instead of waiting 
     assert.ok(took < 40_000, `replay exited after ${took} ms, not after the 60 s quiet time`);
     assert.equal(await countDocs(`${index}-span-*`), summary.written);
   } finally {
+    await deleteTopic(KAFKA, t).catch(() => undefined);
+  }
+});
+
+test('one trace on a partition read ahead and on one read behind is decided whole, not in pieces', { timeout: 240_000 }, async () => {
+  const t = uniqueName('tf-replay-skew');
+  await ensureTopics(KAFKA, [{ topic: t, partitions: 2 }]);
+  const dir = mkdtempSync(join(tmpdir(), 'tf-replay-skew-'));
+  try {
+    // Keep only traces with a failed span: a trace decided without its failed child is lost.
+    const config = join(dir, 'errors.yaml');
+    writeFileSync(config, 'sample:\n  policies:\n    - type: error\n');
+    // Partition 0: many earlier one-span traces, then the trace's failed child; partition 1: its
+    // root alone. Replay reads partition 1 at once and partition 0 for seconds, so the root's
+    // window (quiet 200 ms) goes quiet long before the child is read.
+    const now = Date.now() * 1000;
+    const hex = (n: number): string => n.toString(16).padStart(16, '0');
+    const sends: Promise<unknown>[] = [];
+    const FILLER = 30_000;
+    for (let i = 0; i < FILLER; i++) {
+      const filler = {
+        traceId: hex(0x5eed0000 + i),
+        id: hex(0x5eed0000 + i),
+        name: 'get /filler',
+        timestamp: now,
+        duration: 10,
+        localEndpoint: { serviceName: 'filler' },
+      };
+      sends.push(producer.send({ topic: t, partition: 0, value: Buffer.from(JSON.stringify([filler])) }));
+    }
+    await Promise.all(sends);
+    const traceId = hex(0xabcdef12345);
+    const root = {
+      traceId,
+      id: hex(1),
+      name: 'get /checkout',
+      kind: 'SERVER',
+      timestamp: now,
+      duration: 9_000,
+      localEndpoint: { serviceName: 'front' },
+    };
+    const child = {
+      traceId,
+      parentId: hex(1),
+      id: hex(2),
+      name: 'charge',
+      kind: 'CLIENT',
+      timestamp: now + 100,
+      duration: 8_000,
+      localEndpoint: { serviceName: 'front' },
+      tags: { error: 'card declined' },
+    };
+    await producer.send({ topic: t, partition: 0, value: Buffer.from(JSON.stringify([child])) });
+    await producer.send({ topic: t, partition: 1, value: Buffer.from(JSON.stringify([root])) });
+    const stored = async (index: string): Promise<string[]> =>
+      [...(await storedSpanKeys(`${index}-span-*`)).keys()].filter((k) => k.startsWith(traceId)).sort();
+    const args = ['--topic', t, '--from', 'earliest', '--to', 'latest', '--workers', '2', '--config', config];
+
+    const whole = await replay(args, `${prefix}-skew`);
+    assert.equal(whole.code, 0);
+    assert.equal(whole.summary.lateSpans, 0, 'no span arrived after its trace was decided');
+    assert.deepEqual(whole.summary.kept, { error: 2 });
+    assert.equal(whole.summary.sampledOut, FILLER);
+    assert.equal((await stored(`${prefix}-skew`)).length, 2, 'the root and its failed child are stored');
+
+    // The same replay with quiet time on the wall clock alone: the root is decided by itself
+    // (nothing failed), and the failed child, read later, follows that decision.
+    const hasty = await replay([...args, '--window-partition-skew-ms', '0'], `${prefix}-skew-off`);
+    assert.equal(hasty.code, 0);
+    assert.equal(hasty.summary.lateSpans, 1, JSON.stringify(hasty.summary));
+    assert.deepEqual(await stored(`${prefix}-skew-off`), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
     await deleteTopic(KAFKA, t).catch(() => undefined);
   }
 });

@@ -70,6 +70,7 @@ const SAMPLES: { readonly [K in Key]: Sample } = {
   'sink.file': { good: 'out.ndjson', expect: resolve(CWD, 'out.ndjson'), bad: '', with: ['--sink-kind=file'] },
   'window.quietMs': { good: '1s', expect: 1_000, bad: '-1s' },
   'window.rootlessQuietMs': { good: '20s', expect: 20_000, bad: '-1s' },
+  'window.partitionSkewMs': { good: '10s', expect: 10_000, bad: 'soon' },
   'window.maxWindowMs': { good: '1m', expect: 60_000, bad: '0' },
   'window.maxSpansPerTrace': { good: '500', expect: 500, bad: '0' },
   'window.maxBufferedBytesPerWorker': { good: '64MiB', expect: 64 * 2 ** 20, bad: '1KiB' },

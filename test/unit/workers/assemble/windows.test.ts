@@ -121,6 +121,37 @@ describe('TraceWindows: flush triggers', () => {
     }
   });
 
+  it('measures quiet time against the held-back quiet clock, age against the clock', () => {
+    const { w, out } = setup({ quietMs: 5_000, maxWindowMs: 30_000 });
+    w.add(T1, 'a', 1, 1, 0);
+    w.add(T2, 'b', 1, 1, 10_000);
+    // Spans that may join T1 are read only up to 4 s: it is not quiet yet, though 20 s have passed.
+    w.tick(20_000, 4_000);
+    assert.equal(out.length, 0);
+    w.tick(21_000, 5_000);
+    assert.deepEqual(
+      out.map((t) => [t.traceId, t.reason]),
+      [[T1, 'quiet']],
+    );
+    // The quiet clock never goes back, and never passes the clock.
+    w.tick(22_000, 1_000);
+    assert.equal(out.length, 1);
+    w.tick(40_000, 99_000);
+    assert.deepEqual(
+      out.map((t) => [t.traceId, t.reason]),
+      [
+        [T1, 'quiet'],
+        [T2, 'quiet'],
+      ],
+    );
+    // Age is wall time: a window held back by the quiet clock still ends at maxWindowMs.
+    w.add(T3, 'c', 1, 1, 41_000);
+    w.tick(70_999, 41_000);
+    assert.equal(out.length, 2);
+    w.tick(71_000, 41_000);
+    assert.deepEqual(out[2] && [out[2].traceId, out[2].reason], [T3, 'max_window']);
+  });
+
   it('labels a window both quiet and over age as quiet', () => {
     const { w, out } = setup({ quietMs: 5_000, maxWindowMs: 10_000 });
     w.add(T1, 'a', 1, 1, 0);
@@ -353,11 +384,12 @@ interface ModelWindow {
   batches: Map<number, number>;
 }
 
-function runProperty(seed: number, steps: number, opts: Required<TraceWindowsOptions>): WindowCounters {
+function runProperty(seed: number, steps: number, opts: Required<TraceWindowsOptions>, holdQuiet = false): WindowCounters {
   const rnd = createPrng(seed);
   const traces = Array.from({ length: 40 }, () => rnd.hex(rnd.chance(0.3) ? 32 : 16));
   const flushed: FlushedTrace<number>[] = [];
   let clock = 0;
+  let quietClock = Number.NEGATIVE_INFINITY;
   const recorded = new Map<string, { decision: TraceDecision; touched: number }>();
   const w: TraceWindows<number> = new TraceWindows<number>((t) => {
     flushed.push(t);
@@ -423,14 +455,17 @@ function runProperty(seed: number, steps: number, opts: Required<TraceWindowsOpt
     const now = Math.max(clock, t);
     if (rnd.chance(0.2)) {
       clock = now;
-      w.tick(t);
+      // Quiet time held back (partitions read behind others): never past the clock, never back.
+      const q = holdQuiet ? t - rnd.range(0, 40) : undefined;
+      w.tick(t, q);
+      quietClock = Math.max(quietClock, q === undefined ? now : Math.min(q, now));
       // Exactly the due windows flush; nothing else is split.
       const quiet = new Set<string>();
       const noRoot = new Set<string>();
       const old = new Set<string>();
       for (const [id, m] of model) {
-        if (m.rooted && now - m.last >= opts.quietMs) quiet.add(id);
-        else if (!m.rooted && now - m.last >= opts.rootlessQuietMs) noRoot.add(id);
+        if (m.rooted && quietClock - m.last >= opts.quietMs) quiet.add(id);
+        else if (!m.rooted && quietClock - m.last >= opts.rootlessQuietMs) noRoot.add(id);
         else if (now - m.opened >= opts.maxWindowMs) old.add(id);
       }
       for (let i = 0; i < quiet.size + noRoot.size + old.size; i++) {
@@ -545,6 +580,10 @@ describe('TraceWindows: randomised properties (fixed seeds)', () => {
   it('seed 11: roots not waited for (rootless quiet at or below quiet)', () => {
     const c = runProperty(11, 20_000, { ...base, rootlessQuietMs: 0 });
     assert.ok(c.flushedTraces.quiet > 0 && c.flushedTraces.no_root === 0, JSON.stringify(c));
+  });
+  it('seed 12: quiet time held back behind the clock', () => {
+    const c = runProperty(12, 20_000, base, true);
+    assert.ok(c.flushedTraces.quiet > 0 && c.flushedTraces.max_window > 0, JSON.stringify(c));
   });
   it('seed 9: budget smaller than one entry can be', () => {
     const c = runProperty(9, 5_000, { ...base, maxBufferedBytes: 100, lowWaterRatio: 1 });
