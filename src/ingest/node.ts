@@ -40,12 +40,13 @@ import { WorkerStats } from './worker-stats.js';
 
 /** Longest wait for the group to confirm a commit before partitions go or the node stops. */
 const COMMIT_CONFIRM_MS = 10_000;
+/** The key of a partition in the source's and the quiet clock's maps. */
+const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
 /**
  * A failed Kafka client is replaced at most this often in the window; past it the node stops (two
  * nodes with one group.instance.id would otherwise fence each other in turn for ever).
  */
-const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
 const CONSUMER_REPLACEMENTS = { max: 3, windowMs: 10 * 60_000 };
 
 export interface NodeOptions {
