@@ -7,7 +7,7 @@
  * give one node only even partitions).
  */
 
-const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+import { partitionKey } from '../source/kafka/partition-key.js';
 
 export interface TopicPartitionRef {
   topic: string;
@@ -24,12 +24,12 @@ export class PartitionWorkers {
 
   /** Maps newly assigned partitions (in partition order, so a node's mapping is reproducible). */
   assign(parts: readonly TopicPartitionRef[]): void {
-    const fresh = parts.filter((p) => !this.owner.has(tpKey(p.topic, p.partition)));
+    const fresh = parts.filter((p) => !this.owner.has(partitionKey(p.topic, p.partition)));
     fresh.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
     for (const p of fresh) {
       let best = 0;
       for (let w = 1; w < this.workers; w++) if ((this.load[w] as number) < (this.load[best] as number)) best = w;
-      this.owner.set(tpKey(p.topic, p.partition), best);
+      this.owner.set(partitionKey(p.topic, p.partition), best);
       this.load[best] = (this.load[best] as number) + 1;
     }
   }
@@ -37,7 +37,7 @@ export class PartitionWorkers {
   /** Forgets revoked partitions (call once their work is finished). */
   release(parts: readonly TopicPartitionRef[]): void {
     for (const p of parts) {
-      const k = tpKey(p.topic, p.partition);
+      const k = partitionKey(p.topic, p.partition);
       const w = this.owner.get(k);
       if (w === undefined) continue;
       this.owner.delete(k);
@@ -47,10 +47,10 @@ export class PartitionWorkers {
 
   /** The partition's worker; a partition delivered before its assignment was seen is mapped now. */
   workerOf(topic: string, partition: number): number {
-    const w = this.owner.get(tpKey(topic, partition));
+    const w = this.owner.get(partitionKey(topic, partition));
     if (w !== undefined) return w;
     this.assign([{ topic, partition }]);
-    return this.owner.get(tpKey(topic, partition)) as number;
+    return this.owner.get(partitionKey(topic, partition)) as number;
   }
 
   /** Partitions per worker. */

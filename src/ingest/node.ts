@@ -23,6 +23,7 @@ import { REKEY_PRODUCER_PROPERTIES, RekeySink } from '../sink/rekey/producer.js'
 import { startIntake } from '../source/http/intake.js';
 import { KafkaSource, type RawBatch, type SourceOptions, type TopicPartition } from '../source/kafka/consumer.js';
 import { DecisionReader } from '../source/kafka/decisions.js';
+import { partitionKey } from '../source/kafka/partition-key.js';
 import { CommitWatermark } from '../source/kafka/watermark.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
@@ -40,9 +41,6 @@ import { WorkerStats } from './worker-stats.js';
 
 /** Longest wait for the group to confirm a commit before partitions go or the node stops. */
 const COMMIT_CONFIRM_MS = 10_000;
-/** The key of a partition in the source's and the quiet clock's maps. */
-const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
 /**
  * A failed Kafka client is replaced at most this often in the window; past it the node stops (two
  * nodes with one group.instance.id would otherwise fence each other in turn for ever).

@@ -4,8 +4,7 @@
  */
 import type { PartitionRange } from '../replay/plan.js';
 import type { RawBatch } from '../source/kafka/consumer.js';
-
-const tpKey = (t: string, p: number): string => `${t}\u0000${p}`;
+import { partitionKey } from '../source/kafka/partition-key.js';
 
 /** Keeps only the records of a batch below `end` (the views share the transferred buffers). */
 export function trimBatch(b: RawBatch, end: number): RawBatch {
@@ -35,14 +34,14 @@ export class ConsumePositions {
 
   constructor(private readonly ranges: readonly PartitionRange[] = []) {
     for (const r of ranges) {
-      this.ends.set(tpKey(r.topic, r.partition), r.end);
-      this.next.set(tpKey(r.topic, r.partition), r.start);
+      this.ends.set(partitionKey(r.topic, r.partition), r.end);
+      this.next.set(partitionKey(r.topic, r.partition), r.start);
     }
   }
 
   /** Replay: records at or past a range's fixed end are not ours. */
   clip(b: RawBatch): Clipped {
-    const end = this.ends.get(tpKey(b.topic, b.partition));
+    const end = this.ends.get(partitionKey(b.topic, b.partition));
     if (end === undefined) return { batch: b, reachedEnd: false };
     const reachedEnd = b.lastOffset >= end - 1;
     if (b.firstOffset >= end) return { batch: undefined, reachedEnd };
@@ -50,17 +49,17 @@ export class ConsumePositions {
   }
 
   consumed(topic: string, partition: number, next: number): void {
-    this.next.set(tpKey(topic, partition), next);
+    this.next.set(partitionKey(topic, partition), next);
   }
 
   /** Replay: the end of the partition's range (exclusive); undefined outside a replay. */
   endOf(topic: string, partition: number): number | undefined {
-    return this.ends.get(tpKey(topic, partition));
+    return this.ends.get(partitionKey(topic, partition));
   }
 
   /** The next offset to consume, when anything of the partition was consumed (or a range starts there). */
   nextOffset(topic: string, partition: number): number | undefined {
-    return this.next.get(tpKey(topic, partition));
+    return this.next.get(partitionKey(topic, partition));
   }
 
   /** Every replay range is consumed up to its end (vacuously true outside a replay). */

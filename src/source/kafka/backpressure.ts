@@ -17,6 +17,7 @@
  *              `lowBytes * shareFactor / n`. A hot partition is not throttled while memory is
  *              plentiful, but cannot take the whole budget and starve the others when it is not.
  */
+import { partitionKey } from './partition-key.js';
 import type { TopicPartition } from './watermark.js';
 
 export interface PartitionLoad extends TopicPartition {
@@ -76,8 +77,6 @@ interface PartitionState {
   seen: number;
 }
 
-const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
 export class Backpressure {
   private readonly opts: BackpressureOptions;
   private globalHigh = false;
@@ -127,7 +126,7 @@ export class Backpressure {
     const contended = input.totalBytes >= o.lowBytes;
 
     for (const load of input.partitions) {
-      const k = key(load.topic, load.partition);
+      const k = partitionKey(load.topic, load.partition);
       let state = this.parts.get(k);
       if (state === undefined) {
         state = { tp: { topic: load.topic, partition: load.partition }, reasons: 0, seen: gen };
@@ -152,16 +151,16 @@ export class Backpressure {
 
   /** Forget a partition's pause state (call on revoke and assign: a fresh assignment starts unpaused). */
   forget(topic: string, partition: number): void {
-    this.parts.delete(key(topic, partition));
+    this.parts.delete(partitionKey(topic, partition));
   }
 
   isPaused(topic: string, partition: number): boolean {
-    return (this.parts.get(key(topic, partition))?.reasons ?? 0) !== 0;
+    return (this.parts.get(partitionKey(topic, partition))?.reasons ?? 0) !== 0;
   }
 
   /** Why a partition is paused (empty when it is not): for the admin port and logs. */
   reasons(topic: string, partition: number): PauseReason[] {
-    const r = this.parts.get(key(topic, partition))?.reasons ?? 0;
+    const r = this.parts.get(partitionKey(topic, partition))?.reasons ?? 0;
     const out: PauseReason[] = [];
     if (r & GLOBAL) out.push('global');
     if (r & QUEUE) out.push('queue');

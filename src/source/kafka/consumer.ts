@@ -7,6 +7,7 @@ import Kafka from 'node-rdkafka';
 import { TracefoldError } from '../../../core/errors.js';
 import { within } from '../../async/within.js';
 import { connectClient } from '../../kafka/connection.js';
+import { partitionKey } from './partition-key.js';
 
 export interface TopicPartition {
   topic: string;
@@ -75,8 +76,6 @@ export interface SourceOptions {
 /** Broker error FENCED_INSTANCE_ID (KIP-345). */
 const FENCED_INSTANCE_ID = 82;
 
-const key = (t: string, p: number): string => `${t}\u0000${p}`;
-
 export class KafkaSource {
   private consumer: Kafka.KafkaConsumer | undefined;
   private running = false;
@@ -132,7 +131,7 @@ export class KafkaSource {
     consumer.setDefaultConsumeTimeout(this.opts.fetchWaitMs);
     if (this.opts.assignment) {
       consumer.assign(this.opts.assignment);
-      for (const a of this.opts.assignment) this.owned.add(key(a.topic, a.partition));
+      for (const a of this.opts.assignment) this.owned.add(partitionKey(a.topic, a.partition));
     } else {
       consumer.subscribe(this.opts.topics);
     }
@@ -175,8 +174,8 @@ export class KafkaSource {
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       consumer.assign(assignment);
       for (const p of parts) {
-        this.owned.add(key(p.topic, p.partition));
-        this.nextOffset.delete(key(p.topic, p.partition));
+        this.owned.add(partitionKey(p.topic, p.partition));
+        this.nextOffset.delete(partitionKey(p.topic, p.partition));
       }
       this.handlers.onAssign(parts);
       return;
@@ -185,15 +184,15 @@ export class KafkaSource {
       // librdkafka waits for unassign(): finish and commit the revoked partitions' work first.
       this.revoking = true;
       for (const p of parts) {
-        this.owned.delete(key(p.topic, p.partition));
-        this.nextOffset.delete(key(p.topic, p.partition));
-        this.held.delete(key(p.topic, p.partition));
+        this.owned.delete(partitionKey(p.topic, p.partition));
+        this.nextOffset.delete(partitionKey(p.topic, p.partition));
+        this.held.delete(partitionKey(p.topic, p.partition));
       }
       this.revocation = this.handlers
         .onRevoke(parts)
         .catch((e: unknown) => this.handlers.onError(e instanceof Error ? e : new Error(String(e))))
         .finally(() => {
-          for (const p of parts) this.paused.delete(key(p.topic, p.partition));
+          for (const p of parts) this.paused.delete(partitionKey(p.topic, p.partition));
           try {
             consumer.unassign();
           } catch {
@@ -238,7 +237,7 @@ export class KafkaSource {
     const groups = new Map<string, Kafka.Message[]>();
     let rewound: Map<string, { m: Kafka.Message; expected: number; skipped: number }> | undefined;
     for (const m of messages) {
-      const k = key(m.topic, m.partition);
+      const k = partitionKey(m.topic, m.partition);
       // Records of a partition revoked meanwhile are redelivered to its new owner: skip them.
       if (!this.owned.has(k)) continue;
       const expected = this.nextOffset.get(k);
@@ -372,15 +371,15 @@ export class KafkaSource {
    */
   private stopFetching(reason: Set<string>, other: Set<string>, parts: TopicPartition[], on: boolean): void {
     const todo = parts.filter((p) => {
-      const k = key(p.topic, p.partition);
+      const k = partitionKey(p.topic, p.partition);
       return reason.has(k) !== on && (!on || this.owned.has(k));
     });
     if (todo.length === 0 || !this.consumer) return;
     for (const p of todo) {
-      if (on) reason.add(key(p.topic, p.partition));
-      else reason.delete(key(p.topic, p.partition));
+      if (on) reason.add(partitionKey(p.topic, p.partition));
+      else reason.delete(partitionKey(p.topic, p.partition));
     }
-    const change = todo.filter((p) => !other.has(key(p.topic, p.partition)));
+    const change = todo.filter((p) => !other.has(partitionKey(p.topic, p.partition)));
     if (change.length === 0) return;
     if (on) this.consumer.pause(change);
     else this.consumer.resume(change);
@@ -403,7 +402,7 @@ export class KafkaSource {
     if (!this.consumer || offsets.length === 0 || this.closing) return [];
     if (this.failed)
       throw new TracefoldError('TF_KAFKA_COMMIT', 'commit failed: the Kafka client failed (fatal error) and is being replaced', {});
-    const mine = offsets.filter((o) => this.owned.has(key(o.topic, o.partition)) || this.revoking);
+    const mine = offsets.filter((o) => this.owned.has(partitionKey(o.topic, o.partition)) || this.revoking);
     if (mine.length === 0) return [];
     try {
       this.consumer.commit(mine);
@@ -427,7 +426,7 @@ export class KafkaSource {
       const left = deadline - Date.now();
       if (left <= 0 || this.failed) return false;
       const committed = await this.committed(sent, Math.min(left, 2_000));
-      if (committed !== undefined && sent.every((o) => (committed.get(key(o.topic, o.partition)) ?? -1) >= o.offset)) return true;
+      if (committed !== undefined && sent.every((o) => (committed.get(partitionKey(o.topic, o.partition)) ?? -1) >= o.offset)) return true;
       await new Promise((r) => setTimeout(r, Math.min(50, Math.max(0, deadline - Date.now()))));
     }
   }
@@ -441,7 +440,7 @@ export class KafkaSource {
       try {
         consumer.committed(query, timeoutMs, (err, got) => {
           if (err) return resolve(undefined);
-          resolve(new Map(got.map((g) => [key(g.topic, g.partition), typeof g.offset === 'number' ? g.offset : -1])));
+          resolve(new Map(got.map((g) => [partitionKey(g.topic, g.partition), typeof g.offset === 'number' ? g.offset : -1])));
         });
       } catch {
         resolve(undefined);

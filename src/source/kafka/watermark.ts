@@ -24,6 +24,8 @@
  * Pure logic: no Kafka client, no clock. Offsets are JS numbers (exact below 2^53).
  */
 
+import { partitionKey } from './partition-key.js';
+
 export interface TopicPartition {
   topic: string;
   partition: number;
@@ -116,8 +118,6 @@ class PartitionState {
   ) {}
 }
 
-const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
 function isCount(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0;
 }
@@ -170,7 +170,7 @@ export class CommitWatermark {
     if (batchId <= this.maxBatchId) {
       throw new AccountingError('batch_id_order', `batch id ${batchId} not above the last registered ${this.maxBatchId}`, ctx);
     }
-    const k = key(topic, partition);
+    const k = partitionKey(topic, partition);
     let part = this.partitions.get(k);
     if (part === undefined) {
       part = new PartitionState(topic, partition);
@@ -253,7 +253,7 @@ export class CommitWatermark {
     } else {
       for (const part of this.dirty) {
         // A revoked partition is no longer in the map: its entry here is stale.
-        if (part.commitOffset > part.reportedOffset && this.partitions.get(key(part.topic, part.partition)) === part) {
+        if (part.commitOffset > part.reportedOffset && this.partitions.get(partitionKey(part.topic, part.partition)) === part) {
           out.push({ topic: part.topic, partition: part.partition, offset: part.commitOffset });
           part.reportedOffset = part.commitOffset;
         }
@@ -265,7 +265,7 @@ export class CommitWatermark {
 
   /** The offset that may be committed for one partition now, or undefined if nothing of it is done. */
   position(topic: string, partition: number): number | undefined {
-    const part = this.partitions.get(key(topic, partition));
+    const part = this.partitions.get(partitionKey(topic, partition));
     return part === undefined || part.commitOffset < 0 ? undefined : part.commitOffset;
   }
 
@@ -274,7 +274,7 @@ export class CommitWatermark {
    * for them are ignored. Take `position()` first to commit what is done. Returns what was forgotten.
    */
   revoke(topic: string, partition: number): Outstanding {
-    const k = key(topic, partition);
+    const k = partitionKey(topic, partition);
     const part = this.partitions.get(k);
     if (part === undefined) return { messages: 0, bytes: 0, batches: 0 };
     this.partitions.delete(k);
@@ -294,7 +294,7 @@ export class CommitWatermark {
 
   /** Undone work of one partition (for per-partition backpressure). */
   outstanding(topic: string, partition: number): Outstanding {
-    const part = this.partitions.get(key(topic, partition));
+    const part = this.partitions.get(partitionKey(topic, partition));
     if (part === undefined) return { messages: 0, bytes: 0, batches: 0 };
     return { messages: part.outMessages, bytes: part.outBytes, batches: part.undone };
   }
