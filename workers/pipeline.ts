@@ -387,7 +387,7 @@ export class Pipeline {
       const flags = linkFlags(span);
       if (owner === this.worker) {
         const row = this.linkRows.add(span.id, parentId, kind, service, remoteService, timestamp, flags, endpoint);
-        this.assembleLink(traceKey(span.traceId), row, parentId === '');
+        this.assembleLink(traceKey(span.traceId), row, flags);
       } else {
         const tuple: LinkTuple = [span.traceId, span.id, parentId, kind, service, remoteService, timestamp, flags, endpoint];
         (this.forwards[owner] as LinkTuple[]).push(tuple);
@@ -526,7 +526,7 @@ export class Pipeline {
     const endpoint = this.forwardedEndpoints.intern(rawEndpoint);
     const key = traceKey(traceId);
     if (!this.wholeTrace) {
-      this.assembleLink(key, this.linkRows.add(id, parentId, kind, service, remoteService, timestamp, flags, endpoint), parentId === '');
+      this.assembleLink(key, this.linkRows.add(id, parentId, kind, service, remoteService, timestamp, flags, endpoint), flags);
       return;
     }
     // This worker reloaded to whole-trace mode first: the span joins its trace as facts only.
@@ -549,8 +549,9 @@ export class Pipeline {
     });
   }
 
-  private assembleLink(key: string, row: number, root: boolean): void {
-    const late = this.linkWindows.add(key, row, LINK_ROW_BYTES, 0, this.now, root);
+  /** `flags`: the span's FACT_* bits (the windows read whether it is a root). */
+  private assembleLink(key: string, row: number, flags: number): void {
+    const late = this.linkWindows.add(key, row, LINK_ROW_BYTES, 0, this.now, (flags & FACT_ROOT) !== 0);
     if (late === 'buffered') return;
     // A span after its trace was flushed still counts in the graph, as a fragment of its own.
     this.deps.onTrace(key, [this.linkRows.facts(row)], this.now);

@@ -315,7 +315,7 @@ export class IngestNode {
     }
     const pool = this.pool as WorkerPool;
     const batchId = ++this.batchSeq;
-    this.placeBatch(batchId, raw, b, reachedEnd);
+    this.placeBatch(batchId, b, reachedEnd);
     const n = b.ends.length;
     this.watermark.register(b.topic, b.partition, batchId, b.firstOffset, b.lastOffset, n, b.bytes);
     this.messages += n;
@@ -343,13 +343,13 @@ export class IngestNode {
   }
 
   /** Tells the quiet clock how far back in time the batch's partition is being read. */
-  private placeBatch(batchId: number, raw: RawBatch, b: RawBatch, reachedEnd: boolean): void {
-    const key = partitionKey(raw.topic, raw.partition);
+  private placeBatch(batchId: number, b: RawBatch, reachedEnd: boolean): void {
+    const key = partitionKey(b.topic, b.partition);
     let newest = 0;
     const times = b.times;
     for (let i = 0; i < times.length; i++) if ((times[i] as number) > newest) newest = times[i] as number;
     // Records left to read: from the replay range, else from the high watermark of the last fetch.
-    const end = this.positions.endOf(b.topic, b.partition) ?? raw.high;
+    const end = this.positions.endOf(b.topic, b.partition) ?? b.high;
     this.quietClock.read(batchId, key, newest, end !== undefined && b.lastOffset + 1 < end, Date.now());
     // A replay range read to its end: once this batch is decoded nothing more of it can join a trace.
     if (reachedEnd) this.quietClock.end(key);
