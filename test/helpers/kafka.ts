@@ -3,6 +3,7 @@ import Kafka from 'node-rdkafka';
 import type { Span } from '../../core/model/span.js';
 import { type KafkaTarget, toConnection } from '../../src/kafka/connection.js';
 import { KafkaProducer } from '../../src/kafka/producer.js';
+import { KafkaSource, type RawBatch } from '../../src/source/kafka/consumer.js';
 import { KAFKA } from './servers.js';
 
 /** Sum over the topic's partitions of the group's committed offsets (what a restart would skip). */
@@ -139,4 +140,41 @@ export async function readAllPartitions(topic: string, partitions: number, kafka
     await new Promise<void>((r) => consumer.disconnect(() => r()));
   }
   return out;
+}
+
+/**
+ * The project's Kafka source on `topic` alone, for tests of the source itself: its own group from
+ * the earliest offset, every batch to `onBatch`, the other events ignored. Connected and started.
+ */
+export async function startSource(
+  bootstrapServers: string,
+  topic: string,
+  groupId: string,
+  onBatch: (b: RawBatch) => void,
+  batchMaxMessages = 500,
+): Promise<KafkaSource> {
+  const source = new KafkaSource(
+    {
+      bootstrapServers,
+      groupId,
+      clientId: 'tracefold-test',
+      topics: [topic],
+      autoOffsetReset: 'earliest',
+      batchMaxMessages,
+      batchMaxBytes: 1 << 20,
+      fetchWaitMs: 100,
+      extra: {},
+    },
+    {
+      onBatch,
+      onRevoke: async () => undefined,
+      onAssign: () => undefined,
+      onError: () => undefined,
+      onRedelivered: () => undefined,
+      onFatal: () => undefined,
+    },
+  );
+  await source.connect();
+  source.start();
+  return source;
 }

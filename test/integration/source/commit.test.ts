@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ensureTopics } from '../../../src/kafka/admin.js';
-import { KafkaSource } from '../../../src/source/kafka/consumer.js';
-import { committedTotal, produceTraces } from '../../helpers/kafka.js';
+import type { KafkaSource } from '../../../src/source/kafka/consumer.js';
+import { committedTotal, produceTraces, startSource } from '../../helpers/kafka.js';
 import { OwnKafka } from '../../helpers/own-kafka.js';
 import { uniqueName } from '../../helpers/servers.js';
 import { waitFor } from '../../helpers/tracefold.js';
@@ -50,31 +50,9 @@ test('a confirmed commit: bounded and never blocking with the coordinator gone, 
   await ensureTopics(broker.bootstrap, [{ topic, partitions: 1 }]);
   const produced = await produceTraces(topic, syntheticTraces(1, 7), 5, broker.bootstrap);
   let next = 0;
-  source = new KafkaSource(
-    {
-      bootstrapServers: broker.bootstrap,
-      groupId: group,
-      clientId: 'tracefold-test',
-      topics: [topic],
-      autoOffsetReset: 'earliest',
-      batchMaxMessages: 500,
-      batchMaxBytes: 1 << 20,
-      fetchWaitMs: 100,
-      extra: {},
-    },
-    {
-      onBatch: (b) => {
-        next = b.lastOffset + 1;
-      },
-      onRevoke: async () => undefined,
-      onAssign: () => undefined,
-      onError: () => undefined,
-      onRedelivered: () => undefined,
-      onFatal: () => undefined,
-    },
-  );
-  await source.connect();
-  source.start();
+  source = await startSource(broker.bootstrap, topic, group, (b) => {
+    next = b.lastOffset + 1;
+  });
   await waitFor(`all ${produced} records consumed`, async () => next === produced, 60_000, 50);
   const src = source;
   const offsets = (n: number) => [{ topic, partition: 0, offset: n }];

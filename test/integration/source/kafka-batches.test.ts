@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
-import { KafkaSource, type RawBatch } from '../../../src/source/kafka/consumer.js';
-import { produceTraces } from '../../helpers/kafka.js';
+import type { KafkaSource, RawBatch } from '../../../src/source/kafka/consumer.js';
+import { produceTraces, startSource } from '../../helpers/kafka.js';
 import { KAFKA, uniqueName } from '../../helpers/servers.js';
 import { waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
@@ -30,29 +30,7 @@ test('a backlog read in small batches: each batch knows the high watermark, and 
   const startedMs = Date.now();
   const produced = await produceTraces(topic, syntheticTraces(1, 3), 5);
   const batches: RawBatch[] = [];
-  source = new KafkaSource(
-    {
-      bootstrapServers: KAFKA,
-      groupId: uniqueName('g'),
-      clientId: 'tracefold-test',
-      topics: [topic],
-      autoOffsetReset: 'earliest',
-      batchMaxMessages: 20,
-      batchMaxBytes: 1 << 20,
-      fetchWaitMs: 100,
-      extra: {},
-    },
-    {
-      onBatch: (b) => batches.push(b),
-      onRevoke: async () => undefined,
-      onAssign: () => undefined,
-      onError: () => undefined,
-      onRedelivered: () => undefined,
-      onFatal: () => undefined,
-    },
-  );
-  await source.connect();
-  source.start();
+  source = await startSource(KAFKA, topic, uniqueName('g'), (b) => batches.push(b), 20);
   const next = (): number => (batches.length === 0 ? 0 : (batches[batches.length - 1] as RawBatch).lastOffset + 1);
   await waitFor(`all ${produced} records consumed`, async () => next() === produced, 60_000, 50);
   assert.ok(batches.length >= 3, `read in several batches (${batches.length})`);
