@@ -11,6 +11,7 @@
  *    may still rewrite, the span) waits in its trace's window with its facts, and is written or
  *    dropped by the trace's decision at flush.
  */
+import { getHeapStatistics } from 'node:v8';
 import { Packr } from 'msgpackr';
 import type { Encoding, Kind, Span } from '../core/model/span.js';
 import { FACT_ROOT, factFlags, InternedField, Interner, linkFlags, summarize, traceKey } from './assemble/facts.js';
@@ -802,6 +803,7 @@ export class Pipeline {
     const edges = this.deps.takeLive();
     if (edges.length > 0) this.post({ type: 'links', worker: this.worker, at: now, edges });
     const failingSince = this.sink.failingSince;
+    const heap = getHeapStatistics();
     this.post({
       type: 'stats',
       worker: this.worker,
@@ -812,6 +814,9 @@ export class Pipeline {
         bufferedBytes: this.windows.bufferedBytes + this.linkWindows.bufferedBytes,
         bulkInFlight: this.sink.inFlight,
         sinkFailingMs: failingSince === null ? 0 : Math.max(1, now - failingSince),
+        heapUsedBytes: heap.used_heap_size,
+        heapTotalBytes: heap.total_heap_size,
+        externalBytes: heap.external_memory,
       },
       sinkFailure: this.sink.failure,
       bulkLatencies: this.bulkLatencies,

@@ -139,6 +139,10 @@ export interface StatsMessage {
     bulkInFlight: number;
     /** How long every write attempt of the sink has failed (0: the last one succeeded). */
     sinkFailingMs: number;
+    /** This worker's V8 heap (`v8.getHeapStatistics`): live objects, what the heap has reserved, and memory outside it that JS objects hold (Buffers). */
+    heapUsedBytes: number;
+    heapTotalBytes: number;
+    externalBytes: number;
   };
   /** Why the sink's latest write failed, while `sinkFailingMs` > 0. */
   sinkFailure: string | null;

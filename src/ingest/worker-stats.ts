@@ -23,6 +23,9 @@ export class WorkerStats {
     m.bufferedBytes.labels(w).set(msg.gauges.bufferedBytes);
     m.bulkInFlight.labels(w).set(msg.gauges.bulkInFlight);
     m.sinkFailing.labels(w).set(msg.gauges.sinkFailingMs / 1000);
+    m.workerHeap.labels(w, 'used').set(msg.gauges.heapUsedBytes);
+    m.workerHeap.labels(w, 'total').set(msg.gauges.heapTotalBytes);
+    m.workerHeap.labels(w, 'external').set(msg.gauges.externalBytes);
     this.sinkHealth.report(worker, msg.gauges.sinkFailingMs, msg.sinkFailure);
     for (const s of msg.bulkLatencies) m.bulkLatency.observe(s);
     if (msg.gcPauseMs > 0) m.workerGcPause.labels(w).inc(msg.gcPauseMs / 1000);

@@ -143,6 +143,12 @@ export class Metrics {
     labelNames: ['worker'],
     registers: [this.registry],
   });
+  readonly workerHeap = new Gauge({
+    name: 'tracefold_worker_heap_bytes',
+    help: "A worker thread's V8 heap: used (live and not yet collected objects), total (what the heap has reserved), external (memory outside the heap held by its objects, e.g. Buffers)",
+    labelNames: ['worker', 'kind'],
+    registers: [this.registry],
+  });
   readonly workerQueue = new Gauge({
     name: 'tracefold_worker_input_queue',
     help: 'Batches dispatched to a worker and not yet decoded',

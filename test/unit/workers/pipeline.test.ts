@@ -419,6 +419,9 @@ describe('Pipeline: stats', () => {
     await h.pipeline.drain();
     const paused = h.of('stats').reduce((n, s) => n + s.gcPauseMs, 0);
     assert.ok(paused > 0, `GC pauses reported (${paused} ms)`);
+    // The heap it reports is this isolate's: the garbage above came and went, the heap is still there.
+    const g = h.of('stats').at(-1)?.gauges;
+    assert.ok(g !== undefined && g.heapUsedBytes > 1_000_000 && g.heapTotalBytes >= g.heapUsedBytes, JSON.stringify(g));
     await h.pipeline.close();
   });
 
@@ -444,6 +447,9 @@ describe('Pipeline: stats', () => {
       bufferedBytes: s.gauges.bufferedBytes,
       bulkInFlight: 0,
       sinkFailingMs: 0,
+      heapUsedBytes: s.gauges.heapUsedBytes,
+      heapTotalBytes: s.gauges.heapTotalBytes,
+      externalBytes: s.gauges.externalBytes,
     });
     assert.ok(s.gauges.bufferedBytes > 0);
     assert.equal(s.sinkFailure, null);

@@ -10,7 +10,16 @@ const report = (worker: number, gcPauseMs: number): StatsMessage => ({
   type: 'stats',
   worker,
   counters: [{ name: 'spans_decoded', labels: { encoding: 'json-v2' }, value: 10 }],
-  gauges: { bufferedSpans: 3, bufferedTraces: 1, bufferedBytes: 900, bulkInFlight: 0, sinkFailingMs: 0 },
+  gauges: {
+    bufferedSpans: 3,
+    bufferedTraces: 1,
+    bufferedBytes: 900,
+    bulkInFlight: 0,
+    sinkFailingMs: 0,
+    heapUsedBytes: 40_000_000 + worker,
+    heapTotalBytes: 60_000_000 + worker,
+    externalBytes: 5_000_000 + worker,
+  },
   sinkFailure: null,
   bulkLatencies: [],
   gcPauseMs,
@@ -27,6 +36,9 @@ describe('WorkerStats', () => {
     assert.match(text, /tracefold_worker_gc_pause_seconds_total\{worker="0"\} 0\.3\b/);
     assert.doesNotMatch(text, /tracefold_worker_gc_pause_seconds_total\{worker="1"\}/, 'no pause, no series');
     assert.match(text, /tracefold_buffered_spans\{worker="1"\} 3/);
+    assert.match(text, /tracefold_worker_heap_bytes\{worker="1",kind="used"\} 40000001\n/);
+    assert.match(text, /tracefold_worker_heap_bytes\{worker="1",kind="total"\} 60000001\n/);
+    assert.match(text, /tracefold_worker_heap_bytes\{worker="0",kind="external"\} 5000000\n/);
     assert.equal(stats.totals.sum('spans_decoded'), 30);
   });
 });
