@@ -47,6 +47,18 @@ export interface ProbeSummary {
   rssBytesPerSpanFromStart: Summary;
 }
 
+/** Where a node's memory is at one moment: the process's RSS and what its V8 heaps account for. */
+export interface MemoryParts {
+  rssBytes: number;
+  /** Summed over the worker threads (`tracefold_worker_heap_bytes`). */
+  workerHeapTotalBytes: number;
+  workerHeapUsedBytes: number;
+  workerExternalBytes: number;
+  /** The coordinator thread's heap and external memory (prom-client's default metrics). */
+  mainHeapTotalBytes: number;
+  mainExternalBytes: number;
+}
+
 export interface BurstRun {
   multiplier: number;
   spans: number;
@@ -60,6 +72,9 @@ export interface BurstRun {
   idleRssBytes: number;
   maxOutstandingBytes: number;
   maxPausedPartitions: number;
+  /** The samples with the highest RSS in the first half of the window and in the whole (undefined: no heap figures scraped). */
+  firstHalfParts?: MemoryParts;
+  peakParts?: MemoryParts;
 }
 
 export interface BurstResult {
@@ -206,10 +221,36 @@ async function startSlowProxy(latencyMs: number, bytesPerSec: number): Promise<{
   };
 }
 
-async function scrape(port: number): Promise<{ outstanding: number; paused: number; consumed: number }> {
+interface Scraped {
+  outstanding: number;
+  paused: number;
+  consumed: number;
+  /** The heap figures of `MemoryParts` (all 0 when the scrape failed). */
+  heaps: Omit<MemoryParts, 'rssBytes'>;
+}
+
+async function scrape(port: number): Promise<Scraped> {
+  const url = `http://127.0.0.1:${port}/metrics`;
   const names = ['tracefold_outstanding_bytes', 'tracefold_partitions_paused', 'tracefold_consumed_messages_total'];
-  const sums = await scrapeSums(`http://127.0.0.1:${port}/metrics`, names);
-  return { outstanding: sums?.[0] ?? 0, paused: sums?.[1] ?? 0, consumed: sums?.[2] ?? 0 };
+  const main = ['tracefold_nodejs_heap_size_total_bytes', 'tracefold_nodejs_external_memory_bytes'];
+  const [sums, used, total, external] = await Promise.all([
+    scrapeSums(url, [...names, ...main]),
+    scrapeSums(url, ['tracefold_worker_heap_bytes'], 'kind="used"'),
+    scrapeSums(url, ['tracefold_worker_heap_bytes'], 'kind="total"'),
+    scrapeSums(url, ['tracefold_worker_heap_bytes'], 'kind="external"'),
+  ]);
+  return {
+    outstanding: sums?.[0] ?? 0,
+    paused: sums?.[1] ?? 0,
+    consumed: sums?.[2] ?? 0,
+    heaps: {
+      workerHeapTotalBytes: total?.[0] ?? 0,
+      workerHeapUsedBytes: used?.[0] ?? 0,
+      workerExternalBytes: external?.[0] ?? 0,
+      mainHeapTotalBytes: sums?.[3] ?? 0,
+      mainExternalBytes: sums?.[4] ?? 0,
+    },
+  };
 }
 
 /** The two burst sizes, in multiples of the backpressure limit's worth of raw records. */
@@ -301,14 +342,23 @@ export async function runBurst(bases: readonly BaseTrace[], opts: MemoryOptions,
       let idleRss = 0;
       let maxOutstanding = 0;
       let maxPaused = 0;
+      let firstHalfParts: MemoryParts | undefined;
+      let peakParts: MemoryParts | undefined;
       try {
         while ((performance.now() - t0) / 1000 < opts.burstObserveSeconds && child.exitCode === undefined) {
           const s = child.proc.pid === undefined ? undefined : procSample(child.proc.pid);
           const m = await scrape(adminPort);
           if (s) {
             peak = Math.max(peak, s.hwmBytes);
-            if ((performance.now() - t0) / 1000 < opts.burstObserveSeconds / 2) firstHalfPeak = peak;
+            const firstHalf = (performance.now() - t0) / 1000 < opts.burstObserveSeconds / 2;
+            if (firstHalf) firstHalfPeak = peak;
             if (m.consumed === 0) idleRss = s.rssBytes;
+            // Which thread's heap holds the memory when RSS is highest (workers report once a second).
+            if (m.heaps.workerHeapTotalBytes > 0) {
+              const parts = { rssBytes: s.rssBytes, ...m.heaps };
+              if (peakParts === undefined || parts.rssBytes > peakParts.rssBytes) peakParts = parts;
+              if (firstHalf && (firstHalfParts === undefined || parts.rssBytes > firstHalfParts.rssBytes)) firstHalfParts = parts;
+            }
           }
           maxOutstanding = Math.max(maxOutstanding, m.outstanding);
           maxPaused = Math.max(maxPaused, m.paused);
@@ -332,6 +382,8 @@ export async function runBurst(bases: readonly BaseTrace[], opts: MemoryOptions,
         idleRssBytes: idleRss,
         maxOutstandingBytes: maxOutstanding,
         maxPausedPartitions: maxPaused,
+        ...(firstHalfParts === undefined ? {} : { firstHalfParts }),
+        ...(peakParts === undefined ? {} : { peakParts }),
       });
       opts.progress(
         `memory: burst ${multiplier}×: peak RSS ${(peak / 1024 ** 2).toFixed(0)} MiB, ${indexed} of ${loaded.spans} written in ${opts.burstObserveSeconds} s`,

@@ -619,6 +619,35 @@ export function memorySection(m: NonNullable<BenchResults['memory']>): string {
       '',
       `Peak RSS at ${b.runs[1]?.multiplier ?? 10}× / at ${b.runs[0]?.multiplier ?? 2}×: ${ratio(b.peakRatio)}.`,
     );
+    const withParts = b.runs.flatMap((r) =>
+      (
+        [
+          ['highest RSS in the first half', r.firstHalfParts],
+          ['highest RSS', r.peakParts],
+        ] as const
+      ).flatMap(([when, p]) => (p === undefined ? [] : [{ r, when, p }])),
+    );
+    if (withParts.length > 0) {
+      parts.push(
+        '',
+        "Where the memory is (samples every 250 ms; the workers' heaps as they last reported, at most a second old): V8 heaps " +
+          'as reserved (in use), external memory their objects hold (Buffers, batches), and the rest of RSS (native: librdkafka, code, stacks, freed but not returned).',
+        '',
+        table(
+          ['burst', 'sample', 'RSS', 'worker heaps', 'worker external', 'coordinator heap', 'coordinator external', 'rest'],
+          withParts.map(({ r, when, p }) => [
+            `${r.multiplier}×`,
+            when,
+            mib(p.rssBytes),
+            `${mib(p.workerHeapTotalBytes)} (${mib(p.workerHeapUsedBytes)})`,
+            mib(p.workerExternalBytes),
+            mib(p.mainHeapTotalBytes),
+            mib(p.mainExternalBytes),
+            mib(p.rssBytes - p.workerHeapTotalBytes - p.workerExternalBytes - p.mainHeapTotalBytes - p.mainExternalBytes),
+          ]),
+        ),
+      );
+    }
   }
   return parts.join('\n');
 }

@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import type { CeilingSummary } from '../../../bench/ceiling.js';
 import { completedRatios } from '../../../bench/completion.js';
 import type { SideRun } from '../../../bench/e2e.js';
-import { type BacklogResult, ceilingGoal, engineWarmupNote, type SideSummary, throughputGoal } from '../../../bench/report.js';
+import {
+  type BacklogResult,
+  ceilingGoal,
+  engineWarmupNote,
+  memorySection,
+  type SideSummary,
+  throughputGoal,
+} from '../../../bench/report.js';
 import { summarize } from '../../../bench/stats.js';
 
 function run(side: 'tracefold' | 'zipkin', n: number, rate: number, error?: string): SideRun {
@@ -134,4 +141,51 @@ test('the e2e text says how the engine was warmed up, or that it failed, or noth
   assert.match(warm, /100000 documents a run: 5\.68k\/s, 14\.7k\/s, 15\.5k\/s/);
   const failed = engineWarmupNote({ docs: 100_000, runs: 1, seconds: 9, docsPerSec: [5_680], error: 'HTTP 503' });
   assert.match(failed, /5\.68k\/s; then it failed: HTTP 503/);
+});
+
+test('the burst section says where the memory was at its highest RSS: worker heaps, coordinator, and the rest', () => {
+  const MiB = 1024 ** 2;
+  const parts = (rss: number, workers: number) => ({
+    rssBytes: rss * MiB,
+    workerHeapTotalBytes: workers * MiB,
+    workerHeapUsedBytes: (workers / 2) * MiB,
+    workerExternalBytes: 20 * MiB,
+    mainHeapTotalBytes: 30 * MiB,
+    mainExternalBytes: 5 * MiB,
+  });
+  const run = (multiplier: number, withParts: boolean) => ({
+    multiplier,
+    spans: 1000 * multiplier,
+    indexedDocs: 500,
+    observedSeconds: 50,
+    peakRssBytes: 460 * MiB,
+    firstHalfPeakRssBytes: 400 * MiB,
+    idleRssBytes: 100 * MiB,
+    maxOutstandingBytes: 32 * MiB,
+    maxPausedPartitions: 4,
+    ...(withParts ? { firstHalfParts: parts(400, 200), peakParts: parts(455, 250) } : {}),
+  });
+  const limits = {
+    maxOutstandingBytes: 32 * MiB,
+    windowBytesPerWorker: 16 * MiB,
+    bulkMaxBytes: 5 * MiB,
+    bulkInFlightPerWorker: 2,
+    workers: 2,
+    consumerQueueBytes: 8 * MiB,
+    totalBytes: 84 * MiB,
+  };
+  const text = memorySection({
+    burst: { limits, proxy: { latencyMs: 300, bytesPerSec: 4 * MiB }, runs: [run(2, false), run(10, true)], peakRatio: 1 },
+  });
+  // 455 − 250 − 20 − 30 − 5 = 150 MiB outside the V8 heaps.
+  assert.match(
+    text,
+    /\| 10× \| highest RSS \| 455\.0 MiB \| 250\.0 MiB \(125\.0 MiB\) \| 20\.0 MiB \| 30\.0 MiB \| 5\.0 MiB \| 150\.0 MiB \|/,
+  );
+  assert.match(text, /\| 10× \| highest RSS in the first half \| 400\.0 MiB \| 200\.0 MiB \(100\.0 MiB\) \|/);
+  assert.doesNotMatch(text, /\| 2× \| highest RSS/, 'a run without heap figures has no row');
+  assert.doesNotMatch(
+    memorySection({ burst: { limits, proxy: { latencyMs: 300, bytesPerSec: 4 * MiB }, runs: [run(2, false)], peakRatio: 1 } }),
+    /Where the memory is/,
+  );
 });
