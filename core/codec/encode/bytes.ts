@@ -51,29 +51,44 @@ export function writeUtf8(buf: Uint8Array, pos: number, s: string, byteLength = 
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       buf[pos++] = c;
-    } else if (c < 0x800) {
-      buf[pos++] = 0xc0 | (c >> 6);
-      buf[pos++] = 0x80 | (c & 0x3f);
-    } else if (c < 0xd800 || c > 0xdfff) {
-      buf[pos++] = 0xe0 | (c >> 12);
-      buf[pos++] = 0x80 | ((c >> 6) & 0x3f);
-      buf[pos++] = 0x80 | (c & 0x3f);
-    } else {
-      const low = c <= 0xdbff && i + 1 < len ? s.charCodeAt(i + 1) : 0;
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        const cp = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
-        buf[pos++] = 0xf0 | (cp >> 18);
-        buf[pos++] = 0x80 | ((cp >> 12) & 0x3f);
-        buf[pos++] = 0x80 | ((cp >> 6) & 0x3f);
-        buf[pos++] = 0x80 | (cp & 0x3f);
-        i++;
-      } else {
-        // Unpaired surrogate: '?', as Zipkin's WriteBuffer.writeUtf8 (which then also truncates the
-        // next char to one byte, a bug we do not copy, so sizes always agree).
-        buf[pos++] = 0x3f;
-      }
+      continue;
     }
+    const next = writeUtf8Unit(buf, pos, s, i, c);
+    if (next - pos === 4) i++; // a surrogate pair: both units written
+    pos = next;
   }
+  return pos;
+}
+
+/**
+ * Writes the code unit `c` = `s.charCodeAt(i)`, at least 0x80, as UTF-8 the way Zipkin's
+ * `WriteBuffer` does; returns the next position. Four bytes are written only for a surrogate pair
+ * (the caller then skips `i + 1`); an unpaired surrogate is '?', one byte.
+ */
+export function writeUtf8Unit(buf: Uint8Array, pos: number, s: string, i: number, c: number): number {
+  if (c < 0x800) {
+    buf[pos++] = 0xc0 | (c >> 6);
+    buf[pos++] = 0x80 | (c & 0x3f);
+    return pos;
+  }
+  if (c < 0xd800 || c > 0xdfff) {
+    buf[pos++] = 0xe0 | (c >> 12);
+    buf[pos++] = 0x80 | ((c >> 6) & 0x3f);
+    buf[pos++] = 0x80 | (c & 0x3f);
+    return pos;
+  }
+  const low = c <= 0xdbff && i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+  if (low >= 0xdc00 && low <= 0xdfff) {
+    const cp = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+    buf[pos++] = 0xf0 | (cp >> 18);
+    buf[pos++] = 0x80 | ((cp >> 12) & 0x3f);
+    buf[pos++] = 0x80 | ((cp >> 6) & 0x3f);
+    buf[pos++] = 0x80 | (cp & 0x3f);
+    return pos;
+  }
+  // Unpaired surrogate: '?', as Zipkin's WriteBuffer.writeUtf8 (which then also truncates the next
+  // char to one byte, a bug we do not copy, so sizes always agree).
+  buf[pos++] = 0x3f;
   return pos;
 }
 

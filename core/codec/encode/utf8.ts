@@ -13,6 +13,7 @@
  * Every writer takes the target array and a position and returns the next position: callers
  * size the whole message first and write into one preallocated buffer, no intermediate strings.
  */
+import { writeUtf8Unit } from './bytes.js';
 
 /** Writes an ASCII-only string (keys, hex IDs, IPs) byte per char. */
 export function writeAscii(buf: Uint8Array, pos: number, s: string): number {
@@ -87,25 +88,10 @@ export function writeJsonEscaped(buf: Uint8Array, pos: number, s: string): numbe
       buf[pos++] = 0x30;
       buf[pos++] = 0x32;
       buf[pos++] = c === 0x2028 ? 0x38 : 0x39;
-    } else if (c < 0x800) {
-      buf[pos++] = 0xc0 | (c >> 6);
-      buf[pos++] = 0x80 | (c & 0x3f);
-    } else if (c < 0xd800 || c > 0xdfff) {
-      buf[pos++] = 0xe0 | (c >> 12);
-      buf[pos++] = 0x80 | ((c >> 6) & 0x3f);
-      buf[pos++] = 0x80 | (c & 0x3f);
     } else {
-      const low = c <= 0xdbff && i + 1 < len ? s.charCodeAt(i + 1) : 0;
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        const cp = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
-        buf[pos++] = 0xf0 | (cp >> 18);
-        buf[pos++] = 0x80 | ((cp >> 12) & 0x3f);
-        buf[pos++] = 0x80 | ((cp >> 6) & 0x3f);
-        buf[pos++] = 0x80 | (cp & 0x3f);
-        i++;
-      } else {
-        buf[pos++] = 0x3f; // '?', as Zipkin
-      }
+      const next = writeUtf8Unit(buf, pos, s, i, c);
+      if (next - pos === 4) i++; // a surrogate pair: both units written
+      pos = next;
     }
   }
   return pos;
