@@ -4,6 +4,7 @@
  * More forgiving than Zipkin where a repair is unambiguous: upper-case hex is lower-cased,
  * an all-zero parentId means "root", an invalid port or IP is dropped instead of failing the span.
  */
+import { isIpv4 } from './ipv4.js';
 import type { Annotation, Endpoint, Kind, Span } from './span.js';
 
 /** A span as a decoder assembled it: the right JS types, not yet normalised. */
@@ -83,33 +84,6 @@ export function normalizeSpanId(raw: string): string | null {
   const hex = normalizeHex(raw, 16);
   if (hex === null || hex === '') return hex;
   return hex.length === 16 ? hex : ZEROS16.slice(hex.length) + hex;
-}
-
-/**
- * Dotted-quad IPv4 as Zipkin's `Endpoint.detectFamily` accepts it (netty's isValidIpV4Address): four
- * words of one to three decimal digits, each ≤ 255. Leading zeros are allowed (`10.0.0.04`) and the
- * text is then kept as given, as Zipkin keeps it; decimal, never octal.
- */
-function isIpv4(s: string): boolean {
-  const len = s.length;
-  if (len < 7 || len > 15) return false;
-  let dots = 0;
-  let val = 0;
-  let digits = 0;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      val = val * 10 + (c - 48);
-      if (val > 255 || ++digits > 3) return false;
-    } else if (c === 46) {
-      if (digits === 0 || ++dots > 3) return false;
-      val = 0;
-      digits = 0;
-    } else {
-      return false;
-    }
-  }
-  return dots === 3 && digits > 0;
 }
 
 function normalizeIpv6(raw: string): { ipv4?: string; ipv6?: string } | null {

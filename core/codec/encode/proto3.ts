@@ -21,8 +21,9 @@
  * transferred to another thread).
  */
 import { Buffer } from 'node:buffer';
+import { parseIpv4 } from '../../model/ipv4.js';
 import { type Annotation, type Endpoint, kindNumber, type Span } from '../../model/span.js';
-import { ipv6Bytes, parseIpv4, utf8Length, varintSize, writeFixed64, writeHex, writeUtf8, writeVarint } from './bytes.js';
+import { ipv6Bytes, utf8Length, varintSize, writeFixed64, writeHex, writeUtf8, writeVarint } from './bytes.js';
 
 // Values computed by the sizing pass, consumed in order by the writing pass. Module-level and
 // reused: the encoder is synchronous, so calls cannot interleave.
