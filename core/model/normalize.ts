@@ -7,22 +7,8 @@
 import { isIpv4 } from './ipv4.js';
 import type { Annotation, Endpoint, Kind, Span } from './span.js';
 
-/** A span as a decoder assembled it: the right JS types, not yet normalised. */
-export interface RawSpan {
-  traceId?: string;
-  parentId?: string;
-  id?: string;
-  kind?: string;
-  name?: string;
-  timestamp?: number;
-  duration?: number;
-  localEndpoint?: Endpoint;
-  remoteEndpoint?: Endpoint;
-  annotations?: Annotation[];
-  tags?: Record<string, string>;
-  debug?: boolean;
-  shared?: boolean;
-}
+/** A span as a decoder assembled it: the right JS types, not yet normalised (any field may be missing, kind is any text). */
+export type RawSpan = Omit<Partial<Span>, 'kind'> & { kind?: string };
 
 export interface NormalizeFailure {
   code: 'missing_field' | 'invalid_id';
