@@ -5,35 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import Kafka from 'node-rdkafka';
 import { deleteTopic, ensureTopics } from '../../../src/kafka/admin.js';
 import { KafkaProducer } from '../../../src/kafka/producer.js';
+import { readTopic } from '../../helpers/kafka.js';
 import { deleteIndices, storedSpanKeys } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH_LABEL, uniqueName } from '../../helpers/servers.js';
 import { searchEnv, startTracefold, waitFor } from '../../helpers/tracefold.js';
 
 const ADMIN_PORT = 19464;
-
-async function readAll(topic: string, expected: number): Promise<Kafka.Message[]> {
-  const consumer = new Kafka.KafkaConsumer(
-    { 'metadata.broker.list': KAFKA, 'group.id': uniqueName('dlq-reader'), 'enable.auto.commit': false },
-    {},
-  );
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
-  const out: Kafka.Message[] = [];
-  try {
-    consumer.assign([{ topic, partition: 0, offset: 0 }]);
-    const deadline = Date.now() + 30_000;
-    while (out.length < expected && Date.now() < deadline) {
-      out.push(
-        ...(await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(100, (err, m) => (err ? reject(err) : resolve(m))))),
-      );
-    }
-  } finally {
-    await new Promise<void>((r) => consumer.disconnect(() => r()));
-  }
-  return out;
-}
 
 test(`bad records go to the dead-letter topic with reasons; good spans are stored in ${SEARCH_LABEL}`, { timeout: 180_000 }, async () => {
   await requireSearchEngine();
@@ -68,7 +47,7 @@ test(`bad records go to the dead-letter topic with reasons; good spans are store
     const stored = [...(await storedSpanKeys(`${index}-span-*`)).keys()].map((k) => k.split('/')[1]).sort();
     assert.deepEqual(stored, ['00000000000000b1', '00000000000000b2', '00000000000000b3']);
 
-    const dead = await readAll(dlq, 2);
+    const dead = await readTopic(dlq, 2);
     assert.equal(dead.length, 2, 'one dead letter per bad record');
     const byValue = new Map(
       dead.map((m) => [m.value?.toString() ?? '', Object.assign({}, ...(m.headers ?? [])) as Record<string, Buffer>]),
