@@ -104,6 +104,23 @@ describe('WorkerPool', () => {
     }
   });
 
+  it('starts each worker with its young generation at full size (16 MiB semi-spaces), not grown later under load', async () => {
+    const sizes: number[] = [];
+    const pool = new WorkerPool(
+      2,
+      testWorkerSettings(),
+      { onMessage: (_w, msg) => sizes.push((msg as unknown as { bytes: number }).bytes), onWorkerError: () => undefined },
+      { filename: fixture('young-space') },
+    );
+    try {
+      await until('both workers’ reports', () => sizes.length === 2);
+      // V8's default start is 1–2 MiB (then doubling as survival rises).
+      for (const b of sizes) assert.equal(b, 16 * 2 ** 20, `new space of ${b} bytes`);
+    } finally {
+      await pool.close(2_000).catch(() => undefined);
+    }
+  });
+
   it('close() ends every worker task; a worker that does not stop makes it fail with TF_SHUTDOWN_TIMEOUT', async () => {
     const ok = new WorkerPool(1, testWorkerSettings(), { onMessage: () => undefined, onWorkerError: () => undefined });
     await ok.close();
