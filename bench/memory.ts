@@ -230,25 +230,27 @@ interface Scraped {
 }
 
 async function scrape(port: number): Promise<Scraped> {
-  const url = `http://127.0.0.1:${port}/metrics`;
-  const names = ['tracefold_outstanding_bytes', 'tracefold_partitions_paused', 'tracefold_consumed_messages_total'];
-  const main = ['tracefold_nodejs_heap_size_total_bytes', 'tracefold_nodejs_external_memory_bytes'];
-  const [sums, used, total, external] = await Promise.all([
-    scrapeSums(url, [...names, ...main]),
-    scrapeSums(url, ['tracefold_worker_heap_bytes'], 'kind="used"'),
-    scrapeSums(url, ['tracefold_worker_heap_bytes'], 'kind="total"'),
-    scrapeSums(url, ['tracefold_worker_heap_bytes'], 'kind="external"'),
+  const sums = await scrapeSums(`http://127.0.0.1:${port}/metrics`, [
+    'tracefold_outstanding_bytes',
+    'tracefold_partitions_paused',
+    'tracefold_consumed_messages_total',
+    'tracefold_worker_heap_bytes{kind="total"}',
+    'tracefold_worker_heap_bytes{kind="used"}',
+    'tracefold_worker_heap_bytes{kind="external"}',
+    'tracefold_nodejs_heap_size_total_bytes',
+    'tracefold_nodejs_external_memory_bytes',
   ]);
+  const at = (i: number): number => sums?.[i] ?? 0;
   return {
-    outstanding: sums?.[0] ?? 0,
-    paused: sums?.[1] ?? 0,
-    consumed: sums?.[2] ?? 0,
+    outstanding: at(0),
+    paused: at(1),
+    consumed: at(2),
     heaps: {
-      workerHeapTotalBytes: total?.[0] ?? 0,
-      workerHeapUsedBytes: used?.[0] ?? 0,
-      workerExternalBytes: external?.[0] ?? 0,
-      mainHeapTotalBytes: sums?.[3] ?? 0,
-      mainExternalBytes: sums?.[4] ?? 0,
+      workerHeapTotalBytes: at(3),
+      workerHeapUsedBytes: at(4),
+      workerExternalBytes: at(5),
+      mainHeapTotalBytes: at(6),
+      mainExternalBytes: at(7),
     },
   };
 }

@@ -333,21 +333,26 @@ export async function freePort(range?: [number, number]): Promise<number> {
 }
 
 /**
- * Sums of Prometheus samples from `url`, one per name prefix (optionally only lines containing
- * `filter`, e.g. a label); undefined when the endpoint does not answer (yet).
+ * Sums of Prometheus samples from `url`, one per name (optionally only lines containing `filter`,
+ * e.g. a label); undefined when the endpoint does not answer (yet). A name may carry one label of
+ * its own, `name{label="value"}`: then only that metric's series with that label are summed.
  */
 export async function scrapeSums(url: string, names: readonly string[], filter = ''): Promise<number[] | undefined> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
     if (res.status !== 200) return undefined;
     const text = await res.text();
+    const selectors = names.map((n) => {
+      const brace = n.indexOf('{');
+      return brace < 0 ? { name: n, label: '' } : { name: n.slice(0, brace), label: n.slice(brace + 1, n.lastIndexOf('}')) };
+    });
     const sums = names.map(() => 0);
     for (const line of text.split('\n')) {
       if (line.startsWith('#') || (filter !== '' && !line.includes(filter))) continue;
-      names.forEach((name, i) => {
-        if (line.startsWith(name) && (line[name.length] === '{' || line[name.length] === ' ')) {
-          sums[i] = (sums[i] as number) + (Number(line.slice(line.lastIndexOf(' ') + 1)) || 0);
-        }
+      selectors.forEach(({ name, label }, i) => {
+        if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) return;
+        if (label !== '' && !line.slice(name.length, line.lastIndexOf('}') + 1).includes(label)) return;
+        sums[i] = (sums[i] as number) + (Number(line.slice(line.lastIndexOf(' ') + 1)) || 0);
       });
     }
     return sums;
