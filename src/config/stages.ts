@@ -15,7 +15,7 @@
  *       - type: slow             # above a fixed threshold, or a learned quantile per root
  *         quantile: 0.95
  *         interval: 5m
- *         minSamples: 50
+ *         minSamples: 200        # default: enough for 10 traces above the quantile
  *       - type: shape            # the first K traces of each shape per interval
  *         perInterval: 1
  *         interval: 1m
@@ -141,6 +141,19 @@ const POLICY_KEYS: Record<SamplePolicySettings['type'], readonly string[]> = {
   rate_limit: ['type', 'name', 'perSecond', 'service'],
 };
 
+/**
+ * Traces a root needs before its learned quantile is trusted, when the config does not say: enough
+ * that about 10 of them lie above it (200 for 0.95, 1000 for 0.99). Fewer, and a few outliers that
+ * happen to come early are the quantile themselves: at 50 traces a 0.95 quantile is the third
+ * longest, so three slow traces among a root's first 50 set the threshold at their own duration and
+ * the next slow trace is not above it (seen in the sampling regression: 4 of a root's first 16
+ * traces were slow outliers, and one of them was dropped when decided after 50 others).
+ */
+export function defaultMinSamples(quantile: number): number {
+  // Rounded first: 10 / (1 - 0.95) is 199.99999999999997 in binary floating point.
+  return Math.ceil(Math.round((10 / (1 - quantile)) * 1e6) / 1e6);
+}
+
 function policy(raw: unknown, r: Reader, at: string): SamplePolicySettings | undefined {
   if (!isObj(raw)) {
     r.error(at, 'must be a mapping with a `type`');
@@ -166,12 +179,13 @@ function policy(raw: unknown, r: Reader, at: string): SamplePolicySettings | und
       break;
     case 'slow': {
       const thresholdMs = sub.number(raw, 'thresholdMs', 0, Number.MAX_SAFE_INTEGER, false);
+      const quantile = sub.number(raw, 'quantile', 0.5, 0.9999, false) ?? 0.99;
       out = {
         type: t,
         name,
-        quantile: sub.number(raw, 'quantile', 0.5, 0.9999, false) ?? 0.99,
+        quantile,
         intervalMs: sub.duration(raw, 'interval', 300_000),
-        minSamples: sub.number(raw, 'minSamples', 1, 1_000_000, false) ?? 100,
+        minSamples: sub.number(raw, 'minSamples', 1, 1_000_000, false) ?? defaultMinSamples(quantile),
         ...(thresholdMs !== undefined ? { thresholdMs } : {}),
       };
       break;

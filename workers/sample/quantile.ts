@@ -37,7 +37,9 @@ export class SlidingQuantile {
 
   private roll(now: number): void {
     const g = Math.floor(now / this.intervalMs);
-    if (g === this.generation) return;
+    // A clock a little behind the last one seen (a worker's batch clock runs ahead of the next tick)
+    // stays in the current generation: taking it for a jump would forget every sample.
+    if (g <= this.generation) return;
     if (g === this.generation + 1) {
       const old = this.previous;
       this.previous = this.current;

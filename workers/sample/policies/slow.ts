@@ -4,7 +4,9 @@
  * durations. A learned threshold is consulted before the trace is added, so an outlier is judged
  * against what came before it. Until a root has `minSamples` traces its threshold is unknown, and
  * its traces are kept (a sampler that must not lose slow traces cannot call one ordinary before it
- * knows what ordinary is): the cost is at most `minSamples` traces per root and interval.
+ * knows what ordinary is): the cost is at most `minSamples` traces per root and interval. It must be
+ * large enough that several traces lie above the quantile (the configuration's default: about 10),
+ * or a few early outliers are the quantile and the next outlier is not above it.
  */
 import type { TraceSummary } from '../../assemble/facts.js';
 import type { SamplePolicy } from '../policy.js';

@@ -26,6 +26,7 @@ describe('config: sample', () => {
               { type: 'debug', name: 'dbg' },
               { type: 'slow', quantile: 0.95, interval: '5m', minSamples: 50 },
               { type: 'slow', name: 'very-slow', thresholdMs: 2000 },
+              { type: 'slow', name: 'p90', quantile: 0.9 },
               { type: 'shape', perInterval: 2, interval: '30s' },
               { type: 'probabilistic', rate: 0.01 },
               { type: 'rate_limit', perSecond: 5, service: 'Front' },
@@ -39,7 +40,9 @@ describe('config: sample', () => {
       { type: 'error', name: 'error' },
       { type: 'debug', name: 'dbg' },
       { type: 'slow', name: 'slow', quantile: 0.95, intervalMs: 300_000, minSamples: 50 },
-      { type: 'slow', name: 'very-slow', quantile: 0.99, intervalMs: 300_000, minSamples: 100, thresholdMs: 2000 },
+      // minSamples defaults to enough traces for about 10 above the quantile.
+      { type: 'slow', name: 'very-slow', quantile: 0.99, intervalMs: 300_000, minSamples: 1000, thresholdMs: 2000 },
+      { type: 'slow', name: 'p90', quantile: 0.9, intervalMs: 300_000, minSamples: 100 },
       { type: 'shape', name: 'shape', perInterval: 2, intervalMs: 30_000 },
       { type: 'probabilistic', name: 'probabilistic', rate: 0.01 },
       { type: 'rate_limit', name: 'rate_limit', perSecond: 5, service: 'front' },

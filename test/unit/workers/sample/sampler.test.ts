@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { defaultMinSamples } from '../../../../src/config/stages.js';
 import { FACT_DEBUG, FACT_ERROR, type SpanFacts, summarize, type TraceSummary } from '../../../../workers/assemble/facts.js';
 import { KEEP_ALL_DECISION, SAMPLED_OUT, Sampler } from '../../../../workers/sample/index.js';
 import { traceFraction } from '../../../../workers/sample/policies/probabilistic.js';
@@ -128,6 +129,31 @@ describe('Sampler', () => {
     assert.equal(s.decide(trace('other', { root: { name: 'post /' }, child: { duration: 450 } }), 1000).keep, true);
   });
 
+  it('slow with a learned threshold: outliers that cluster early do not hide the next one (default minimum)', () => {
+    // 4 of the first 16 traces are slow, then only ordinary ones: at 50 traces a 0.95 quantile is the
+    // third longest, so with minSamples 50 the threshold is the slow traces' own duration until
+    // about 80 traces, and a slow trace decided in between is not above it.
+    const order = 'ccccsccccccsscc' + 's' + 'c'.repeat(45);
+    const run = (minSamples: number): boolean => {
+      const s = new Sampler({
+        policies: [{ type: 'slow', name: 'slow', quantile: 0.95, intervalMs: 300_000, minSamples }],
+        tagKept: false,
+      });
+      for (let i = 0; i < order.length; i++) s.decide(trace(hex16(i), { root: { duration: order[i] === 's' ? 20_000 : 1000 } }), 0);
+      return s.decide(trace('late-slow', { root: { duration: 20_000 } }), 0).keep;
+    };
+    assert.equal(run(50), false, 'the failure this guards against: 50 samples are too few for a 0.95 quantile');
+    assert.equal(run(defaultMinSamples(0.95)), true);
+    // And once learned on enough traces, the slow one is above the threshold again.
+    const s = new Sampler({
+      policies: [{ type: 'slow', name: 'slow', quantile: 0.95, intervalMs: 300_000, minSamples: defaultMinSamples(0.95) }],
+      tagKept: false,
+    });
+    for (let i = 0; i < 400; i++) s.decide(trace(hex16(i), { root: { duration: i < 16 && order[i] === 's' ? 20_000 : 1000 } }), 0);
+    assert.equal(s.decide(trace('slow-after', { root: { duration: 20_000 } }), 0).keep, true);
+    assert.equal(s.decide(trace('ordinary-after', { root: { duration: 1000 } }), 0).keep, false);
+  });
+
   it('rate limit keeps at most perSecond traces per root service per second', () => {
     const s = new Sampler({ policies: [{ type: 'rate_limit', name: 'rate', perSecond: 3 }], tagKept: false });
     const at0 = Array.from({ length: 5 }, (_, i) => s.decide(trace(hex16(i)), 0).keep);
@@ -149,5 +175,16 @@ describe('SlidingQuantile', () => {
     assert.equal(q.count(1500), 1000, 'the previous interval still counts');
     assert.equal(q.count(2500), 0, 'two intervals later it is gone');
     assert.ok(Number.isNaN(q.quantile(0.5, 2500)));
+  });
+
+  it('keeps its samples when the clock steps back across an interval boundary', () => {
+    const q = new SlidingQuantile(1000, 0);
+    for (let i = 0; i < 10; i++) q.add(5, 990);
+    q.add(5, 1005);
+    assert.equal(q.count(1005), 11);
+    // A worker's batch clock runs a little ahead of the next tick, which may lie before the boundary.
+    q.add(5, 998);
+    assert.equal(q.count(998), 12, 'nothing forgotten');
+    assert.equal(q.count(1010), 12);
   });
 });
