@@ -19,7 +19,7 @@ export interface SamplingOutcome {
   untagged: number;
   /** Traces stored by policy (from the tag of their spans). */
   byPolicy: Record<string, number>;
-  /** Error and slow traces that were not stored (trace IDs, at most 20). */
+  /** Error and slow traces that were not stored (`<class> <shape> <trace ID>`, at most 20). */
   lost: string[];
 }
 
@@ -142,7 +142,7 @@ export async function checkSampling(
   const lost: string[] = [];
   for (const t of workload) {
     if (stored.has(t.traceId)) byClass[t.class].stored++;
-    else if ((t.class === 'error' || t.class === 'slow') && lost.length < 20) lost.push(`${t.class} ${t.traceId}`);
+    else if ((t.class === 'error' || t.class === 'slow') && lost.length < 20) lost.push(`${t.class} ${t.shape} ${t.traceId}`);
   }
   const missing = [...rootNames.keys()].filter((s) => !shapesStored.has(s));
   return {

@@ -79,7 +79,8 @@ test('the example sampling config keeps every error, slow and rare trace and ≤
     `sampling: ${outcome.traces} traces, ${outcome.inputSpans} spans in; stored ${outcome.storedTraces} traces, ${outcome.storedSpans} spans ` +
       `(${(outcome.storedFraction * 100).toFixed(1)} %); errors ${outcome.byClass.error.stored}/${outcome.byClass.error.total}, ` +
       `slow ${outcome.byClass.slow.stored}/${outcome.byClass.slow.total}, shapes ${outcome.shapes.stored}/${outcome.shapes.total}; ` +
-      `by policy ${JSON.stringify(outcome.byPolicy)}`,
+      `by policy ${JSON.stringify(outcome.byPolicy)}; replay: ${summary.lateSpans} late spans (arrived after their trace was decided), ` +
+      `${summary.durationMs} ms`,
   );
   assert.deepEqual(outcome.lost, [], 'every error and slow trace is stored');
   assert.equal(outcome.byClass.error.stored, outcome.byClass.error.total);
