@@ -124,7 +124,7 @@ export class KafkaSource {
     this.failed = false;
     consumer.on('event.error', (err) => {
       if (this.retired.has(consumer)) return;
-      if (isFatal(err)) this.reportFatal(consumer, err);
+      if (isFatal(err)) this.reportFatal(consumer, this.describeError(err));
       else this.handlers.onError(this.describeError(err));
     });
     await connectClient(consumer, this.opts.bootstrapServers, timeoutMs);
@@ -154,10 +154,10 @@ export class KafkaSource {
   }
 
   /** Once per client: a fatal error goes to the handler, not to the log as one more client error. */
-  private reportFatal(consumer: Kafka.KafkaConsumer, err: Kafka.LibrdKafkaError): void {
+  private reportFatal(consumer: Kafka.KafkaConsumer, err: TracefoldError): void {
     if (consumer !== this.consumer || this.failed) return;
     this.failed = true;
-    this.handlers.onFatal(this.describeError(err));
+    this.handlers.onFatal(err);
   }
 
   private onRebalance(consumer: Kafka.KafkaConsumer, err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {
@@ -172,7 +172,20 @@ export class KafkaSource {
     }
     const parts = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-      consumer.assign(assignment);
+      // This runs inside librdkafka's callback: a throw here would end the process with a stack trace.
+      try {
+        consumer.assign(assignment);
+      } catch (e) {
+        // The group can hand out partitions while this client is closing (a node stopping during its
+        // start, e.g. its admin port taken); librdkafka then refuses them ("Erroneous state"): nothing to take.
+        if (this.closing) return;
+        const why = e instanceof Error ? e.message : String(e);
+        this.reportFatal(
+          consumer,
+          new TracefoldError('TF_KAFKA_CONSUME', `Kafka client refused the partitions the group assigned: ${why}`, {}),
+        );
+        return;
+      }
       for (const p of parts) {
         this.owned.add(partitionKey(p.topic, p.partition));
         this.nextOffset.delete(partitionKey(p.topic, p.partition));
@@ -217,7 +230,7 @@ export class KafkaSource {
     consumer.consume(this.opts.batchMaxMessages, (err, messages) => {
       this.loopActive = false;
       if (err) {
-        if (isFatal(err)) this.reportFatal(consumer, err);
+        if (isFatal(err)) this.reportFatal(consumer, this.describeError(err));
         else if (err.code !== Kafka.CODES.ERRORS.ERR__TIMED_OUT)
           this.handlers.onError(new TracefoldError('TF_KAFKA_CONSUME', `consume failed: ${err.message}`, {}));
       } else if (messages.length > 0) {

@@ -211,3 +211,37 @@ describe('KafkaSource: a client that fails for good', () => {
     assert.equal(s.client.commits, 1);
   });
 });
+
+describe('KafkaSource: an assignment the client refuses', () => {
+  /** librdkafka refuses assign() while the client is closing: node-rdkafka throws from its rebalance callback. */
+  function refusing() {
+    return {
+      assign() {
+        throw new Error('Local: Erroneous state');
+      },
+      unassign: () => undefined,
+    };
+  }
+  const ASSIGN = { code: Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS, message: 'assign' };
+
+  it('while closing (a node stopping during its start): nothing thrown, nothing assigned, nothing fatal', () => {
+    const s = source();
+    const client = refusing();
+    Object.assign(s.src as unknown as object, { consumer: client, closing: true });
+    let assigned = 0;
+    (s.src as unknown as { handlers: SourceHandlers }).handlers.onAssign = () => assigned++;
+    assert.doesNotThrow(() => s.internals.onRebalance(client, ASSIGN, [{ topic: 't', partition: 0 }]));
+    assert.equal(assigned, 0);
+    assert.deepEqual(s.fatal, []);
+  });
+
+  it('otherwise: reported once as fatal with the reason, not thrown into the client', () => {
+    const s = source();
+    const client = refusing();
+    Object.assign(s.src as unknown as object, { consumer: client });
+    assert.doesNotThrow(() => s.internals.onRebalance(client, ASSIGN, [{ topic: 't', partition: 0 }]));
+    assert.doesNotThrow(() => s.internals.onRebalance(client, ASSIGN, [{ topic: 't', partition: 1 }]));
+    assert.equal(s.fatal.length, 1);
+    assert.match(s.fatal[0]?.message ?? '', /refused the partitions the group assigned: Local: Erroneous state/);
+  });
+});
