@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'TF_KAFKA_FENCED'
   | 'TF_SEARCH_TEMPLATE'
   | 'TF_WORKER_FAILED'
+  | 'TF_LISTEN'
   | 'TF_SHUTDOWN_TIMEOUT';
 
 export interface ErrorContext {

@@ -5,13 +5,21 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { TracefoldError } from '../../core/errors.js';
 
-/** Resolves once `server` listens on host:port; rejects with the bind error (port in use, no such address). */
-export async function listen(server: Server, host: string, port: number): Promise<Server> {
+/**
+ * Resolves once `server` listens on host:port; rejects with the bind error (port in use, no such
+ * address) as TF_LISTEN naming `what` listens there and the setting that moves it.
+ */
+export async function listen(server: Server, host: string, port: number, what: string): Promise<Server> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException): void => {
+      const why = err.code === 'EADDRINUSE' ? 'the port is in use (another tracefold, or another program)' : err.message;
+      reject(new TracefoldError('TF_LISTEN', `${what}: cannot listen on ${host}:${port}: ${why}`, {}, { cause: err }));
+    };
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -73,5 +73,5 @@ export async function startAdminServer(
       .writeHead(404, { 'content-type': 'text/plain' })
       .end('not found: try /status, /metrics, /health, /config, /api/status or /api/graph\n');
   });
-  return listen(server, host, port);
+  return listen(server, host, port, 'admin endpoint (--admin-port, --admin-host, or --no-admin-enabled)');
 }

@@ -19,5 +19,5 @@ export async function startShipAdmin(host: string, port: number, registry: Regis
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /health\n');
     }
   });
-  return listen(server, host, port);
+  return listen(server, host, port, 'shipper admin endpoint (--admin-port, --admin-host, or --no-admin-enabled)');
 }

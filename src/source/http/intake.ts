@@ -106,5 +106,5 @@ export async function startIntake(opts: IntakeOptions, submit: Submit, count: In
       reply(res, 202, '', count);
     })().catch((err: Error) => reply(res, 500, err.message, count));
   });
-  return listen(server, opts.host, opts.port);
+  return listen(server, opts.host, opts.port, 'HTTP span collector (--http-port, --http-host)');
 }

@@ -65,3 +65,25 @@ describe('status page', () => {
     }
   });
 });
+
+describe('admin server: a port already taken', () => {
+  it('rejects with TF_LISTEN naming the endpoint, the address and the flags that move it', async () => {
+    const first = await startAdminServer('127.0.0.1', 0, new Metrics(), () => ({ status: 'UP', details: {} }), {});
+    try {
+      const { port } = first.address() as AddressInfo;
+      await assert.rejects(
+        startAdminServer('127.0.0.1', port, new Metrics(), () => ({ status: 'UP', details: {} }), {}),
+        (err: Error) => {
+          assert.equal((err as Error & { code?: string }).code, 'TF_LISTEN');
+          assert.match(
+            err.message,
+            new RegExp(`admin endpoint .*--admin-port.*: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`),
+          );
+          return true;
+        },
+      );
+    } finally {
+      await new Promise((r) => first.close(r));
+    }
+  });
+});
