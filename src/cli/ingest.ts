@@ -15,7 +15,7 @@ export const command: Command = {
     const trap = new SignalTrap(log);
     let node: IngestNode | undefined;
     try {
-      const workerSettings = await preflight(config, log);
+      const workerSettings = await preflight(config, log, { createTodaysIndex: true });
       if (trap.cancelled) return 0;
       const running = new IngestNode(
         { ...nodeOptions(config, workerSettings), effectiveConfig: () => redactConfig(reloader?.config ?? config) },

@@ -10,7 +10,7 @@ import type { Command as ConfigCommand, ConfigFor } from '../config/schema.js';
 import { toWorkerSettings } from '../config/worker-settings.js';
 import type { IngestNode, NodeOptions } from '../ingest/node.js';
 import { groupInstanceId } from '../kafka/membership.js';
-import { prepareSearchEngine } from '../sink/elasticsearch/setup.js';
+import { type PrepareOptions, prepareSearchEngine } from '../sink/elasticsearch/setup.js';
 import { consumerFetchProperties } from '../source/kafka/fetch.js';
 import type { Logger } from '../telemetry/logger.js';
 import { loadCli } from './io.js';
@@ -27,11 +27,11 @@ export function loadOrExit<C extends 'ingest' | 'replay'>(command: C, argv: stri
 }
 
 /** Detects the engine, installs/verifies templates, and derives the worker settings. */
-export async function preflight(config: ConfigFor<'ingest'>, log: Logger): Promise<WorkerSettings> {
+export async function preflight(config: ConfigFor<'ingest'>, log: Logger, opts: PrepareOptions = {}): Promise<WorkerSettings> {
   // Stage 1 never writes to the search engine (its output is the keyed topic): no preflight.
   if (config.sink.kind !== 'elasticsearch' || config.stage === 'rekey')
     return toWorkerSettings(config, { supportsTypes: false, delimiter: '-' });
-  return toWorkerSettings(config, await prepareSearchEngine(config.es, log));
+  return toWorkerSettings(config, await prepareSearchEngine(config.es, log, opts));
 }
 
 /** The node options both commands derive from the config; replay overrides the source and commits. */

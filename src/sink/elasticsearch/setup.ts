@@ -8,7 +8,7 @@ import { createSearchClient, detectVersion } from '../../../core/elasticsearch/c
 import type { ConfigFor } from '../../config/schema.js';
 import { searchTls } from '../../config/worker-settings.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { ensureTemplates } from './templates.js';
+import { createTodaysSpanIndex, ensureTemplates } from './templates.js';
 
 /** What the workers need to know of the engine to write documents it accepts. */
 export interface EngineTraits {
@@ -16,7 +16,12 @@ export interface EngineTraits {
   delimiter: string;
 }
 
-export async function prepareSearchEngine(es: ConfigFor<'ingest'>['es'], log: Logger): Promise<EngineTraits> {
+export interface PrepareOptions {
+  /** Create today's span index ahead of the first write (a live node; not a replay of other days). */
+  createTodaysIndex?: boolean;
+}
+
+export async function prepareSearchEngine(es: ConfigFor<'ingest'>['es'], log: Logger, opts: PrepareOptions = {}): Promise<EngineTraits> {
   const client = createSearchClient({
     hosts: [...es.hosts],
     timeoutMs: es.timeoutMs,
@@ -39,6 +44,12 @@ export async function prepareSearchEngine(es: ConfigFor<'ingest'>['es'], log: Lo
         ...(es.templatePriority !== undefined ? { priority: es.templatePriority } : {}),
       });
       for (const w of result.warnings) log.warn(w);
+      if (opts.createTodaysIndex) {
+        const day = await createTodaysSpanIndex(client, version, { index: es.index, dateSeparator: es.dateSeparator });
+        if (day.error !== undefined)
+          log.info({ index: day.index, err: day.error }, "today's span index not created ahead: the first write creates it");
+        else log.debug({ index: day.index, created: day.created }, "today's span index ready");
+      }
     }
     return { supportsTypes: version.supportsTypes, delimiter: version.delimiter };
   } finally {

@@ -296,3 +296,29 @@ async function simulatedMappings(client: Client, path: string): Promise<Json | u
   if (mappings === undefined || Object.keys(mappings).length === 0) return undefined;
   return mappings;
 }
+
+/**
+ * Creates today's span index (UTC) when it does not exist yet, after `ensureTemplates` so it gets
+ * Zipkin's mappings. A live node's first write then goes to an index that exists: auto-creating it
+ * in the first `_bulk` request made that request about 0.15 s slower here (0.19–0.23 s against
+ * 0.07 s for 2,000 documents) while the workers waited. Best effort: a user allowed to write but not
+ * to create indices gets the index from the first write, as before; the answer says why not.
+ */
+export async function createTodaysSpanIndex(
+  client: Client,
+  version: SearchVersion,
+  opts: Pick<TemplateOptions, 'index' | 'dateSeparator'>,
+  nowMs: number = Date.now(),
+): Promise<{ index: string; created: boolean; error?: string }> {
+  const index = opts.index + version.delimiter + 'span-' + formatDay(nowMs, opts.dateSeparator);
+  let answer: Answer;
+  try {
+    answer = await call(client, 'PUT', `/${encodeURIComponent(index)}`, {});
+  } catch (err) {
+    return { index, created: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  if (answer.status >= 200 && answer.status < 300) return { index, created: true };
+  const type = (answer.body as { error?: { type?: string } } | null)?.error?.type;
+  if (type === 'resource_already_exists_exception' || type === 'index_already_exists_exception') return { index, created: false };
+  return { index, created: false, error: `HTTP ${answer.status} ${JSON.stringify(answer.body)?.slice(0, 300)}` };
+}

@@ -18,7 +18,13 @@ import { createSearchClient, detectVersion, type SearchVersion } from '../../../
 import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../../core/model/normalize.js';
 import type { Span } from '../../../core/model/span.js';
 import { checkSpanMappings } from '../../../src/sink/elasticsearch/mapping-check.js';
-import { ensureTemplates, TEMPLATE_TYPES, type TemplateOptions, templateRequest } from '../../../src/sink/elasticsearch/templates.js';
+import {
+  createTodaysSpanIndex,
+  ensureTemplates,
+  TEMPLATE_TYPES,
+  type TemplateOptions,
+  templateRequest,
+} from '../../../src/sink/elasticsearch/templates.js';
 import { type AutocompleteDoc, AutocompleteTracker, bulkLines, formatDay } from '../../../workers/encode/es-document.js';
 import type { SinkSettings } from '../../../workers/protocol.js';
 import { BulkWriter } from '../../../workers/sink/elasticsearch/bulk.js';
@@ -125,7 +131,7 @@ describe(`Elasticsearch/OpenSearch sink on ${SEARCH_LABEL}`, () => {
 
   after(async () => {
     if (client === undefined) return;
-    for (const p of [PREFIX, `${PREFIX}x`, `${PREFIX}y`]) await cleanupPrefix(client, p);
+    for (const p of [PREFIX, `${PREFIX}x`, `${PREFIX}y`, `${PREFIX}z`]) await cleanupPrefix(client, p);
     await client.close();
   });
 
@@ -307,6 +313,19 @@ describe(`Elasticsearch/OpenSearch sink on ${SEARCH_LABEL}`, () => {
       assert.equal(err.code, 'TF_SEARCH_TEMPLATE');
       assert.match(err.message, /would not get Zipkin's mappings.*localEndpoint\.serviceName is type text/);
       return true;
+    });
+  });
+
+  it("creates today's span index ahead with Zipkin's mappings, and takes an existing one as it is", async () => {
+    const prefix = `${PREFIX}z`;
+    await ensureTemplates(client, version, { ...templateOpts, index: prefix });
+    const first = await createTodaysSpanIndex(client, version, { index: prefix, dateSeparator: '-' });
+    assert.deepEqual(first, { index: `${prefix}${version.delimiter}span-${formatDay(Date.now(), '-')}`, created: true });
+    const res = await req(client, 'GET', `/${first.index}/_mapping`);
+    assert.deepEqual(checkSpanMappings((res.body[first.index] as Json).mappings, { searchEnabled: true, strictTraceId: true }), []);
+    assert.deepEqual(await createTodaysSpanIndex(client, version, { index: prefix, dateSeparator: '-' }), {
+      index: first.index,
+      created: false,
     });
   });
 
