@@ -104,6 +104,8 @@ export interface IngestTarget {
   topic: string;
   spans: number;
   expectedDocs: number;
+  /** Kafka records in the topic: once a side has consumed them all, only its writes are left. */
+  messages: number;
   /** Every expected document `_id` (deterministic: see completion.ts). */
   ids: readonly string[];
 }
@@ -139,10 +141,19 @@ interface Sample {
 /** Reads a side's own metrics: messages consumed and spans dropped. */
 type MetricsProbe = () => Promise<{ consumed: number; dropped: number } | undefined>;
 
-/** Polls `_count` (and the process) until the target count, a stall, or `abort()` says stop. */
+/**
+ * Polls `_count` (and the process) until the target count, a stall, or `abort()` says stop.
+ *
+ * Once the side has consumed every record (`records`, by its own metrics), each poll refreshes the
+ * index first, as the ceiling does after its last acknowledged request: the end is then when the
+ * side's last write is done, not when the engine's next periodic refresh (1 s) happens to show it.
+ * Both sides are timed by this same rule; before that point the polls do not refresh (a refresh every
+ * 250 ms while writing would change the engine's work).
+ */
 async function observe(
   pattern: string,
   expected: number,
+  records: number,
   t0: number,
   proc: Pick<SideProcess, 'pid' | 'metrics' | 'abort'>,
   opts: Pick<RunOptions, 'stallMs' | 'progress'>,
@@ -158,7 +169,8 @@ async function observe(
     const why = proc.abort();
     if (why !== undefined) return { samples, complete: false, reason: why };
     const p = proc.pid();
-    const [count, m] = await Promise.all([countDocs(pattern).catch(() => last), proc.metrics()]);
+    const allRead = lastConsumed !== undefined && lastConsumed >= records;
+    const [count, m] = await Promise.all([countDocs(pattern, allRead).catch(() => last), proc.metrics()]);
     const t = performance.now();
     samples.push({
       t: (t - t0) / 1000,
@@ -654,7 +666,7 @@ export async function throughputRun(side: Side, run: number, target: IngestTarge
   const proc = await startSide(side, target.topic, index, label, opts);
   try {
     const pattern = `${index}-span-*`;
-    const obs = await observe(pattern, target.expectedDocs, t0, proc, opts, label);
+    const obs = await observe(pattern, target.expectedDocs, target.messages, t0, proc, opts, label);
     // A process that died is only noticed on the next poll: say so even if the stall was seen first.
     const reason = proc.abort() ?? obs.reason;
     const result = summarizeRun(side, run, obs.samples, target.expectedDocs, obs.complete, reason);
@@ -780,8 +792,8 @@ export async function latencyRun(side: Side, plan: LatencyPlan, warmup: MessageG
   try {
     const producer = await KafkaProducer.connect(KAFKA);
     const docs0 = warmup.gen.expectedDocs;
+    const m = warmup.messages(1_000);
     try {
-      const m = warmup.messages(1_000);
       await Promise.all(
         m.values.map((v) => producer.send({ topic: plan.topic, value: Buffer.from(v.buffer, v.byteOffset, v.byteLength) })),
       );
@@ -789,7 +801,7 @@ export async function latencyRun(side: Side, plan: LatencyPlan, warmup: MessageG
       await producer.close();
     }
     const warmDocs = warmup.gen.expectedDocs - docs0;
-    const obs = await observe(`${index}-span-*`, warmDocs, t0, proc, opts, `${label} warm-up`);
+    const obs = await observe(`${index}-span-*`, warmDocs, m.values.length, t0, proc, opts, `${label} warm-up`);
     if (!obs.complete) throw new Error(`${label}: warm-up documents not searchable (${obs.reason ?? 'incomplete'})`);
     return await measureLatency(`${index}-span-*`, plan, opts, () => proc.abort(), label);
   } finally {

@@ -523,7 +523,9 @@ export function e2eSection(e: E2eResult): string {
       'turns in each round, the order alternating, each turn only once the engine write pool is idle (≤ 30 s wait: a side that ' +
       'timed out leaves requests running in the engine). Throughput is measured from the first record the side consumed (its own metrics), ' +
       'so a JVM start-up is reported in its own row and not charged (seen by polling every 250 ms, so that moment can only be seen late: ' +
-      "in the side's favour). A run is complete when every expected document `_id` " +
+      "in the side's favour). `_count` is polled every 250 ms without a refresh while the side reads; once it has consumed every record, " +
+      "each poll refreshes the index first (as the ceiling does after its last request), so a side's end is its last write, not the " +
+      "engine's next periodic refresh (up to 1 s later). A run is complete when every expected document `_id` " +
       '(deterministic: `traceId-md5(document)`) is found by a refreshed ID lookup at the end; one that stalls (20 s without a new ' +
       'document or a record consumed) or dies "did not complete: N of M stored, reason" and gives no ratio. Ratios are tracefold / Zipkin of the same round over ' +
       'rounds where both completed, then the median.' +

@@ -429,7 +429,7 @@ async function e2ePhase(
       throw new Error(`the generator counted ${preloaded.expectedDocs} distinct documents but made ${ids.length} distinct IDs`);
     }
     say(`e2e: pre-loaded ${preloaded.spans} spans (${preloaded.expectedDocs} distinct documents) in ${preloaded.seconds.toFixed(1)} s`);
-    const target: IngestTarget = { topic, spans: preloaded.spans, expectedDocs: preloaded.expectedDocs, ids };
+    const target: IngestTarget = { topic, spans: preloaded.spans, expectedDocs: preloaded.expectedDocs, messages: preloaded.messages, ids };
     const tfRuns: SideRun[] = [];
     const zkRuns = new Map<string, SideRun[]>(heaps.map((h) => [h, []]));
     const replays: ReplayRun[] = [];
