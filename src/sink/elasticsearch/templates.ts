@@ -20,7 +20,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { SearchVersion } from '../../../core/elasticsearch/client.js';
-import { formatDay } from '../../../core/elasticsearch/index-name.js';
+import { formatDay, indexName } from '../../../core/elasticsearch/index-name.js';
 import { TracefoldError } from '../../../core/errors.js';
 import {
   checkAutocompleteMappings,
@@ -232,7 +232,7 @@ export async function ensureTemplates(
     const t = installed(req, got.body);
     if (t === undefined) fail(req, 'unexpected answer reading', got);
 
-    const sampleIndex = opts.index + version.delimiter + type + '-' + today;
+    const sampleIndex = indexName(opts.index, version.delimiter, type, today);
     const problems: string[] = [];
     if (!t.patterns.some((p) => patternMatches(p, sampleIndex))) {
       problems.push(`its index pattern ${JSON.stringify(t.patterns)} does not match ${sampleIndex} (expected ${req.pattern})`);
@@ -310,7 +310,7 @@ export async function createTodaysSpanIndex(
   opts: Pick<TemplateOptions, 'index' | 'dateSeparator'>,
   nowMs: number = Date.now(),
 ): Promise<{ index: string; created: boolean; error?: string }> {
-  const index = opts.index + version.delimiter + 'span-' + formatDay(nowMs, opts.dateSeparator);
+  const index = indexName(opts.index, version.delimiter, 'span', formatDay(nowMs, opts.dateSeparator));
   let answer: Answer;
   try {
     answer = await call(client, 'PUT', `/${encodeURIComponent(index)}`, {});
