@@ -555,7 +555,7 @@ export class Pipeline {
     const late = this.linkWindows.add(key, row, LINK_ROW_BYTES, 0, this.now, (flags & FACT_ROOT) !== 0);
     if (late === 'buffered') return;
     // A span after its trace was flushed still counts in the graph, as a fragment of its own.
-    this.deps.onTrace(key, [this.linkRows.facts(row)], this.now);
+    this.deps.onRows(key, this.linkRows, [row], this.now);
     this.linkRows.release(row);
     this.stats.inc('spans_late', { reason: 'kept' });
   }
@@ -564,9 +564,8 @@ export class Pipeline {
     this.stats.inc('traces_flushed', { reason: t.reason });
     this.stats.inc('spans_flushed', { reason: t.reason }, t.spanCount);
     const rows = this.linkRows;
-    const facts = t.entries.map((row) => rows.facts(row));
+    this.deps.onRows(t.traceId, rows, t.entries, this.now);
     for (const row of t.entries) rows.release(row);
-    this.deps.onTrace(t.traceId, facts, this.now);
     this.linkWindows.recordDecision(t.traceId, KEEP_ALL_DECISION, this.now);
   }
 

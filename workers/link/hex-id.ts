@@ -10,34 +10,29 @@ for (let i = 0; i < 6; i++) NIBBLE[97 + i] = 10 + i;
 /** Char codes of the hex digits. */
 const DIGIT = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
 
-/** Whether `id` is 16 lower-case hex digits (then `idHigh`/`idLow` give it exactly). */
-export function isHexId(id: string): boolean {
+/**
+ * Both words of `id` into `into[at]` and `into[at + 1]` in one walk over its digits; false (and
+ * `into` partly written) when `id` is not 16 lower-case hex digits.
+ */
+export function readHexId(id: string, into: Int32Array, at: number): boolean {
   if (id.length !== 16) return false;
+  let w = 0;
   for (let i = 0; i < 16; i++) {
     const c = id.charCodeAt(i);
-    if (c > 127 || (NIBBLE[c] as number) < 0) return false;
+    const v = c > 127 ? -1 : (NIBBLE[c] as number);
+    if (v < 0) return false;
+    w = (w << 4) | v;
+    if (i === 7) {
+      into[at] = w;
+      w = 0;
+    }
   }
+  into[at + 1] = w;
   return true;
 }
 
-/** The upper 32 bits of a hex ID (as an int32). */
-export function idHigh(id: string): number {
-  return word(id, 0);
-}
-
-/** The lower 32 bits of a hex ID (as an int32). */
-export function idLow(id: string): number {
-  return word(id, 8);
-}
-
-function word(id: string, from: number): number {
-  let w = 0;
-  for (let i = from; i < from + 8; i++) w = (w << 4) | (NIBBLE[id.charCodeAt(i)] as number);
-  return w;
-}
-
 /** The hex digit (char code) of `word`'s four bits at `shift`. */
-function digit(word: number, shift: number): number {
+export function digit(word: number, shift: number): number {
   return DIGIT[(word >>> shift) & 15] as number;
 }
 

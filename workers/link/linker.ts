@@ -97,7 +97,12 @@ export class LinkCounter {
  * One trace's links while its nodes are visited, in first-seen order. Looked up parent then child
  * (names are interned, so their hashes are cached): no key string per edge and visit.
  */
-export class TraceLinks {
+/** Where a linker puts the links it finds: one call per link (an edge may repeat). */
+export interface LinkOut {
+  add(parent: string, child: string, isError: boolean): void;
+}
+
+export class TraceLinks implements LinkOut {
   private readonly byParent = new Map<string, Map<string, Link>>();
   readonly list: Link[] = [];
 
@@ -143,8 +148,7 @@ export function linkTrace(input: readonly LinkSpan[]): Link[] {
       span.error,
       current === root,
       current.children.length > 0,
-      span.parentId,
-      a?.id,
+      a !== undefined && span.parentId !== undefined && span.parentId === a.id,
       a?.kind,
       a?.localServiceName,
       a?.error === true,
@@ -155,19 +159,19 @@ export function linkTrace(input: readonly LinkSpan[]): Link[] {
 
 /**
  * Zipkin's rules for one node of the tree (see the top of this file), adding its links to `out`;
- * both linkers call it. `ancestor*` describe the nearest ancestor with a kind (id undefined: none).
+ * both linkers call it. `ancestor*` describe the nearest ancestor with a kind (service undefined:
+ * none, or unnamed); `parentIsAncestor`: the span's parent ID is that ancestor's ID.
  * Plain arguments rather than a record: the fast path calls this once per span.
  */
 export function linkNode(
-  out: TraceLinks,
+  out: LinkOut,
   spanKind: Kind | '' | undefined,
   serviceName: string | undefined,
   remoteServiceName: string | undefined,
   error: boolean,
   isRoot: boolean,
   hasChildren: boolean,
-  parentId: string | undefined,
-  ancestorId: string | undefined,
+  parentIsAncestor: boolean,
   ancestorKind: Kind | '' | undefined,
   ancestorService: string | undefined,
   ancestorError: boolean,
@@ -193,13 +197,13 @@ export function linkNode(
     if (parent !== undefined && child !== undefined) out.add(parent, child, isError);
     return;
   }
-  if (ancestorId !== undefined && ancestorService !== undefined) {
+  if (ancestorService !== undefined) {
     // Instrumentation that put the callee's name on the client side: backfill the hop into it.
     if (kind === 'CLIENT' && serviceName !== undefined && ancestorService !== serviceName) out.add(ancestorService, serviceName, false);
     if (kind === 'SERVER' || parent === undefined) parent = ancestorService;
     // An RPC split into client and server spans is linked once, at the server: take the
     // client's error too.
-    if (!isError && ancestorKind === 'CLIENT' && parentId !== undefined && parentId === ancestorId) isError = ancestorError;
+    if (!isError && ancestorKind === 'CLIENT' && parentIsAncestor) isError = ancestorError;
   }
   if (parent === undefined || child === undefined) return;
   out.add(parent, child, isError);

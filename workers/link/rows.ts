@@ -11,11 +11,11 @@
  */
 import type { Kind } from '../../core/model/span.js';
 import { flagsOfBits, grown, kindAndFlags, kindOfBits, ROW_BITS, SpanRows } from '../assemble/rows.js';
+import { HAS_PARENT, type TraceColumns } from './columns.js';
 import type { LinkFacts } from './facts.js';
-import { hexId, idHigh, idLow, isHexId } from './hex-id.js';
+import { hexId, readHexId } from './hex-id.js';
 
-/** Bits above the kind and FACT_* flags: the row has a parent; its IDs are strings kept apart. */
-const HAS_PARENT = 1 << ROW_BITS;
+/** Bit above the kind, FACT_* flags and HAS_PARENT (as columns.ts has them): the IDs are strings kept apart. */
 const ID_STRINGS = 1 << (ROW_BITS + 1);
 
 /**
@@ -48,18 +48,8 @@ export class LinkRows extends SpanRows {
     endpoint: string,
   ): number {
     const row = this.take();
-    let more = 0;
-    if (isHexId(id) && (parentId === '' || isHexId(parentId))) {
-      const ids = this.ids;
-      const at = row * 4;
-      ids[at] = idHigh(id);
-      ids[at + 1] = idLow(id);
-      if (parentId !== '') {
-        ids[at + 2] = idHigh(parentId);
-        ids[at + 3] = idLow(parentId);
-        more = HAS_PARENT;
-      }
-    } else {
+    let more = parentId === '' ? 0 : HAS_PARENT;
+    if (!(readHexId(id, this.ids, row * 4) && (parentId === '' || readHexId(parentId, this.ids, row * 4 + 2)))) {
       this.idStrings.set(row, [id, parentId]);
       more = ID_STRINGS;
     }
@@ -96,6 +86,31 @@ export class LinkRows extends SpanRows {
       flags: flagsOfBits(bits),
       endpoint: this.endpoints[row] as string,
     };
+  }
+
+  /**
+   * The rows of one trace into `into`, for the linker; false when a row's IDs are not hex words
+   * (then the caller takes the facts records).
+   */
+  copyTo(rows: readonly number[], into: TraceColumns): boolean {
+    into.resize(rows.length);
+    const from = this.ids;
+    const to = into.ids;
+    for (let k = 0; k < rows.length; k++) {
+      const row = rows[k] as number;
+      const bits = this.bits[row] as number;
+      if ((bits & ID_STRINGS) !== 0) return false;
+      to[k * 4] = from[row * 4] as number;
+      to[k * 4 + 1] = from[row * 4 + 1] as number;
+      to[k * 4 + 2] = from[row * 4 + 2] as number;
+      to[k * 4 + 3] = from[row * 4 + 3] as number;
+      into.bits[k] = bits;
+      into.timestamps[k] = this.timestamps[row] as number;
+      into.services[k] = this.services[row] as string;
+      into.remoteServices[k] = this.remoteServices[row] as string;
+      into.endpoints[k] = this.endpoints[row] as string;
+    }
+    return true;
   }
 
   /** Frees a row. */

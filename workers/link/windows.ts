@@ -25,6 +25,7 @@
  * Document count stays small for Zipkin's reader (it reads at most 10 000 per query): about
  * edges × windows per day × workers.
  */
+import { EdgeCounts, FoundLinks } from './edges.js';
 import type { Link } from './linker.js';
 
 export interface DependencyWindowOptions {
@@ -53,7 +54,7 @@ interface OpenGroup {
   traces: number;
   d1: number;
   d2: number;
-  links: Map<string, Link>;
+  links: EdgeCounts;
 }
 
 const DAY_MS = 86_400_000;
@@ -80,28 +81,29 @@ export class DependencyWindows {
    * A trace without links still advances the watermark.
    */
   add(links: readonly Link[], startMillis: number, traceId: string, spans: readonly { id: string }[]): void {
+    const found = new FoundLinks();
+    for (const l of links) found.push(l.parent, l.child, l.callCount, l.errorCount);
+    const [sa, sb] = idHashSums(spans);
+    this.addFound(found, startMillis, traceId, sa, sb, spans.length);
+  }
+
+  /**
+   * `add` for the stage: the trace's links as found, and its identity as the `idHashSums` of its
+   * `spanCount` span IDs (computed from whatever form the stage holds them in).
+   */
+  addFound(found: FoundLinks, startMillis: number, traceId: string, sa: number, sb: number, spanCount: number): void {
     if (startMillis > this.watermark) this.watermark = startMillis;
-    if (links.length === 0) return;
+    if (found.length === 0) return;
     const windowStart = Math.floor(startMillis / this.windowMs) * this.windowMs;
     let g = this.open.get(windowStart);
     if (!g) {
-      g = { windowStart, openedAt: this.watermark, late: this.sealed.has(windowStart), traces: 0, d1: 0, d2: 0, links: new Map() };
+      g = { windowStart, openedAt: this.watermark, late: this.sealed.has(windowStart), traces: 0, d1: 0, d2: 0, links: new EdgeCounts() };
       this.open.set(windowStart, g);
     }
-    const [h1, h2] = fragmentHash(traceId, spans);
-    g.d1 = (g.d1 + h1) >>> 0;
-    g.d2 = (g.d2 + h2) >>> 0;
+    g.d1 = (g.d1 + fnv(sa.toString(16) + ':' + spanCount, fnv(traceId, 0x811c9dc5))) >>> 0;
+    g.d2 = (g.d2 + fnv(sb.toString(16) + ':' + spanCount, fnv(traceId, 0x01000193 ^ 0x5bd1e995))) >>> 0;
     g.traces++;
-    for (const l of links) {
-      const key = l.parent + '\u0000' + l.child;
-      const sum = g.links.get(key);
-      if (sum) {
-        sum.callCount += l.callCount;
-        sum.errorCount += l.errorCount;
-      } else {
-        g.links.set(key, { ...l });
-      }
-    }
+    g.links.addAll(found);
   }
 
   /** Seals the groups the watermark has passed (or every group with `all`, on drain). */
@@ -116,7 +118,7 @@ export class DependencyWindows {
         windowStart,
         traces: g.traces,
         digest: g.d1.toString(16).padStart(8, '0') + g.d2.toString(16).padStart(8, '0'),
-        links: [...g.links.values()],
+        links: g.links.list(),
       });
     }
     // Remember sealed windows only as long as a trace could still be late for them (a day).
@@ -130,14 +132,15 @@ export class DependencyWindows {
   }
 }
 
-/** Two independent 32-bit hashes of a trace fragment, independent of span order. */
-function fragmentHash(traceId: string, spans: readonly { id: string }[]): [number, number] {
-  let a = fnv(traceId, 0x811c9dc5);
-  let b = fnv(traceId, 0x01000193 ^ 0x5bd1e995);
+/**
+ * Sums over the spans of both FNV-1a hashes of each ID (seeds 0x811c9dc5 and 0x9747b28c): the
+ * order-independent part of a fragment's digest. `TraceColumns.idHashSums` gives the same from words.
+ */
+export function idHashSums(spans: readonly { id: string }[]): [number, number] {
   let sa = 0;
   let sb = 0;
   for (const s of spans) {
-    // Both FNV-1a hashes of the ID (seeds 0x811c9dc5 and 0x9747b28c) in one walk over its characters.
+    // Both hashes of the ID in one walk over its characters.
     const id = s.id;
     let ha = 0x811c9dc5;
     let hb = 0x9747b28c;
@@ -149,9 +152,7 @@ function fragmentHash(traceId: string, spans: readonly { id: string }[]): [numbe
     sa = (sa + ha) >>> 0;
     sb = (sb + hb) >>> 0;
   }
-  a = fnv(sa.toString(16) + ':' + spans.length, a);
-  b = fnv(sb.toString(16) + ':' + spans.length, b);
-  return [a, b];
+  return [sa, sb];
 }
 
 function fnv(s: string, seed: number): number {

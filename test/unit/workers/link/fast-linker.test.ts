@@ -136,8 +136,10 @@ describe('linkFacts (fast path of the dependency linker)', () => {
   });
 
   it('merges repeated IDs as Zipkin does, and hands over the shapes it does not reproduce', () => {
+    // Span IDs as normalisation leaves them (16 hex digits), named by their last digit.
+    const h = (id: string): string => id.padStart(16, '0');
     const base: LinkFacts = {
-      id: 'a',
+      id: h('a'),
       parentId: '',
       kind: 'SERVER',
       service: 'web',
@@ -152,8 +154,8 @@ describe('linkFacts (fast path of the dependency linker)', () => {
     // Two pieces of one root span, and one RPC's client and shared server: taken, same links.
     const pieces = [
       { ...base, kind: '' as const, remoteService: 'browser' },
-      { ...base, id: 'b', parentId: 'a', kind: 'CLIENT' as const, remoteService: 'app' },
-      { ...base, id: 'b', parentId: 'a', kind: 'SERVER' as const, service: 'app', flags: FACT_SHARED },
+      { ...base, id: h('b'), parentId: h('a'), kind: 'CLIENT' as const, remoteService: 'app' },
+      { ...base, id: h('b'), parentId: h('a'), kind: 'SERVER' as const, service: 'app', flags: FACT_SHARED },
       base,
     ];
     assert.deepEqual(byEdge(linkFacts(pieces) ?? []), byEdge(general(pieces)));
@@ -161,15 +163,15 @@ describe('linkFacts (fast path of the dependency linker)', () => {
     // Two pieces of span c that do not merge (two services), each under a shared server of its own
     // service: Zipkin's tree keeps the last piece, under the server the last piece names.
     const rpc = (id: string, service: string): LinkFacts[] => [
-      { ...base, id, parentId: 'r', kind: 'CLIENT', service: 'gw', remoteService: service },
-      { ...base, id, parentId: 'r', kind: 'SERVER', service, flags: FACT_SHARED },
+      { ...base, id: h(id), parentId: h('e'), kind: 'CLIENT', service: 'gw', remoteService: service },
+      { ...base, id: h(id), parentId: h('e'), kind: 'SERVER', service, flags: FACT_SHARED },
     ];
     const apart = [
-      { ...base, id: 'r', service: 'gw' },
-      ...rpc('x', 'app'),
-      ...rpc('y', 'web'),
-      { ...base, id: 'c', parentId: 'x', kind: 'CLIENT' as const, service: 'app', remoteService: 'db' },
-      { ...base, id: 'c', parentId: 'y', kind: 'CLIENT' as const, service: 'web', remoteService: 'db' },
+      { ...base, id: h('e'), service: 'gw' },
+      ...rpc('d', 'app'),
+      ...rpc('f', 'web'),
+      { ...base, id: h('c'), parentId: h('d'), kind: 'CLIENT' as const, service: 'app', remoteService: 'db' },
+      { ...base, id: h('c'), parentId: h('f'), kind: 'CLIENT' as const, service: 'web', remoteService: 'db' },
     ];
     assert.deepEqual(byEdge(linkFacts(apart) ?? []), byEdge(general(apart)));
     assert.ok(general(apart).some((l) => l.parent === 'web' && l.child === 'db'));
@@ -177,5 +179,7 @@ describe('linkFacts (fast path of the dependency linker)', () => {
     // Parentless pieces that do not merge (two services): which one roots the tree is Zipkin's map order.
     assert.equal(linkFacts([base, { ...base, service: 'app' }]), undefined);
     assert.deepEqual(linkFacts([]), []);
+    // IDs that are not 16 hex digits (none after normalisation) are the general linker's.
+    assert.equal(linkFacts([{ ...base, id: 'a' }]), undefined);
   });
 });

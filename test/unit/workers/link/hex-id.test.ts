@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hexId, idHigh, idLow, isHexId } from '../../../../workers/link/hex-id.js';
+import { hexId, readHexId } from '../../../../workers/link/hex-id.js';
 
 describe('hex IDs as two words', () => {
   it('gives back every 16-digit lower-case hex ID exactly', () => {
@@ -14,13 +14,19 @@ describe('hex IDs as two words', () => {
       }
       ids.push(id);
     }
+    const words = new Int32Array(4);
     for (const id of ids) {
-      assert.ok(isHexId(id), id);
-      assert.equal(hexId(idHigh(id), idLow(id)), id);
+      assert.ok(readHexId(id, words, 2), id);
+      assert.equal(hexId(words[2] as number, words[3] as number), id);
     }
+    assert.ok(readHexId('0000000100000002', words, 0));
+    assert.deepEqual([words[0], words[1]], [1, 2], 'high word first');
+    assert.ok(readHexId('ffffffff80000000', words, 0));
+    assert.deepEqual([words[0], words[1]], [-1, -0x80000000], 'as int32');
   });
 
   it('takes nothing else for a hex ID', () => {
+    const words = new Int32Array(2);
     for (const id of [
       '',
       'a1',
@@ -29,9 +35,10 @@ describe('hex IDs as two words', () => {
       '0123456789abcdef0',
       '0123456789abcdeg',
       '0123456789abcde\u0130',
+      '01234567\u01309abcde',
       ' 123456789abcdef',
     ]) {
-      assert.equal(isHexId(id), false, JSON.stringify(id));
+      assert.equal(readHexId(id, words, 0), false, JSON.stringify(id));
     }
   });
 });

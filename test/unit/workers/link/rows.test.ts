@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FACT_ERROR_TAG, FACT_SHARED } from '../../../../workers/assemble/facts.js';
+import { TraceColumns } from '../../../../workers/link/columns.js';
 import { LinkRows } from '../../../../workers/link/rows.js';
 
 describe('LinkRows', () => {
@@ -60,5 +61,17 @@ describe('LinkRows', () => {
       assert.equal(f.flags, i & 31);
     }
     assert.equal(rows.facts(first).kind, 'CONSUMER');
+  });
+
+  it('copies a trace’s rows into columns as they were added, unless a row holds its IDs as strings', () => {
+    const rows = new LinkRows();
+    const a = rows.add('0123456789abcdef', '', 'SERVER', 'front', '', 7, FACT_SHARED, '10.0.0.1||80');
+    const b = rows.add('ffffffff00000001', '0123456789abcdef', 'CLIENT', 'front', 'back', 9, FACT_ERROR_TAG, '');
+    const odd = rows.add('x1', '', '', 'back', '', 1, 0, '');
+    const c = new TraceColumns();
+    assert.ok(rows.copyTo([b, a], c));
+    assert.equal(c.n, 2);
+    assert.deepEqual([c.factsAt(0), c.factsAt(1)], [rows.facts(b), rows.facts(a)]);
+    assert.equal(rows.copyTo([a, odd], c), false);
   });
 });
