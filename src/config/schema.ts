@@ -460,7 +460,8 @@ export const OPTIONS = {
     type: duration(0, 60_000),
     default: 100,
     commands: PIPELINE,
-    description: 'Longest wait to fill a batch before dispatching a smaller one.',
+    description:
+      'Longest wait to fill a batch before dispatching a smaller one; once the consumer reaches the end of a partition it dispatches what it has at once.',
   }),
   'kafka.librdkafka': option({
     type: map(),

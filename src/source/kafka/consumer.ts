@@ -109,7 +109,11 @@ export class KafkaSource {
       'client.id': this.opts.clientId,
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
-      'enable.partition.eof': false,
+      // A consume call returns 1 ms after reaching a partition's end instead of waiting fetchWaitMs
+      // for more (node-rdkafka's consume(n) loop): a live, caught-up node hands each fetch on at
+      // once, while a backlog still fills whole batches. Bench latency, keep-all at 5,000 spans/s:
+      // p50 227-261 ms against 288-298 ms without. The events themselves are not listened to.
+      'enable.partition.eof': true,
       'socket.keepalive.enable': true,
       ...(this.opts.extra as Kafka.ConsumerGlobalConfig),
       ...(this.opts.groupInstanceId !== undefined && this.opts.assignment === undefined
