@@ -20,7 +20,7 @@ export const command: Command = {
     const trap = new SignalTrap(log);
     let node: IngestNode | undefined;
     try {
-      const ranges = await planReplay({
+      const planned = planReplay({
         bootstrapServers: config.kafka.bootstrapServers,
         properties: config.kafka.librdkafka,
         topic,
@@ -30,8 +30,13 @@ export const command: Command = {
         group: r.group,
         resume: r.commit,
         client: { 'client.id': config.kafka.clientId, ...config.kafka.librdkafka },
+      }).then((x) => {
+        log.debug('replay: ranges planned');
+        return x;
       });
-      const workerSettings = await preflight(config, log);
+      // Kafka's offsets and the search engine's templates are independent round trips: side by side.
+      const [ranges, workerSettings] = await Promise.all([planned, preflight(config, log)]);
+      log.debug('replay: search engine ready');
       if (trap.cancelled) return 0;
       const base = nodeOptions(config, workerSettings);
       const todo = ranges.filter((x) => x.end > x.start);

@@ -85,6 +85,9 @@ export interface NodeSummary {
   unresolvedAtExit: number;
 }
 
+/** How often replay checks whether its ranges are done (cheap: a few comparisons). */
+const REPLAY_CHECK_MS = 20;
+
 export class IngestNode {
   readonly metrics = new Metrics();
   /** Dependency links of the last minutes, as the workers report them (admin `/api/graph`). */
@@ -168,31 +171,6 @@ export class IngestNode {
       // Either stage may start first: the keyed topic exists before anyone produces to or subscribes to it.
       await ensureTopics(kafkaConnection(so.bootstrapServers, so.extra), [{ topic: keyed.topic, partitions: keyed.partitions }]);
     }
-    // Replay reads fixed ranges without a group: no handover to prepare for, and a dry run writes nothing.
-    const decisionLog = stage === 'assemble' && keyed !== undefined && this.opts.ranges === undefined;
-    if (this.opts.deadLetter === 'kafka' || stage === 'rekey' || decisionLog) {
-      const kafka = kafkaConnection(so.bootstrapServers, so.extra);
-      this.producer = await KafkaProducer.connect(kafka, stage === 'rekey' ? { ...REKEY_PRODUCER_PROPERTIES } : {});
-    }
-    if (decisionLog && keyed !== undefined) await this.startDecisionLog(keyed.topic);
-    if (stage === 'rekey' && keyed !== undefined) {
-      this.rekeySink = new RekeySink(
-        this.producer as KafkaProducer,
-        keyed.topic,
-        (batchId) => this.watermark.resolve(batchId, 1),
-        (err) => this.log.warn({ err: err.message, topic: keyed.topic }, 'keyed produce failed; retrying (raw offsets stay uncommitted)'),
-      );
-    }
-    if (this.opts.deadLetter === 'kafka' && this.producer !== undefined) {
-      const kafka = kafkaConnection(so.bootstrapServers, so.extra);
-      await ensureTopics(kafka, [{ topic: this.opts.deadLetterTopic, partitions: 1 }]);
-      this.deadLetter = new DeadLetterSink(
-        this.producer,
-        this.opts.deadLetterTopic,
-        (rec) => this.onDeadLettered(rec.batchId, rec.code),
-        (err) => this.log.warn({ err: err.message }, 'dead-letter delivery failed; retrying'),
-      );
-    }
     this.source = new KafkaSource(so, {
       onBatch: (b) => {
         try {
@@ -219,7 +197,18 @@ export class IngestNode {
       onFatal: (err) => void this.onSourceFatal(err),
     });
     this.committer = new OffsetCommitter(this.source, this.watermark, this.metrics, this.log, () => this.decisionLog?.barrier());
-    await this.source.connect();
+    if (stage === 'single') {
+      // The dead-letter producer and the consumer connect side by side: neither needs the other until
+      // batches flow, which is after this. Both settle before an error is thrown, so stop() finds and
+      // closes whatever did connect. (The two-stage roles keep the order: a decision log is read
+      // before partitions are taken.)
+      const connected = await Promise.allSettled([this.connectProducer(stage, keyed), this.source.connect()]);
+      for (const r of connected) if (r.status === 'rejected') throw r.reason;
+    } else {
+      await this.connectProducer(stage, keyed);
+      await this.source.connect();
+    }
+    this.log.debug('start: Kafka consumer connected');
     if (this.opts.admin.enabled) {
       this.admin = await startAdminServer(this.opts.admin.host, this.opts.admin.port, this.metrics, () => this.health(), {
         config: this.opts.effectiveConfig,
@@ -237,6 +226,9 @@ export class IngestNode {
     }
     const tickMs = this.opts.tickMs ?? 250;
     this.timers.push(setInterval(() => this.tick(), tickMs));
+    // Replay's end is checked apart from the tick: each step of it (ranges read, windows flushed,
+    // writes acknowledged) waited for the next tick, up to twice 250 ms on a run of a few seconds.
+    if (this.opts.ranges) this.timers.push(setInterval(() => this.replayTick(), REPLAY_CHECK_MS));
     if (this.opts.commit) this.timers.push(setInterval(() => this.committer?.commit(), this.opts.commitIntervalMs));
     this.timers.push(setInterval(() => void this.updateLag(), 5_000));
     this.source.start();
@@ -251,6 +243,38 @@ export class IngestNode {
       },
       'ingest started',
     );
+  }
+
+  /** The Kafka producer and what writes through it: dead letters, keyed records (rekey), decisions (assemble). */
+  private async connectProducer(stage: NonNullable<NodeOptions['stage']>, keyed: NodeOptions['keyed']): Promise<void> {
+    const { source: so } = this.opts;
+    // Replay reads fixed ranges without a group: no handover to prepare for, and a dry run writes nothing.
+    const decisionLog = stage === 'assemble' && keyed !== undefined && this.opts.ranges === undefined;
+    if (this.opts.deadLetter === 'kafka' || stage === 'rekey' || decisionLog) {
+      const kafka = kafkaConnection(so.bootstrapServers, so.extra);
+      this.producer = await KafkaProducer.connect(kafka, stage === 'rekey' ? { ...REKEY_PRODUCER_PROPERTIES } : {});
+      this.log.debug('start: Kafka producer connected');
+    }
+    if (decisionLog && keyed !== undefined) await this.startDecisionLog(keyed.topic);
+    if (stage === 'rekey' && keyed !== undefined) {
+      this.rekeySink = new RekeySink(
+        this.producer as KafkaProducer,
+        keyed.topic,
+        (batchId) => this.watermark.resolve(batchId, 1),
+        (err) => this.log.warn({ err: err.message, topic: keyed.topic }, 'keyed produce failed; retrying (raw offsets stay uncommitted)'),
+      );
+    }
+    if (this.opts.deadLetter === 'kafka' && this.producer !== undefined) {
+      const kafka = kafkaConnection(so.bootstrapServers, so.extra);
+      await ensureTopics(kafka, [{ topic: this.opts.deadLetterTopic, partitions: 1 }]);
+      this.log.debug({ topic: this.opts.deadLetterTopic }, 'start: dead-letter topic ready');
+      this.deadLetter = new DeadLetterSink(
+        this.producer,
+        this.opts.deadLetterTopic,
+        (rec) => this.onDeadLettered(rec.batchId, rec.code),
+        (err) => this.log.warn({ err: err.message }, 'dead-letter delivery failed; retrying'),
+      );
+    }
   }
 
   /**
@@ -433,7 +457,6 @@ export class IngestNode {
     this.metrics.outstandingBytes.set(totals.bytes);
     this.metrics.outstandingMessages.set(totals.messages);
     if (this.pool) this.workerStats.onQueues(this.pool.queues);
-    if (this.opts.ranges && !this.stopping) this.replayTick();
   }
 
   /**
@@ -441,7 +464,7 @@ export class IngestNode {
    * are flushed now rather than after their quiet time; the node stops when all is written.
    */
   private replayTick(): void {
-    if (!this.positions.rangesConsumed()) return;
+    if (this.stopping || !this.positions.rangesConsumed()) return;
     if (this.watermark.isIdle()) {
       void this.stop('replay range done');
       return;
@@ -630,8 +653,12 @@ export class IngestNode {
     await this.handover?.settled();
     await this.decisionReader?.close().catch(() => undefined);
     const unresolved = this.watermark.totals().messages;
-    await source?.disconnect().catch(() => undefined);
-    await this.pool?.close().catch((err: Error) => this.log.warn({ err: err.message }, 'worker pool close'));
+    // Nothing is outstanding or the wait is over: the Kafka client and the workers close side by side
+    // (the producer after the workers: a worker still busy after a timeout may send a dead letter).
+    await Promise.all([
+      source?.disconnect().catch(() => undefined),
+      this.pool?.close().catch((err: Error) => this.log.warn({ err: err.message }, 'worker pool close')),
+    ]);
     await this.producer?.close().catch(() => undefined);
     await new Promise<void>((r) => (this.admin ? this.admin.close(() => r()) : r()));
     await new Promise<void>((r) => (this.intake ? this.intake.close(() => r()) : r()));
