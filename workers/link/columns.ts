@@ -6,8 +6,8 @@
  * Made from strings and objects per trace (hex IDs rebuilt, facts records, string-keyed maps), the
  * links were about a fifth of the worker's CPU (bench pipeline, 1 worker: 1.7–2.0 µs per span).
  */
-import { flagsOfBits, kindAndFlags, kindOfBits, ROW_BITS } from '../assemble/rows.js';
-import type { LinkFacts } from './facts.js';
+import { kindAndFlags, ROW_BITS } from '../assemble/rows.js';
+import { factsOfColumns, type LinkFacts } from './facts.js';
 import { digit, hexId, readHexId } from './hex-id.js';
 
 /** Bit above the kind and FACT_* flags: the span has a parent ID (its words 2 and 3). */
@@ -79,18 +79,15 @@ export class TraceColumns {
   factsAt(i: number): LinkFacts {
     const ids = this.ids;
     const b = this.bits[i] as number;
-    return {
-      id: hexId(ids[i * 4] as number, ids[i * 4 + 1] as number),
-      parentId: (b & HAS_PARENT) !== 0 ? hexId(ids[i * 4 + 2] as number, ids[i * 4 + 3] as number) : '',
-      kind: kindOfBits(b),
-      service: this.services[i] as string,
-      remoteService: this.remoteServices[i] as string,
-      name: '',
-      timestamp: this.timestamps[i] as number,
-      duration: 0,
-      flags: flagsOfBits(b),
-      endpoint: this.endpoints[i] as string,
-    };
+    return factsOfColumns(
+      hexId(ids[i * 4] as number, ids[i * 4 + 1] as number),
+      (b & HAS_PARENT) !== 0 ? hexId(ids[i * 4 + 2] as number, ids[i * 4 + 3] as number) : '',
+      b,
+      this.services[i] as string,
+      this.remoteServices[i] as string,
+      this.timestamps[i] as number,
+      this.endpoints[i] as string,
+    );
   }
 
   /** The earliest timestamp (epoch µs), or 0 when no span has one. */

@@ -35,7 +35,8 @@ export class FoundLinks {
 export class EdgeCounts {
   private byParent = new Map<string, Map<string, Link>>();
 
-  add(parent: string, child: string, calls: number, errors: number): void {
+  /** Adds to an edge's sums; returns the edge's record when this call created it. */
+  add(parent: string, child: string, calls: number, errors: number): Link | undefined {
     let children = this.byParent.get(parent);
     if (children === undefined) {
       children = new Map();
@@ -45,9 +46,11 @@ export class EdgeCounts {
     if (link !== undefined) {
       link.callCount += calls;
       link.errorCount += errors;
-    } else {
-      children.set(child, { parent, child, callCount: calls, errorCount: errors });
+      return undefined;
     }
+    const created: Link = { parent, child, callCount: calls, errorCount: errors };
+    children.set(child, created);
+    return created;
   }
 
   addAll(found: FoundLinks): void {

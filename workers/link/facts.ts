@@ -4,6 +4,7 @@
  */
 import type { Span } from '../../core/model/span.js';
 import { FACT_ERROR_TAG, FACT_SHARED, type Interner, type SpanFacts } from '../assemble/facts.js';
+import { flagsOfBits, kindOfBits } from '../assemble/rows.js';
 import type { LinkSpan } from './linker.js';
 
 /** What the stage reads of a buffered span: its facts and its local endpoint's key. */
@@ -77,4 +78,31 @@ function endpointParts(key: string): readonly [string, string, number] {
     parsedEndpoints.set(key, parts);
   }
   return parts;
+}
+
+/**
+ * The record of a span held in columns (link rows, trace columns): kind and flags as
+ * `kindAndFlags` bits; the name and duration are not kept there.
+ */
+export function factsOfColumns(
+  id: string,
+  parentId: string,
+  bits: number,
+  service: string,
+  remoteService: string,
+  timestamp: number,
+  endpoint: string,
+): LinkFacts {
+  return {
+    id,
+    parentId,
+    kind: kindOfBits(bits),
+    service,
+    remoteService,
+    name: '',
+    timestamp,
+    duration: 0,
+    flags: flagsOfBits(bits),
+    endpoint,
+  };
 }

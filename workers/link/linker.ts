@@ -22,6 +22,7 @@
  * it; `linkSpanOf` maps a full Span.
  */
 import type { Kind, Span } from '../../core/model/span.js';
+import { EdgeCounts } from './edges.js';
 
 export interface LinkSpan {
   traceId: string;
@@ -93,34 +94,19 @@ export class LinkCounter {
   }
 }
 
-/**
- * One trace's links while its nodes are visited, in first-seen order. Looked up parent then child
- * (names are interned, so their hashes are cached): no key string per edge and visit.
- */
 /** Where a linker puts the links it finds: one call per link (an edge may repeat). */
 export interface LinkOut {
   add(parent: string, child: string, isError: boolean): void;
 }
 
+/** One trace's links while its nodes are visited, summed per edge (edges.ts), in first-seen order. */
 export class TraceLinks implements LinkOut {
-  private readonly byParent = new Map<string, Map<string, Link>>();
+  private readonly counts = new EdgeCounts();
   readonly list: Link[] = [];
 
   add(parent: string, child: string, isError: boolean): void {
-    let children = this.byParent.get(parent);
-    if (children === undefined) {
-      children = new Map();
-      this.byParent.set(parent, children);
-    }
-    const link = children.get(child);
-    if (link !== undefined) {
-      link.callCount++;
-      if (isError) link.errorCount++;
-      return;
-    }
-    const created: Link = { parent, child, callCount: 1, errorCount: isError ? 1 : 0 };
-    children.set(child, created);
-    this.list.push(created);
+    const link = this.counts.add(parent, child, 1, isError ? 1 : 0);
+    if (link !== undefined) this.list.push(link);
   }
 }
 

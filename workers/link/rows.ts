@@ -10,9 +10,9 @@
  * 1 worker: 0.7–0.8 against 0.4 µs per span).
  */
 import type { Kind } from '../../core/model/span.js';
-import { flagsOfBits, grown, kindAndFlags, kindOfBits, ROW_BITS, SpanRows } from '../assemble/rows.js';
+import { grown, kindAndFlags, ROW_BITS, SpanRows } from '../assemble/rows.js';
 import { HAS_PARENT, type TraceColumns } from './columns.js';
-import type { LinkFacts } from './facts.js';
+import { factsOfColumns, type LinkFacts } from './facts.js';
 import { hexId, readHexId } from './hex-id.js';
 
 /** Bit above the kind, FACT_* flags and HAS_PARENT (as columns.ts has them): the IDs are strings kept apart. */
@@ -74,18 +74,15 @@ export class LinkRows extends SpanRows {
       id = hexId(ids[at] as number, ids[at + 1] as number);
       if ((bits & HAS_PARENT) !== 0) parentId = hexId(ids[at + 2] as number, ids[at + 3] as number);
     }
-    return {
+    return factsOfColumns(
       id,
       parentId,
-      kind: kindOfBits(bits),
-      service: this.services[row] as string,
-      remoteService: this.remoteServices[row] as string,
-      name: '',
-      timestamp: this.timestamps[row] as number,
-      duration: 0,
-      flags: flagsOfBits(bits),
-      endpoint: this.endpoints[row] as string,
-    };
+      bits,
+      this.services[row] as string,
+      this.remoteServices[row] as string,
+      this.timestamps[row] as number,
+      this.endpoints[row] as string,
+    );
   }
 
   /**
