@@ -39,12 +39,26 @@ export function startTracefold(args: string[], env: Record<string, string>, logN
   return { child, exited, logFile };
 }
 
-/** Polls `check` until it returns true or the deadline passes. */
+/**
+ * Polls `check` until it returns true or the deadline passes. A check that throws counts as "not
+ * yet" (a server busy creating an index answers with an error for a moment), and the last error
+ * is reported with the timeout: a wait that failed on every poll says why, not just that it waited.
+ */
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 500): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    try {
+      if (await check()) return;
+      lastError = undefined;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why =
+        lastError === undefined ? '' : `; the last check failed: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`, { cause: lastError });
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

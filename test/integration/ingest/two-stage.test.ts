@@ -25,8 +25,8 @@ import { KafkaProducer } from '../../../src/kafka/producer.js';
 import { traceKey } from '../../../workers/assemble/facts.js';
 import { expectedIdentities, spanIdentity } from '../../helpers/identity.js';
 import { committedTotal, readAllPartitions, topicEndTotal } from '../../helpers/kafka.js';
-import { deleteIndices } from '../../helpers/search.js';
-import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
+import { deleteIndices, scrollSources } from '../../helpers/search.js';
+import { KAFKA, requireSearchEngine, uniqueName } from '../../helpers/servers.js';
 import { freePort, LOG_DIR, logLines, metric, type Running, searchEnv, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
@@ -85,28 +85,10 @@ interface StoredSpan {
 }
 
 async function storedSpans(indexPattern: string): Promise<StoredSpan[]> {
-  await fetch(`${SEARCH}/${indexPattern}/_refresh?allow_no_indices=true&ignore_unavailable=true`, { method: 'POST' });
-  type Page = { _scroll_id?: string; hits?: { hits: Array<{ _source: Record<string, unknown> }> } };
-  const post = async (path: string, body: unknown): Promise<Page> =>
-    (await (
-      await fetch(`${SEARCH}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    ).json()) as Page;
-  const out: StoredSpan[] = [];
-  let page = await post(`/${indexPattern}/_search?scroll=1m&allow_no_indices=true&ignore_unavailable=true`, {
-    size: 5000,
-    _source: ['traceId', 'id', 'kind', 'shared', 'tags'],
-    sort: ['_doc'],
+  return (await scrollSources(indexPattern, ['traceId', 'id', 'kind', 'shared', 'tags'])).map((source) => {
+    const tags = (source.tags ?? {}) as Record<string, string>;
+    return { identity: spanIdentity(source), traceId: String(source.traceId), policy: tags[SAMPLED] };
   });
-  for (;;) {
-    const hits = page.hits?.hits ?? [];
-    for (const h of hits) {
-      const tags = (h._source.tags ?? {}) as Record<string, string>;
-      out.push({ identity: spanIdentity(h._source), traceId: String(h._source.traceId), policy: tags[SAMPLED] });
-    }
-    if (hits.length === 0 || page._scroll_id === undefined) break;
-    page = await post('/_search/scroll', { scroll: '1m', scroll_id: page._scroll_id });
-  }
-  return out;
 }
 
 /**
