@@ -129,6 +129,12 @@ export class IngestNode {
   private resolvedByWorkers = 0;
   private finished: (() => void) | undefined;
   private shutdownTimedOut = false;
+  /**
+   * Shutdown has drained, logged its decisions and committed: the revocation the Kafka client's
+   * close then causes has nothing left to wait for, and must not ask the workers (closing beside the
+   * client) for a drain they will never answer: librdkafka's close waits for that revocation.
+   */
+  private shutdownSettled = false;
   /** When the Kafka client was last replaced after a fatal error (within the limit's window). */
   private consumerReplacedAt: number[] = [];
   readonly done: Promise<void>;
@@ -527,17 +533,22 @@ export class IngestNode {
   }
 
   private async onRevoke(parts: TopicPartition[]): Promise<void> {
-    this.log.info({ partitions: parts.map((p) => `${p.topic}/${p.partition}`) }, 'partitions revoked: finishing their work');
-    // A shutdown that already spent its timeout draining does not wait a second time here.
-    const ok = await this.drainUntil(
-      () => parts.every((p) => this.watermark.outstanding(p.topic, p.partition).batches === 0),
-      this.shutdownTimedOut ? 0 : this.opts.shutdownTimeoutMs,
-    );
-    if (!ok) this.log.warn('revocation: not everything was written in time; the new owner will redeliver the rest (idempotent)');
-    // The new owner reads the decisions back: they must be in the log before the partitions go.
-    if (!(await this.decisionsLogged(this.shutdownTimedOut ? 0 : this.opts.shutdownTimeoutMs)))
-      this.log.warn('revocation: decisions not all acknowledged by Kafka in time; their traces may be decided again by the new owner');
-    await this.flushCommits('revocation');
+    const names = parts.map((p) => `${p.topic}/${p.partition}`);
+    if (this.shutdownSettled) {
+      this.log.debug({ partitions: names }, 'partitions revoked: their work was finished by the shutdown');
+    } else {
+      this.log.info({ partitions: names }, 'partitions revoked: finishing their work');
+      // A shutdown that already spent its timeout draining does not wait a second time here.
+      const ok = await this.drainUntil(
+        () => parts.every((p) => this.watermark.outstanding(p.topic, p.partition).batches === 0),
+        this.shutdownTimedOut ? 0 : this.opts.shutdownTimeoutMs,
+      );
+      if (!ok) this.log.warn('revocation: not everything was written in time; the new owner will redeliver the rest (idempotent)');
+      // The new owner reads the decisions back: they must be in the log before the partitions go.
+      if (!(await this.decisionsLogged(this.shutdownTimedOut ? 0 : this.opts.shutdownTimeoutMs)))
+        this.log.warn('revocation: decisions not all acknowledged by Kafka in time; their traces may be decided again by the new owner');
+      await this.flushCommits('revocation');
+    }
     for (const p of parts) {
       this.quietClock.end(partitionKey(p.topic, p.partition));
       this.watermark.revoke(p.topic, p.partition);
@@ -653,6 +664,9 @@ export class IngestNode {
     await this.handover?.settled();
     await this.decisionReader?.close().catch(() => undefined);
     const unresolved = this.watermark.totals().messages;
+    // A rebalance's revocation already under way finishes with the workers still open.
+    await source?.revocationSettled();
+    this.shutdownSettled = true;
     // Nothing is outstanding or the wait is over: the Kafka client and the workers close side by side
     // (the producer after the workers: a worker still busy after a timeout may send a dead letter).
     await Promise.all([

@@ -10,7 +10,7 @@ import { committedTotal, produceTraces } from '../../helpers/kafka.js';
 import { FlakyProxy } from '../../helpers/proxy.js';
 import { countDocs, deleteIndices } from '../../helpers/search.js';
 import { KAFKA, requireSearchEngine, SEARCH, uniqueName } from '../../helpers/servers.js';
-import { freePort, logLines, metric, type Running, startTracefold, waitFor } from '../../helpers/tracefold.js';
+import { freePort, logLines, metric, type Running, searchEnv, startTracefold, waitFor } from '../../helpers/tracefold.js';
 import { syntheticTraces } from '../../helpers/traffic.js';
 
 async function withinMs<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -123,5 +123,37 @@ test('a second SIGTERM during a stuck drain exits at once', { timeout: 300_000 }
     assert.equal(code, 130, `exit code 130 after the second signal (log ${s.tf.logFile})`);
   } finally {
     await cleanUp(s);
+  }
+});
+
+test('SIGTERM with everything written: exit 0 without waiting out the shutdown timeout, everything committed', {
+  timeout: 180_000,
+}, async () => {
+  await requireSearchEngine();
+  const adminPort = await freePort();
+  const topic = uniqueName('tf-cleanstop');
+  const index = uniqueName('tfcleanstop');
+  const group = uniqueName('g');
+  await ensureTopics(KAFKA, [{ topic, partitions: 2 }]);
+  // A 10-minute timeout: a stop that waits on anything but real work shows as a hang. (The Kafka
+  // client's close revokes the partitions; that revocation once asked the closing workers for a
+  // drain they never answered, and every stop took the whole timeout.)
+  const tf = startTracefold(
+    ['ingest', '--workers', '2', '--admin-port', String(adminPort), '--window-quiet-ms', '200ms', '--shutdown-timeout-ms', '10m'],
+    { KAFKA_BOOTSTRAP_SERVERS: KAFKA, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, ...searchEnv(index) },
+    index,
+  );
+  try {
+    const produced = await produceTraces(topic, syntheticTraces(2, 3));
+    await waitFor('every record written and committed', async () => (await committedTotal(group, topic, 2)) >= produced, 90_000, 200);
+    assert.equal(await metric(adminPort, 'tracefold_outstanding_messages'), 0, 'nothing outstanding before the signal');
+    tf.child.kill('SIGTERM');
+    const code = await withinMs(tf.exited, 30_000, 'tracefold after SIGTERM with nothing left to write');
+    assert.equal(code, 0, `exit code 0 (log ${tf.logFile})`);
+    assert.equal(await committedTotal(group, topic, 2), produced, 'every record committed');
+  } finally {
+    tf.child.kill('SIGKILL');
+    await deleteIndices(`${index}-*`);
+    await deleteTopic(KAFKA, topic).catch(() => undefined);
   }
 });
