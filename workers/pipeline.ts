@@ -27,7 +27,7 @@ import {
   AutocompleteTracker,
   type DocumentSettings,
   documentOf,
-  headOfDocument,
+  readHead,
   spanBulkItem,
   spanJsonFromBulkLines,
   spanJsonFromDocument,
@@ -584,13 +584,7 @@ export class Pipeline {
 
   /** The IDs, name, timestamp and duration of a waiting document, read back from it (see route). */
   private static withHead(b: WaitingSpan): void {
-    if (b.doc === null) return;
-    const head = headOfDocument(b.doc);
-    b.id = head.id;
-    b.parentId = head.parentId;
-    b.name = head.name;
-    b.timestamp = head.timestamp;
-    b.duration = head.duration;
+    if (b.doc !== null) readHead(b.doc, b);
   }
 
   private assemble(key: string, b: WaitingSpan): void {

@@ -255,6 +255,13 @@ export interface DocumentHead {
  * are never taken for them.
  */
 export function headOfDocument(document: string): DocumentHead {
+  const head: DocumentHead = { id: '', parentId: '', name: '', timestamp: 0, duration: 0 };
+  readHead(document, head);
+  return head;
+}
+
+/** `headOfDocument` into an existing record (a waiting span at flush: no object per span). */
+export function readHead(document: string, into: DocumentHead): void {
   let at = document.indexOf('"', document.indexOf(TRACE_ID_KEY) + TRACE_ID_KEY.length) + 1;
   let parentId = '';
   if (document.startsWith(PARENT_ID_FIELD, at)) {
@@ -281,15 +288,28 @@ export function headOfDocument(document: string): DocumentHead {
   if (document.startsWith(TIMESTAMP_FIELD, at)) {
     at += TIMESTAMP_FIELD.length;
     const end = integerEnd(document, at);
-    timestamp = Number(document.slice(at, end));
+    timestamp = integerOf(document, at, end);
     at = end;
   }
   let duration = 0;
   if (document.startsWith(DURATION_FIELD, at)) {
     at += DURATION_FIELD.length;
-    duration = Number(document.slice(at, integerEnd(document, at)));
+    duration = integerOf(document, at, integerEnd(document, at));
   }
-  return { id, parentId, name, timestamp, duration };
+  into.id = id;
+  into.parentId = parentId;
+  into.name = name;
+  into.timestamp = timestamp;
+  into.duration = duration;
+}
+
+/** The non-negative integer written in `s` from `from` to `end`, as `Number` reads it, without a substring. */
+function integerOf(s: string, from: number, end: number): number {
+  let n = 0;
+  for (let at = from; at < end; at++) n = n * 10 + (s.charCodeAt(at) - 0x30);
+  // Every partial sum is at most the total: exact while that is a safe integer. Beyond (never, short
+  // of garbage times) the digits are read as Number reads them.
+  return n <= Number.MAX_SAFE_INTEGER ? n : Number(s.slice(from, end));
 }
 
 /** The index of the quote that closes the JSON string whose first character is at `from`. */
@@ -316,9 +336,101 @@ function integerEnd(s: string, from: number): number {
 
 /**
  * The document of the same span with tag `key` set to `value`, byte for byte what `spanDocument`
- * makes of the span carrying that tag (`_q` included). Cold path: kept spans of sampled traces.
+ * makes of the span carrying that tag (`_q` included). Every kept span of a sampled trace takes this
+ * path (the policy's tag), so the tag is spliced into the document's text where `spanDocument` would
+ * have put it; a document the splice cannot read for sure (an escape in or after its tags, the tag
+ * already present) is parsed and encoded again.
  */
 export function withTag(document: string, key: string, value: string, searchEnabled: boolean): string {
+  return splicedTag(document, key, value, searchEnabled) ?? reencodedWithTag(document, key, value, searchEnabled);
+}
+
+const TAGS_FIELD = ',"tags":{';
+const SEARCH_TERMS_FIELD = '"_q":[';
+const DEBUG_SUFFIX = ',"debug":true';
+const SHARED_SUFFIX = ',"shared":true';
+const QUOTE = 0x22;
+
+/**
+ * `withTag` by splicing, or undefined. Sound because no string in a document holds an unescaped
+ * quote: `,"tags":{` occurs only as the field itself, and with no backslash from there on, every
+ * tag key and value is its raw text between two quotes (no escape changed its length or order).
+ */
+function splicedTag(document: string, key: string, value: string, searchEnabled: boolean): string | undefined {
+  const pair = quote(key) + ':' + quote(value);
+  if (pair.length !== key.length + value.length + 5) return undefined;
+  let tagAt: number;
+  let tagText: string;
+  // Tags after the new one whose terms are in `_q`: the new terms go before theirs.
+  let shortAfter = 0;
+  const tags = document.lastIndexOf(TAGS_FIELD);
+  if (tags < 0) {
+    // No tags: the object goes where spanDocument writes it, before `debug` and `shared`.
+    let end = document.length - 1;
+    if (document.startsWith(SHARED_SUFFIX, end - SHARED_SUFFIX.length)) end -= SHARED_SUFFIX.length;
+    if (document.startsWith(DEBUG_SUFFIX, end - DEBUG_SUFFIX.length)) end -= DEBUG_SUFFIX.length;
+    tagAt = end;
+    tagText = TAGS_FIELD + pair + '}';
+  } else {
+    if (document.indexOf('\\', tags) >= 0) return undefined;
+    tagAt = -1;
+    tagText = '';
+    let at = tags + TAGS_FIELD.length;
+    while (document.charCodeAt(at) === QUOTE) {
+      const keyEnd = document.indexOf('"', at + 1);
+      const k = document.slice(at + 1, keyEnd);
+      if (k === key) return undefined;
+      const valueEnd = document.indexOf('"', keyEnd + 3);
+      if (k > key) {
+        if (tagAt < 0) tagAt = at;
+        if (k.length + (valueEnd - keyEnd - 3) + 1 <= SHORT_STRING_LENGTH) shortAfter++;
+      }
+      at = valueEnd + 1;
+      if (document.charCodeAt(at) === 0x2c) at++;
+    }
+    if (tagAt < 0) {
+      tagAt = at;
+      tagText = ',' + pair;
+    } else {
+      tagText = pair + ',';
+    }
+  }
+  if (!searchEnabled) return document.slice(0, tagAt) + tagText + document.slice(tagAt);
+  const short = key.length + value.length + 1 <= SHORT_STRING_LENGTH;
+  const terms = '"' + key + '","' + key + '=' + value + '"';
+  let termAt: number;
+  let termText: string;
+  const traceId = document.indexOf(TRACE_ID_KEY);
+  const q = document.startsWith(SEARCH_TERMS_FIELD, 1) ? 1 : document.indexOf(',' + SEARCH_TERMS_FIELD) + 1;
+  if (q <= 0 || q > traceId) {
+    // No annotation and no tag before: `_q` appears, just before the trace ID (empty for a long tag).
+    termAt = traceId;
+    termText = SEARCH_TERMS_FIELD + (short ? terms : '') + '],';
+  } else if (!short) {
+    return document.slice(0, tagAt) + tagText + document.slice(tagAt);
+  } else {
+    // Element starts, so the terms go 2 × shortAfter elements from the end.
+    const starts: number[] = [];
+    let at = q + SEARCH_TERMS_FIELD.length;
+    while (document.charCodeAt(at) === QUOTE) {
+      starts.push(at);
+      at = closingQuote(document, at + 1) + 1;
+      if (document.charCodeAt(at) === 0x2c) at++;
+    }
+    const before = starts.length - 2 * shortAfter;
+    if (before < 0) return undefined;
+    if (before < starts.length) {
+      termAt = starts[before] as number;
+      termText = terms + ',';
+    } else {
+      termAt = at;
+      termText = starts.length === 0 ? terms : ',' + terms;
+    }
+  }
+  return document.slice(0, termAt) + termText + document.slice(termAt, tagAt) + tagText + document.slice(tagAt);
+}
+
+function reencodedWithTag(document: string, key: string, value: string, searchEnabled: boolean): string {
   const span = JSON.parse(document) as Span & { timestamp_millis?: number; _q?: string[] };
   delete span.timestamp_millis;
   delete span._q;

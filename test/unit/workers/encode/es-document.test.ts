@@ -23,6 +23,7 @@ import {
   withTag,
 } from '../../../../workers/encode/es-document.js';
 import { quote } from '../../../../workers/encode/json-string.js';
+import { createPrng } from '../../../helpers/prng.js';
 
 const FIXTURES = new URL('../../../fixtures/zipkin-es-documents/', import.meta.url);
 // Same convention as test/helpers/traffic.ts: the shared samples next to the repository.
@@ -447,6 +448,58 @@ describe('document rewrites at flush', () => {
     assert.ok(n > 1000);
   });
 
+  it('withTag splices the tag exactly where spanDocument puts it: tags and search terms before, after and around it', () => {
+    const prng = createPrng(23);
+    const keys = [
+      'a',
+      'span.kind',
+      'tracefold',
+      'tracefold.sampled',
+      'tracefold.t',
+      'u',
+      'zz',
+      '中文',
+      'Z',
+      '1',
+      'q"k',
+      'b\\s',
+      'x'.repeat(260),
+    ];
+    const values = ['', 'v', 'x'.repeat(250), 'y'.repeat(300), 'with "quotes"', 'back\\slash', 'ünï', '\u2028'];
+    const notes = ['sr', 'ss', 'a"b', 'x'.repeat(300), 'c\\d'];
+    let spliced = 0;
+    for (let i = 0; i < 3000; i++) {
+      const span: Span = { traceId: prng.hex(16), id: prng.hex(16) };
+      if (prng.chance(0.7)) span.parentId = prng.hex(16);
+      if (prng.chance(0.5)) span.name = prng.pick(['get', 'post /x', 'n"q']);
+      if (prng.chance(0.8)) span.timestamp = 1_764_900_000_000_000 + prng.int(1e9);
+      if (prng.chance(0.5)) span.duration = 1 + prng.int(1e6);
+      if (prng.chance(0.5)) span.kind = prng.pick(['CLIENT', 'SERVER'] as const);
+      if (prng.chance(0.2)) span.debug = true;
+      if (prng.chance(0.2)) span.shared = true;
+      if (prng.chance(0.5)) span.localEndpoint = { serviceName: 'svc' };
+      if (prng.chance(0.4)) {
+        span.annotations = Array.from({ length: prng.range(1, 3) }, (_, j) => ({
+          timestamp: 1_764_900_000_000_000 + j,
+          value: prng.pick(notes),
+        }));
+      }
+      if (prng.chance(0.8)) {
+        span.tags = {};
+        for (let j = prng.range(1, 4); j > 0; j--) span.tags[prng.pick(keys)] = prng.pick(values);
+      }
+      const policy = prng.pick(['error', 'slow', 'rare_shape', 'p'.repeat(240), 'a"b']);
+      for (const searchEnabled of [true, false]) {
+        const doc = spanDocument(span, searchEnabled);
+        const expected = spanDocument({ ...span, tags: { ...span.tags, 'tracefold.sampled': policy } }, searchEnabled);
+        const got = withTag(doc, 'tracefold.sampled', policy, searchEnabled);
+        assert.equal(got, expected, JSON.stringify({ span, policy, searchEnabled }));
+        if (!doc.includes('\\') && !policy.includes('"') && span.tags?.['tracefold.sampled'] === undefined) spliced++;
+      }
+    }
+    assert.ok(spliced > 1000, `cases the splice may take: no escape, the tag not there yet (${spliced})`);
+  });
+
   it('headOfDocument reads back the IDs, name, timestamp and duration, whatever the names, tags and search terms hold', () => {
     const head = (span: Span) => ({
       id: span.id,
@@ -480,7 +533,15 @@ describe('document rewrites at flush', () => {
     const { timestamp: _t, duration: _d, name: _n, kind: _k, ...bare } = tricky;
     const { parentId: _p, ...root } = tricky;
     for (const searchEnabled of [true, false]) {
-      for (const span of [tricky, bare, root, { ...bare, name: 'a\\' }, { ...bare, duration: 9 }, { ...tricky, timestamp: 5.7 }]) {
+      for (const span of [
+        tricky,
+        bare,
+        root,
+        { ...bare, name: 'a\\' },
+        { ...bare, duration: 9 },
+        { ...tricky, timestamp: 5.7 },
+        { ...bare, duration: 2 ** 60 + 2 ** 10 },
+      ]) {
         assert.deepEqual(headOfDocument(spanDocument(span, searchEnabled)), head(span), JSON.stringify(span));
       }
     }
