@@ -84,6 +84,7 @@ type ForwardTuple = [
   flags: number,
   span: Span | null,
   endpoint: string,
+  head: number,
 ];
 
 /** Forwarded facts of a written-through span (keep-all with links): its trace ID and what its link row holds. */
@@ -347,6 +348,7 @@ export class Pipeline {
 
   private route(span: Span, batchId: number, prov: Provenance): void {
     let doc: string | null = null;
+    let head = -1;
     let index = '';
     let deferred: Span | null = null;
     if (this.wholeTrace && this.traceChecker.defersEncoding(span.traceId)) {
@@ -360,6 +362,7 @@ export class Pipeline {
         // goes into the bulk body as built: hashing it for its _id flattens it anyway.
         this.flattened ^= d.doc.charCodeAt(d.doc.length >> 1);
         doc = d.doc;
+        head = d.head;
         index = d.index;
       } else {
         this.sink.write({ lines: spanBulkItem(d.index, this.doc.supportsTypes, span.traceId, d.doc), batchId, units: 1, ref: prov });
@@ -408,6 +411,7 @@ export class Pipeline {
       // One object literal, always in this field order: one hidden class for every buffered span.
       const b: WaitingSpan = {
         doc,
+        head,
         span: deferred,
         index,
         batchId,
@@ -444,6 +448,7 @@ export class Pipeline {
         flags,
         deferred,
         endpoint,
+        head,
       ];
       (this.forwards[owner] as ForwardTuple[]).push(tuple);
     }
@@ -499,6 +504,7 @@ export class Pipeline {
       }
       const b: WaitingSpan = {
         doc: t[0],
+        head: t[18],
         span: t[16] ?? null,
         index: t[1],
         batchId: t[2],
@@ -533,6 +539,7 @@ export class Pipeline {
     // This worker reloaded to whole-trace mode first: the span joins its trace as facts only.
     this.assemble(key, {
       doc: null,
+      head: -1,
       span: null,
       index: '',
       batchId: 0,
@@ -584,7 +591,7 @@ export class Pipeline {
 
   /** The IDs, name, timestamp and duration of a waiting document, read back from it (see route). */
   private static withHead(b: WaitingSpan): void {
-    if (b.doc !== null) readHead(b.doc, b);
+    if (b.doc !== null) readHead(b.doc, b, b.head);
   }
 
   private assemble(key: string, b: WaitingSpan): void {

@@ -35,6 +35,8 @@ export interface WaitingSpan extends SpanFacts {
   /** Interned local address and port (`endpointKey`), '' when none. */
   endpoint: string;
   doc: string | null;
+  /** Where `doc` has its trace ID (`SpanDocument.head`), -1 when not known. */
+  head: number;
   span: Span | null;
   index: string;
   batchId: number;
@@ -43,9 +45,9 @@ export interface WaitingSpan extends SpanFacts {
 
 /**
  * What a row costs besides its document, the window's slot included (the windows' byte accounting):
- * seven 4-byte column slots and the window's two (bench memory, whole trace).
+ * eight 4-byte column slots and the window's two (bench memory, whole trace).
  */
-export const WAITING_ROW_BYTES = 40;
+export const WAITING_ROW_BYTES = 44;
 
 /**
  * A row's facts that its document holds (`headOfDocument` reads them back at flush), kept apart for
@@ -77,6 +79,7 @@ export class WaitingSpans extends SpanRows {
   private lastIndex = '';
   private lastNumber = 0;
   private batchIds = new Int32Array(this.capacity);
+  private heads = new Int32Array(this.capacity);
   /** Kind and flags (`kindAndFlags`) | index number << ROW_BITS. */
   private bits = new Int32Array(this.capacity);
 
@@ -92,6 +95,7 @@ export class WaitingSpans extends SpanRows {
     this.remoteServices[row] = s.remoteService;
     this.endpoints[row] = s.endpoint;
     this.batchIds[row] = s.batchId;
+    this.heads[row] = s.head;
     this.bits[row] = kindAndFlags(s.kind, s.flags) | (this.indexNumber(row, s.index) << ROW_BITS);
     if (s.doc === null) {
       const { span, id, parentId, name, timestamp, duration } = s;
@@ -107,6 +111,7 @@ export class WaitingSpans extends SpanRows {
     const index = bits >>> ROW_BITS;
     const s: WaitingSpan = {
       doc: this.docs[row] as string | null,
+      head: this.heads[row] as number,
       span: apart === undefined ? null : apart.span,
       index: index === INDEX_NUMBERS ? (this.unnumbered.get(row) as string) : (this.indexNames[index] as string),
       batchId: this.batchIds[row] as number,
@@ -149,6 +154,7 @@ export class WaitingSpans extends SpanRows {
 
   protected grow(capacity: number): void {
     this.batchIds = grown(this.batchIds, capacity);
+    this.heads = grown(this.heads, capacity);
     this.bits = grown(this.bits, capacity);
   }
 }

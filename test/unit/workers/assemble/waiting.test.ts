@@ -9,6 +9,7 @@ const prov = { topic: 'zipkin', partition: 3, offset: 41 };
 function waiting(over: Partial<WaitingSpan>): WaitingSpan {
   return {
     doc: '{"traceId":"a"}',
+    head: 1,
     span: null,
     index: 'zipkin-span-2026-12-05',
     batchId: 7,

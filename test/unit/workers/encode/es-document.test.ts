@@ -13,10 +13,12 @@ import {
   bulkLines,
   type DocumentSettings,
   documentId,
+  documentOf,
   formatDay,
   headOfDocument,
   indexDay,
   indexName,
+  readHead,
   spanDocument,
   spanJsonFromBulkLines,
   traceIdOfDocument,
@@ -513,6 +515,12 @@ describe('document rewrites at flush', () => {
     for (const span of sharedSpans()) {
       for (const searchEnabled of [true, false]) {
         assert.deepEqual(headOfDocument(spanDocument(span, searchEnabled)), head(span));
+        // Read from where documentOf says the trace ID is, into a record that already holds others.
+        const d = documentOf(span, { ...ES7, searchEnabled });
+        assert.ok(d.doc.startsWith('"traceId":"', d.head), `head ${d.head} at the trace ID`);
+        const into = { id: 'x', parentId: 'y', name: 'z', timestamp: 1, duration: 2 };
+        readHead(d.doc, into, d.head);
+        assert.deepEqual(into, head(span));
         n++;
       }
       if (span.name !== undefined && span.name !== '') named++;
