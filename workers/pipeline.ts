@@ -408,26 +408,25 @@ export class Pipeline {
     const start = doc === null ? timestamp : 0;
     const duration = doc === null ? (span.duration ?? 0) : 0;
     if (owner === this.worker) {
-      // One object literal, always in this field order: one hidden class for every buffered span.
-      const b: WaitingSpan = {
+      const row = this.waiting.addFields(
         doc,
         head,
-        span: deferred,
+        deferred,
         index,
         batchId,
         prov,
         id,
-        parentId: parent,
+        parent,
         kind,
         service,
         remoteService,
         name,
-        timestamp: start,
+        start,
         duration,
         flags,
         endpoint,
-      };
-      this.assemble(traceKey(span.traceId), b);
+      );
+      this.assembleRow(traceKey(span.traceId), row, doc, batchId, flags);
     } else {
       const tuple: ForwardTuple = [
         doc,
@@ -595,11 +594,15 @@ export class Pipeline {
   }
 
   private assemble(key: string, b: WaitingSpan): void {
-    const bytes = (b.doc === null ? 0 : b.doc.length) + WAITING_ROW_BYTES;
-    const row = this.waiting.add(b);
-    const late = this.windows.add(key, row, bytes, b.batchId, this.now, (b.flags & FACT_ROOT) !== 0);
+    this.assembleRow(key, this.waiting.add(b), b.doc, b.batchId, b.flags);
+  }
+
+  /** `row` of the waiting spans joins its trace's window, or is a late span decided at once. */
+  private assembleRow(key: string, row: number, doc: string | null, batchId: number, flags: number): void {
+    const bytes = (doc === null ? 0 : doc.length) + WAITING_ROW_BYTES;
+    const late = this.windows.add(key, row, bytes, batchId, this.now, (flags & FACT_ROOT) !== 0);
     if (late === 'buffered') return;
-    this.waiting.remove(row);
+    const b = this.waiting.remove(row);
     Pipeline.withHead(b);
     // A span after its trace was flushed still counts in the graph, as a fragment of its own.
     if (this.links) this.deps.onTrace(key, [b], this.now);

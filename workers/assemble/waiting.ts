@@ -88,19 +88,55 @@ export class WaitingSpans extends SpanRows {
    * timestamp and duration are not kept: `remove` gives them as '' and 0 (see `headOfDocument`).
    */
   add(s: WaitingSpan): number {
+    return this.addFields(
+      s.doc,
+      s.head,
+      s.span,
+      s.index,
+      s.batchId,
+      s.prov,
+      s.id,
+      s.parentId,
+      s.kind,
+      s.service,
+      s.remoteService,
+      s.name,
+      s.timestamp,
+      s.duration,
+      s.flags,
+      s.endpoint,
+    );
+  }
+
+  /** `add` from the fields themselves: the decoding worker's path, with no record made per span. */
+  addFields(
+    doc: string | null,
+    head: number,
+    span: Span | null,
+    index: string,
+    batchId: number,
+    prov: Provenance,
+    id: string,
+    parentId: string,
+    kind: WaitingSpan['kind'],
+    service: string,
+    remoteService: string,
+    name: string,
+    timestamp: number,
+    duration: number,
+    flags: number,
+    endpoint: string,
+  ): number {
     const row = this.take();
-    this.docs[row] = s.doc;
-    this.provs[row] = s.prov;
-    this.services[row] = s.service;
-    this.remoteServices[row] = s.remoteService;
-    this.endpoints[row] = s.endpoint;
-    this.batchIds[row] = s.batchId;
-    this.heads[row] = s.head;
-    this.bits[row] = kindAndFlags(s.kind, s.flags) | (this.indexNumber(row, s.index) << ROW_BITS);
-    if (s.doc === null) {
-      const { span, id, parentId, name, timestamp, duration } = s;
-      this.undocumented.set(row, { span, id, parentId, name, timestamp, duration });
-    }
+    this.docs[row] = doc;
+    this.provs[row] = prov;
+    this.services[row] = service;
+    this.remoteServices[row] = remoteService;
+    this.endpoints[row] = endpoint;
+    this.batchIds[row] = batchId;
+    this.heads[row] = head;
+    this.bits[row] = kindAndFlags(kind, flags) | (this.indexNumber(row, index) << ROW_BITS);
+    if (doc === null) this.undocumented.set(row, { span, id, parentId, name, timestamp, duration });
     return row;
   }
 
