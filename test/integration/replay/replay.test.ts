@@ -172,8 +172,10 @@ test('one trace on a partition read ahead and on one read behind is decided whol
     const config = join(dir, 'errors.yaml');
     writeFileSync(config, 'sample:\n  policies:\n    - type: error\n');
     // Partition 0: many earlier one-span traces, then the trace's failed child; partition 1: its
-    // root alone. Replay reads partition 1 at once and partition 0 for seconds, so the root's
-    // window (quiet 200 ms) goes quiet long before the child is read.
+    // root alone. Replay reads partition 1 at once and partition 0 for seconds (batches of 20
+    // messages: with the default 500 it read all 30,000 in about a second, and the root did not
+    // always go quiet before the child came), so the root's window (quiet 200 ms) goes quiet long
+    // before the child is read.
     const now = Date.now() * 1000;
     const hex = (n: number): string => n.toString(16).padStart(16, '0');
     const sends: Promise<unknown>[] = [];
@@ -215,7 +217,20 @@ test('one trace on a partition read ahead and on one read behind is decided whol
     await producer.send({ topic: t, partition: 1, value: Buffer.from(JSON.stringify([root])) });
     const stored = async (index: string): Promise<string[]> =>
       [...(await storedSpanKeys(`${index}-span-*`)).keys()].filter((k) => k.startsWith(traceId)).sort();
-    const args = ['--topic', t, '--from', 'earliest', '--to', 'latest', '--workers', '2', '--config', config];
+    const args = [
+      '--topic',
+      t,
+      '--from',
+      'earliest',
+      '--to',
+      'latest',
+      '--workers',
+      '2',
+      '--config',
+      config,
+      '--kafka-batch-max-messages',
+      '20',
+    ];
 
     const whole = await replay(args, `${prefix}-skew`);
     assert.equal(whole.code, 0);
