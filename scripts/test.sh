@@ -28,6 +28,14 @@ run_suite unit bash scripts/test-unit.sh
 
 started_here=0
 cleanup() {
+  # A test file that dies (a crash, not a failed assertion) never runs its `finally`: the tracefold
+  # nodes it started from this checkout would outlive the run (seen in CI).
+  local left
+  left=$(pgrep -f -- "$PWD/src/cli/run.ts" || true)
+  if [ -n "$left" ]; then
+    echo "== stopping tracefold processes a test left running: $(echo "$left" | tr '\n' ' ')"
+    kill -KILL $left 2>/dev/null || true
+  fi
   if [ "$started_here" = 1 ] && [ "${TRACEFOLD_KEEP_SERVERS:-0}" != 1 ]; then
     echo "== stopping servers"; npx tsx infra/cli.ts down || true
   fi
