@@ -401,7 +401,7 @@ export class Pipeline {
     // Whole trace: the span waits as its document, or as itself when its encoding is deferred.
     const flags = factFlags(span);
     // A waiting document carries its span's IDs, name, timestamp and duration: they are read back
-    // from it at flush (headOfDocument) rather than held twice while it waits (bench memory).
+    // from it at flush (readHead) rather than held twice while it waits (bench memory).
     const id = doc === null ? span.id : '';
     const parent = doc === null ? parentId : '';
     const name = doc === null ? this.spanNames.intern(span.name) : '';

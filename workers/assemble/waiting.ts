@@ -3,7 +3,7 @@
  * decides what is written), one row each. A waiting span is its Elasticsearch document (or, when a
  * trace rule may still rewrite it, the span itself) plus the facts its document does not hold in a
  * fixed place: the IDs, name, timestamp and duration are read back from the document at flush
- * (`headOfDocument`) rather than held twice.
+ * (`readHead`) rather than held twice.
  *
  * As one object per span with every fact this cost 144 B of heap beyond the document, and the object
  * lived for the quiet window (bench memory: 821 B per buffered span against 717 B for the code before
@@ -50,7 +50,7 @@ export interface WaitingSpan extends SpanFacts {
 export const WAITING_ROW_BYTES = 44;
 
 /**
- * A row's facts that its document holds (`headOfDocument` reads them back at flush), kept apart for
+ * A row's facts that its document holds (`readHead` reads them back at flush), kept apart for
  * the rare row without one (a deferred encoding, facts forwarded after a reload).
  */
 interface Undocumented {
@@ -85,7 +85,7 @@ export class WaitingSpans extends SpanRows {
 
   /**
    * A row holding `s` (copied: the object itself is not kept). With a document, its IDs, name,
-   * timestamp and duration are not kept: `remove` gives them as '' and 0 (see `headOfDocument`).
+   * timestamp and duration are not kept: `remove` gives them as '' and 0 (see `readHead`).
    */
   add(s: WaitingSpan): number {
     return this.addFields(

@@ -260,22 +260,13 @@ export interface DocumentHead {
 }
 
 /**
- * The span and parent IDs, name, timestamp and duration of a span document, without parsing it.
- * `spanDocument` writes them right after the trace ID in this order, each optional but the ID
- * (the parent is omitted for a root; normalisation has already dropped a parent equal to the span's
- * own ID), with the kind between ID and name. No string before them holds an unescaped quote, and
- * each field is read where it must start, so names, tags and search terms that imitate the fields
- * are never taken for them.
- */
-export function headOfDocument(document: string): DocumentHead {
-  const head: DocumentHead = { id: '', parentId: '', name: '', timestamp: 0, duration: 0 };
-  readHead(document, head);
-  return head;
-}
-
-/**
- * `headOfDocument` into an existing record (a waiting span at flush: no object per span); `head`
- * is `SpanDocument.head` when known, else negative.
+ * The span and parent IDs, name, timestamp and duration of a span document, without parsing it,
+ * into `into` (a waiting span at flush: no object per span). `spanDocument` writes them right after
+ * the trace ID in this order, each optional but the ID (the parent is omitted for a root;
+ * normalisation has already dropped a parent equal to the span's own ID), with the kind between ID
+ * and name. No string before them holds an unescaped quote, and each field is read where it must
+ * start, so names, tags and search terms that imitate the fields are never taken for them. `head`
+ * is `SpanDocument.head` when known (the search stops there), else negative.
  */
 export function readHead(document: string, into: DocumentHead, head = -1): void {
   let at = document.indexOf('"', (head >= 0 ? head : document.indexOf(TRACE_ID_KEY)) + TRACE_ID_KEY.length) + 1;
@@ -366,6 +357,7 @@ const SEARCH_TERMS_FIELD = '"_q":[';
 const DEBUG_SUFFIX = ',"debug":true';
 const SHARED_SUFFIX = ',"shared":true';
 const QUOTE = 0x22;
+const COMMA = 0x2c;
 
 /**
  * `withTag` by splicing, or undefined. Sound because no string in a document holds an unescaped
@@ -402,7 +394,7 @@ function splicedTag(document: string, key: string, value: string, searchEnabled:
         if (k.length + (valueEnd - keyEnd - 3) + 1 <= SHORT_STRING_LENGTH) shortAfter++;
       }
       at = valueEnd + 1;
-      if (document.charCodeAt(at) === 0x2c) at++;
+      if (document.charCodeAt(at) === COMMA) at++;
     }
     if (tagAt < 0) {
       tagAt = at;
@@ -431,7 +423,7 @@ function splicedTag(document: string, key: string, value: string, searchEnabled:
     while (document.charCodeAt(at) === QUOTE) {
       starts.push(at);
       at = closingQuote(document, at + 1) + 1;
-      if (document.charCodeAt(at) === 0x2c) at++;
+      if (document.charCodeAt(at) === COMMA) at++;
     }
     const before = starts.length - 2 * shortAfter;
     if (before < 0) return undefined;

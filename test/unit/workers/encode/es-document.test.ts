@@ -11,11 +11,11 @@ import {
   AutocompleteTracker,
   actionLine,
   bulkLines,
+  type DocumentHead,
   type DocumentSettings,
   documentId,
   documentOf,
   formatDay,
-  headOfDocument,
   indexDay,
   indexName,
   readHead,
@@ -435,6 +435,13 @@ function* sharedSpans(): Generator<Span> {
   }
 }
 
+/** `readHead` into a fresh record. */
+function headOf(document: string): DocumentHead {
+  const head: DocumentHead = { id: '', parentId: '', name: '', timestamp: 0, duration: 0 };
+  readHead(document, head);
+  return head;
+}
+
 describe('document rewrites at flush', () => {
   it('withTag makes exactly the document of the span carrying the tag, on every shared span', () => {
     let n = 0;
@@ -502,7 +509,7 @@ describe('document rewrites at flush', () => {
     assert.ok(spliced > 1000, `cases the splice may take: no escape, the tag not there yet (${spliced})`);
   });
 
-  it('headOfDocument reads back the IDs, name, timestamp and duration, whatever the names, tags and search terms hold', () => {
+  it('readHead reads back the IDs, name, timestamp and duration, whatever the names, tags and search terms hold', () => {
     const head = (span: Span) => ({
       id: span.id,
       parentId: span.parentId ?? '',
@@ -514,7 +521,7 @@ describe('document rewrites at flush', () => {
     let named = 0;
     for (const span of sharedSpans()) {
       for (const searchEnabled of [true, false]) {
-        assert.deepEqual(headOfDocument(spanDocument(span, searchEnabled)), head(span));
+        assert.deepEqual(headOf(spanDocument(span, searchEnabled)), head(span));
         // Read from where documentOf says the trace ID is, into a record that already holds others.
         const d = documentOf(span, { ...ES7, searchEnabled });
         assert.ok(d.doc.startsWith('"traceId":"', d.head), `head ${d.head} at the trace ID`);
@@ -550,7 +557,7 @@ describe('document rewrites at flush', () => {
         { ...tricky, timestamp: 5.7 },
         { ...bare, duration: 2 ** 60 + 2 ** 10 },
       ]) {
-        assert.deepEqual(headOfDocument(spanDocument(span, searchEnabled)), head(span), JSON.stringify(span));
+        assert.deepEqual(headOf(spanDocument(span, searchEnabled)), head(span), JSON.stringify(span));
       }
     }
   });
