@@ -121,7 +121,7 @@ The worker pipeline without I/O of this checkout against the checkout in DIR (bo
 side in one process, paired per round.
 
   --baseline DIR          the other checkout (its dist/ built)          (required)
-  --baseline-flags FLAGS  flags for the baseline's settings, e.g. '--workers-max 2'
+  --baseline-flags FLAGS  ingest flags for the baseline's settings (its own schema)
   --variant LABEL=FLAGS   also run this checkout with FLAGS (repeatable)
   --workers LIST          worker counts, e.g. 1,2                        (default 1)
   --rounds N              rounds per worker count                        (default 3)
