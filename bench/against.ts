@@ -23,8 +23,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ZipkinEncoding } from '../core/model/span.js';
+import { PIPELINE_QUIET_MS, pipelineFlags, pipelineTraffic } from './pipeline.js';
 import { formatSummary, pairedSummary, type Summary, summarize } from './stats.js';
-import { loadBaseTraces, MessageGen, type PreBatch, repoRoot, TraceGen, toBatches } from './traffic.js';
+import { loadBaseTraces, type PreBatch, repoRoot } from './traffic.js';
 
 /** What the sides' `dist/bench/pipeline.js` must export (the harness's own API since milestone 1). */
 interface PipelineModule {
@@ -175,7 +176,6 @@ async function main(): Promise<void> {
     process.stderr.write(`${errors.map((e) => `against: ${e}`).join('\n')}\n\n${USAGE}`);
     process.exit(2);
   }
-  const baseFlags = ['--sink-kind', 'null', '--window-quiet-ms', '50'];
   const baselineRoot = resolve(values.baseline as string);
   const sides: Side[] = [
     { label: `baseline (${baselineRoot})`, root: baselineRoot, flags: values['baseline-flags'].split(/\s+/).filter(Boolean) },
@@ -184,16 +184,11 @@ async function main(): Promise<void> {
   ];
   const modules = new Map<string, PipelineModule>();
   for (const s of sides) if (!modules.has(s.root)) modules.set(s.root, await load(s.root));
-  const settings = sides.map((s) => (modules.get(s.root) as PipelineModule).defaultWorkerSettings([...baseFlags, ...s.flags]));
-
-  const nowMicros = Date.now() * 1000;
-  const gen = new MessageGen(
-    new TraceGen(loadBaseTraces(), { seed: 3, startMicros: () => nowMicros }),
-    values.encoding as ZipkinEncoding,
-    10,
+  const settings = sides.map((s) =>
+    (modules.get(s.root) as PipelineModule).defaultWorkerSettings(pipelineFlags(PIPELINE_QUIET_MS, s.flags)),
   );
-  const warmup = toBatches(gen.messages(warmupSpans), 6, []);
-  const timed = toBatches(gen.messages(spans), 6, []);
+
+  const { warmup, timed } = pipelineTraffic(loadBaseTraces(), values.encoding as ZipkinEncoding, 10, warmupSpans, spans);
 
   const all: Record<number, SideFigures[]> = {};
   for (const w of workerCounts) {

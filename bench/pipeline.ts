@@ -11,6 +11,7 @@
  * decision cache.
  */
 import { performance } from 'node:perf_hooks';
+import type { ZipkinEncoding } from '../core/model/span.js';
 import { loadConfig } from '../src/config/load.js';
 import { toWorkerSettings } from '../src/config/worker-settings.js';
 import { PartitionWorkers } from '../src/dispatch/partition-workers.js';
@@ -19,12 +20,38 @@ import { Drains } from '../src/ingest/drain.js';
 import { CommitWatermark } from '../src/source/kafka/watermark.js';
 import type { WorkerSettings, WorkerToCoordinator } from '../workers/protocol.js';
 import { runQueueSeconds, threadCpuSeconds } from './servers.js';
-import type { PreBatch } from './traffic.js';
+import { type BaseTrace, MessageGen, type Messages, type PreBatch, TraceGen, toBatches } from './traffic.js';
 
 /** A pool that has not drained by then is reported as failed. */
 const DRAIN_TIMEOUT_MS = 300_000;
 
 export const BENCH_TOPIC = 'bench';
+
+/** The phase's window quiet time: short, so that a run's traces flush within it. */
+export const PIPELINE_QUIET_MS = 50;
+
+/** The phase's flags (null sink, quiet window) and `extra`, for `defaultWorkerSettings`. */
+export function pipelineFlags(quietMs = PIPELINE_QUIET_MS, extra: readonly string[] = []): string[] {
+  return ['--sink-kind', 'null', '--window-quiet-ms', String(quietMs), ...extra];
+}
+
+/**
+ * The phase's traffic: warm-up then timed spans of the shared traces (seed 3, one start time),
+ * in batches over 6 partitions; `timedMessages` for the byte and span counts.
+ */
+export function pipelineTraffic(
+  bases: BaseTrace[],
+  encoding: ZipkinEncoding,
+  spansPerMessage: number,
+  warmupSpans: number,
+  spans: number,
+): { warmup: PreBatch[]; timed: PreBatch[]; timedMessages: Messages } {
+  const nowMicros = Date.now() * 1000;
+  const gen = new MessageGen(new TraceGen(bases, { seed: 3, startMicros: () => nowMicros }), encoding, spansPerMessage);
+  const warmup = toBatches(gen.messages(warmupSpans), 6, []);
+  const timedMessages = gen.messages(spans);
+  return { warmup, timed: toBatches(timedMessages, 6, []), timedMessages };
+}
 
 /** The real defaults of `tracefold ingest`, with the given flags applied, as workers receive them. */
 export function defaultWorkerSettings(flags: string[]): WorkerSettings {

@@ -41,7 +41,7 @@ import {
 import { currentLoad, machineInfo } from './machine.js';
 import { type MemoryOptions, runBurst, runProbes } from './memory.js';
 import { runMicro } from './micro.js';
-import { defaultWorkerSettings, type PipelineRun, pipelineRun } from './pipeline.js';
+import { defaultWorkerSettings, PIPELINE_QUIET_MS, type PipelineRun, pipelineFlags, pipelineRun, pipelineTraffic } from './pipeline.js';
 import { type ReplayRun, replayGoal, replayRatios, summarizeReplay } from './replay.js';
 import {
   type BacklogResult,
@@ -107,7 +107,7 @@ function plan(o: BenchOptions) {
     micro: { corpusSpans: q ? 2_000 : 5_000, timeMs: q ? 150 : 1_000, warmupMs: q ? 100 : 300, runs: o.runs ?? (q ? 3 : 5) },
     // Warm-up to steady state: after 20k spans V8's optimising compiler was still at work in the
     // timed runs (seen as helper-thread CPU, 2-3 µs a span with 2 workers, each warmed on half).
-    pipeline: { spans: q ? 100_000 : 500_000, warmupSpans: q ? 100_000 : 200_000, runs: o.runs ?? 3, quietMs: 50 },
+    pipeline: { spans: q ? 100_000 : 500_000, warmupSpans: q ? 100_000 : 200_000, runs: o.runs ?? 3, quietMs: PIPELINE_QUIET_MS },
     e2e: {
       // Full: 1M (the scale claim) and 100k (a backlog the stock Zipkin survives: a throughput to compare).
       backlogs: o.spans !== undefined ? [o.spans] : q ? [100_000] : [1_000_000, 100_000],
@@ -141,7 +141,7 @@ async function samplingCpu(o: BenchOptions, p: ReturnType<typeof plan>['pipeline
   const warm = toBatches(workloadMessages(samplingWorkload({ traces: Math.floor(traces / 5), seed: 10 }), o.spansPerMessage), 6, []);
   const messages = workloadMessages(workload, o.spansPerMessage);
   const timed = toBatches(messages, 6, []);
-  const keepAll = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs)]);
+  const keepAll = defaultWorkerSettings(pipelineFlags(p.quietMs));
   const example: WorkerSettings = { ...keepAll, sample: exampleSampling() };
   const a: number[] = [];
   const b: number[] = [];
@@ -232,13 +232,9 @@ async function samplingPhase(o: BenchOptions, resources: Resources): Promise<Sam
 
 async function pipelinePhase(bases: BaseTrace[], o: BenchOptions, p: ReturnType<typeof plan>['pipeline']): Promise<PipelineResult> {
   say(`pipeline: generating ${p.warmupSpans} + ${p.spans} spans (${o.encoding}, ${o.spansPerMessage}/message)`);
-  const nowMicros = Date.now() * 1000;
-  const gen = new MessageGen(new TraceGen(bases, { seed: 3, startMicros: () => nowMicros }), o.encoding, o.spansPerMessage);
-  const warmup = toBatches(gen.messages(p.warmupSpans), 6, []);
-  const timedMessages = gen.messages(p.spans);
-  const timed = toBatches(timedMessages, 6, []);
-  const settings = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs)]);
-  const noLinks = defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.quietMs), '--no-dependencies-enabled']);
+  const { warmup, timed, timedMessages } = pipelineTraffic(bases, o.encoding, o.spansPerMessage, p.warmupSpans, p.spans);
+  const settings = defaultWorkerSettings(pipelineFlags(p.quietMs));
+  const noLinks = defaultWorkerSettings(pipelineFlags(p.quietMs, ['--no-dependencies-enabled']));
   const counts = Array.from({ length: o.workersMax }, (_, i) => i + 1);
   const runs: PipelineRun[] = [];
   const offRuns: PipelineRun[] = [];
@@ -907,7 +903,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
           partitions: 12,
           encoding: o.encoding,
           spansPerMessage: o.spansPerMessage,
-          settings: defaultWorkerSettings(['--sink-kind', 'null', '--window-quiet-ms', String(p.pipeline.quietMs)]),
+          settings: defaultWorkerSettings(pipelineFlags(p.pipeline.quietMs)),
           progress: say,
         });
       });
