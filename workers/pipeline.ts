@@ -501,25 +501,27 @@ export class Pipeline {
         this.onForwardedLink(t);
         continue;
       }
-      const b: WaitingSpan = {
-        doc: t[0],
-        head: t[18],
-        span: t[16] ?? null,
-        index: t[1],
-        batchId: t[2],
-        prov: t[0] !== null || t[16] !== null ? { topic: t[3], partition: t[4], offset: t[5] } : NO_PROVENANCE,
-        id: t[7],
-        parentId: t[8],
-        kind: t[9],
-        service: interner.intern(t[10]),
-        remoteService: interner.intern(t[11]),
-        name: interner.intern(t[12]),
-        timestamp: t[13],
-        duration: t[14],
-        flags: t[15],
-        endpoint: interner.intern(t[17]),
-      };
-      this.assemble(traceKey(t[6]), b);
+      // Into its row from the tuple, as route does for its own spans: no record per span.
+      const span = t[16] ?? null;
+      const row = this.waiting.addFields(
+        t[0],
+        t[18],
+        span,
+        t[1],
+        t[2],
+        t[0] !== null || span !== null ? { topic: t[3], partition: t[4], offset: t[5] } : NO_PROVENANCE,
+        t[7],
+        t[8],
+        t[9],
+        interner.intern(t[10]),
+        interner.intern(t[11]),
+        interner.intern(t[12]),
+        t[13],
+        t[14],
+        t[15],
+        interner.intern(t[17]),
+      );
+      this.assembleRow(traceKey(t[6]), row, t[0], t[2], t[15]);
     }
     this.postDropped();
   }
