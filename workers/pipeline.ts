@@ -357,7 +357,8 @@ export class Pipeline {
       const d = documentOf(span, this.doc, this.now);
       if (this.wholeTrace) {
         // The document is a rope of ConsString pieces; reading a char makes V8 flatten it in place,
-        // so a buffered span costs one flat string (~30 % less heap, see bench memory). The result
+        // so a buffered span costs one flat string (~30 % less heap, see bench memory), which the
+        // waiting rows then copy off the heap (arena.ts) unless it is not ASCII. The result
         // is kept in a field so the optimiser cannot drop the read. A document written at once
         // goes into the bulk body as built: hashing it for its _id flattens it anyway.
         this.flattened ^= d.doc.charCodeAt(d.doc.length >> 1);

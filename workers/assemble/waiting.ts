@@ -11,6 +11,7 @@
  * WAITING_ROW_BYTES.
  */
 import type { Span } from '../../core/model/span.js';
+import { DocumentArena } from './arena.js';
 import type { SpanFacts } from './facts.js';
 import { flagsOfBits, grown, kindAndFlags, kindOfBits, ROW_BITS, SpanRows } from './rows.js';
 
@@ -66,6 +67,7 @@ interface Undocumented {
 const INDEX_NUMBERS = 1 << 23;
 
 export class WaitingSpans extends SpanRows {
+  private readonly arena = new DocumentArena(this.capacity);
   private readonly docs: (string | null)[] = [];
   private readonly provs: Provenance[] = [];
   private readonly services: string[] = [];
@@ -128,7 +130,7 @@ export class WaitingSpans extends SpanRows {
     endpoint: string,
   ): number {
     const row = this.take();
-    this.docs[row] = doc;
+    this.docs[row] = doc !== null && this.arena.put(row, doc) ? null : doc;
     this.provs[row] = prov;
     this.services[row] = service;
     this.remoteServices[row] = remoteService;
@@ -146,7 +148,7 @@ export class WaitingSpans extends SpanRows {
     const apart = this.undocumented.get(row);
     const index = bits >>> ROW_BITS;
     const s: WaitingSpan = {
-      doc: this.docs[row] as string | null,
+      doc: this.arena.has(row) ? this.arena.take(row) : (this.docs[row] as string | null),
       head: this.heads[row] as number,
       span: apart === undefined ? null : apart.span,
       index: index === INDEX_NUMBERS ? (this.unnumbered.get(row) as string) : (this.indexNames[index] as string),
@@ -189,6 +191,7 @@ export class WaitingSpans extends SpanRows {
   }
 
   protected grow(capacity: number): void {
+    this.arena.grow(capacity);
     this.batchIds = grown(this.batchIds, capacity);
     this.heads = grown(this.heads, capacity);
     this.bits = grown(this.bits, capacity);

@@ -45,6 +45,16 @@ describe('WaitingSpans', () => {
     assert.equal(rows.size, 0);
   });
 
+  it('gives back documents off the heap and those kept as strings (not ASCII) alike, byte for byte', () => {
+    const rows = new WaitingSpans();
+    const docs = ['{"traceId":"a","name":"get /"}', '{"traceId":"b","name":"café"}', '{"traceId":"c","tags":{"k":"😀"}}', ''];
+    const added = docs.map((doc) => rows.add(waiting({ doc })));
+    assert.deepEqual(
+      [3, 1, 0, 2].map((i) => rows.remove(added[i] as number).doc),
+      [3, 1, 0, 2].map((i) => docs[i]),
+    );
+  });
+
   it('reuses freed rows without leaking the previous span into them, and grows past its first capacity', () => {
     const rows = new WaitingSpans();
     const first = rows.add(waiting({ doc: null, span: { traceId: 'aa', id: 'bb' }, id: 'bb' }));
