@@ -3,9 +3,7 @@
  * (`node --cpu-prof`, which also profiles worker threads) and sums self time by function and by
  * stage. The numbers behind native/README.md.
  *
- * Usage: npx tsx bench/profile.ts [--workers N] [--spans N] [--encoding E] [--links on|off] [--keep DIR]
- *        npx tsx bench/profile.ts --summarize DIR   (profiles written elsewhere, e.g. by
- *        `node --cpu-prof --cpu-prof-dir DIR --import tsx src/cli/run.ts ingest …`)
+ * Usage: see USAGE (`node dist/bench/profile.js --help`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -140,21 +138,59 @@ async function child(workers: number, spans: number, encoding: ZipkinEncoding, l
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
+const USAGE = `Usage: node dist/bench/profile.js [options]
+       node dist/bench/profile.js --summarize DIR
+
+The pipeline without I/O (null sink) under V8's sampling profiler: self time of the worker threads
+by stage and by function, and the coordinator's top functions. Run the compiled build: through tsx
+every call across modules shows up as an export getter (\`get …\` frames).
+
+  --workers N        worker threads                                  (default 1)
+  --spans N          timed spans                                     (default 300000)
+  --encoding E       json-v2 | json-v1 | thrift | proto3             (default json-v2)
+  --links on|off     dependency links (--no-dependencies-enabled)    (default on)
+  --keep DIR         keep the .cpuprofile files in DIR
+  --summarize DIR    only summarise profiles already in DIR (e.g. from
+                     node --cpu-prof --cpu-prof-dir DIR bin/tracefold.js ingest …)
+`;
+
+/** A wrong argument: said in one line with the usage, exit 2, no stack. */
+function usage(errors: readonly string[]): never {
+  process.stderr.write(`${errors.map((e) => `profile: ${e}`).join('\n')}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const OPTIONS = {
+  child: { type: 'boolean' },
+  workers: { type: 'string', default: '1' },
+  spans: { type: 'string', default: '300000' },
+  encoding: { type: 'string', default: 'json-v2' },
+  links: { type: 'string', default: 'on' },
+  keep: { type: 'string' },
+  summarize: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      child: { type: 'boolean' },
-      workers: { type: 'string', default: '1' },
-      spans: { type: 'string', default: '300000' },
-      encoding: { type: 'string', default: 'json-v2' },
-      links: { type: 'string', default: 'on' },
-      keep: { type: 'string' },
-      summarize: { type: 'string' },
-    },
-  });
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+  try {
+    values = parseArgs({ options: OPTIONS }).values;
+  } catch (err) {
+    usage([(err as Error).message]);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const errors: string[] = [];
   const workers = Number(values.workers);
   const spans = Number(values.spans);
-  if (values.links !== 'on' && values.links !== 'off') throw new Error(`--links on|off, got ${values.links}`);
+  if (!Number.isInteger(workers) || workers < 1) errors.push(`--workers wants an integer ≥ 1, got ${JSON.stringify(values.workers)}`);
+  if (!Number.isInteger(spans) || spans < 1000) errors.push(`--spans wants an integer ≥ 1000, got ${JSON.stringify(values.spans)}`);
+  if (!['json-v2', 'json-v1', 'thrift', 'proto3'].includes(values.encoding))
+    errors.push(`--encoding: json-v2, json-v1, thrift or proto3, got ${values.encoding}`);
+  if (values.links !== 'on' && values.links !== 'off') errors.push(`--links: on or off, got ${values.links}`);
+  if (errors.length > 0) usage(errors);
   if (values.child) return child(workers, spans, values.encoding as ZipkinEncoding, values.links === 'on');
   const root = repoRoot();
   if (values.summarize !== undefined) {
