@@ -11,7 +11,8 @@
  * are mostly ASCII); their bytes read back as latin1 are the same string, exactly. Any other
  * document stays a string (the caller keeps it), so no document changes by a byte.
  *
- * A chunk is reused once its last document is taken; emptied chunks are kept as spares (up to
+ * A chunk is reused once its last document is taken; emptied chunks are kept as spares (fewer than
+ * the chunks still in use when one empties, so a burst's chunks are not all kept, and at most
  * `spareChunks`): dropping them to the collector made it run more often on the worker (external
  * memory counts towards its triggers), which cost more than the strings had. A document that waits
  * much longer than its neighbours (a long trace) pins its chunk: when the bytes held by such chunks
@@ -30,6 +31,8 @@ export class DocumentArena {
   private readonly liveDocs: number[] = [];
   private readonly freeIds: number[] = [];
   private readonly spare: Buffer[] = [];
+  /** Chunks holding (or able to hold) documents: all but the spares. */
+  private inUse = 0;
   private current = NONE;
   /** Bytes of closed chunks no document refers to any more: what pinning costs. */
   private waste = 0;
@@ -62,9 +65,7 @@ export class DocumentArena {
 
   /** Bytes of chunks allocated, spares included: what the arena costs outside the heap. */
   get chunkBytesTotal(): number {
-    let n = this.spare.length;
-    for (const c of this.chunks) if (c !== undefined) n++;
-    return n * this.chunkBytes;
+    return (this.inUse + this.spare.length) * this.chunkBytes;
   }
 
   /** Holds `doc` for `row` and returns true, or returns false (not ASCII, or too long): the caller keeps it. */
@@ -113,6 +114,9 @@ export class DocumentArena {
     if (c !== this.current) {
       this.waste += n;
       if (left === 0) this.release(c);
+    } else if (left === 0) {
+      // The current chunk emptied: it fills again from its start.
+      this.used[c] = 0;
     }
     return doc;
   }
@@ -149,6 +153,7 @@ export class DocumentArena {
   private start(): void {
     const id = this.freeIds.pop() ?? this.chunks.length;
     this.chunks[id] = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.chunkBytes);
+    this.inUse++;
     this.used[id] = 0;
     this.liveBytes[id] = 0;
     this.liveDocs[id] = 0;
@@ -204,6 +209,7 @@ export class DocumentArena {
     this.waste -= this.used[c] as number;
     this.chunks[c] = undefined;
     this.freeIds.push(c);
-    if (this.spare.length < this.spareChunks) this.spare.push(chunk);
+    this.inUse--;
+    if (this.spare.length < Math.min(this.spareChunks, this.inUse)) this.spare.push(chunk);
   }
 }
