@@ -11,9 +11,9 @@
  * are mostly ASCII); their bytes read back as latin1 are the same string, exactly. Any other
  * document stays a string (the caller keeps it), so no document changes by a byte.
  *
- * A chunk is reused once its last document is taken; emptied chunks are kept as spares (fewer than
- * the chunks still in use when one empties, so a burst's chunks are not all kept, and at most
- * `spareChunks`): dropping them to the collector made it run more often on the worker (external
+ * A chunk is reused once its last document is taken; emptied chunks are kept as spares (at most
+ * `spareChunks`; a chunk is allocated only when no spare is left, so chunks never outnumber the most
+ * in use at once): dropping them to the collector made it run more often on the worker (external
  * memory counts towards its triggers), which cost more than the strings had. A document that waits
  * much longer than its neighbours (a long trace) pins its chunk: when the bytes held by such chunks
  * outgrow the live documents, the sparse chunks' documents are copied into the current one
@@ -210,6 +210,8 @@ export class DocumentArena {
     this.chunks[c] = undefined;
     this.freeIds.push(c);
     this.inUse--;
-    if (this.spare.length < Math.min(this.spareChunks, this.inUse)) this.spare.push(chunk);
+    // Not capped by the chunks in use: flushes empty several at once, and a spare let go then
+    // was allocated again a tick later (sampling CPU 9.4–12.2 µs a span against 9.3–9.6).
+    if (this.spare.length < this.spareChunks) this.spare.push(chunk);
   }
 }
