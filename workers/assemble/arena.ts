@@ -20,6 +20,8 @@
  * (`compact`), so chunks in use never hold more than about twice the live bytes plus four chunks.
  */
 
+import { grown } from './rows.js';
+
 /** No document of this row is held here. */
 const NONE = -1;
 
@@ -31,14 +33,10 @@ export class DocumentArena {
   private readonly liveDocs: number[] = [];
   private readonly freeIds: number[] = [];
   private readonly spare: Buffer[] = [];
-  /** Chunks holding (or able to hold) documents: all but the spares. */
-  private inUse = 0;
   private current = NONE;
   /** Bytes of closed chunks no document refers to any more: what pinning costs. */
   private waste = 0;
   private live = 0;
-  /** One past the highest row ever put: how far `compact` scans. */
-  private rows = 0;
   private chunkOf: Int32Array;
   private startOf: Int32Array;
   private lengthOf: Int32Array;
@@ -65,7 +63,9 @@ export class DocumentArena {
 
   /** Bytes of chunks allocated, spares included: what the arena costs outside the heap. */
   get chunkBytesTotal(): number {
-    return (this.inUse + this.spare.length) * this.chunkBytes;
+    let n = this.spare.length;
+    for (const c of this.chunks) if (c !== undefined) n++;
+    return n * this.chunkBytes;
   }
 
   /** Holds `doc` for `row` and returns true, or returns false (not ASCII, or too long): the caller keeps it. */
@@ -91,7 +91,6 @@ export class DocumentArena {
     this.chunkOf[row] = c;
     this.startOf[row] = start;
     this.lengthOf[row] = n;
-    if (row >= this.rows) this.rows = row + 1;
     return true;
   }
 
@@ -123,15 +122,11 @@ export class DocumentArena {
 
   /** The row columns grow with the rows (`SpanRows.grow`). */
   grow(capacity: number): void {
-    const chunkOf = new Int32Array(capacity).fill(NONE);
-    chunkOf.set(this.chunkOf);
+    const chunkOf = grown(this.chunkOf, capacity);
+    chunkOf.fill(NONE, this.chunkOf.length);
     this.chunkOf = chunkOf;
-    const startOf = new Int32Array(capacity);
-    startOf.set(this.startOf);
-    this.startOf = startOf;
-    const lengthOf = new Int32Array(capacity);
-    lengthOf.set(this.lengthOf);
-    this.lengthOf = lengthOf;
+    this.startOf = grown(this.startOf, capacity);
+    this.lengthOf = grown(this.lengthOf, capacity);
   }
 
   /** Closes the current chunk and starts another; with `mayCompact`, first moves pinned documents if they cost too much. */
@@ -142,18 +137,13 @@ export class DocumentArena {
       this.current = NONE;
       if (this.liveDocs[closing] === 0) this.release(closing);
     }
-    if (mayCompact && this.waste > this.live + 4 * this.chunkBytes) {
-      this.start();
-      this.compact();
-      return;
-    }
     this.start();
+    if (mayCompact && this.waste > this.live + 4 * this.chunkBytes) this.compact();
   }
 
   private start(): void {
     const id = this.freeIds.pop() ?? this.chunks.length;
     this.chunks[id] = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.chunkBytes);
-    this.inUse++;
     this.used[id] = 0;
     this.liveBytes[id] = 0;
     this.liveDocs[id] = 0;
@@ -177,7 +167,7 @@ export class DocumentArena {
       }
     }
     if (!any) return;
-    for (let row = 0; row < this.rows; row++) {
+    for (let row = 0; row < this.chunkOf.length; row++) {
       const c = this.chunkOf[row] as number;
       if (c === NONE || sparse[c] !== 1) continue;
       const start = this.startOf[row] as number;
@@ -209,7 +199,6 @@ export class DocumentArena {
     this.waste -= this.used[c] as number;
     this.chunks[c] = undefined;
     this.freeIds.push(c);
-    this.inUse--;
     // Not capped by the chunks in use: flushes empty several at once, and a spare let go then
     // was allocated again a tick later (sampling CPU 9.4–12.2 µs a span against 9.3–9.6).
     if (this.spare.length < this.spareChunks) this.spare.push(chunk);
