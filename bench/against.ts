@@ -21,8 +21,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import type { ZipkinEncoding } from '../core/model/span.js';
+import { encodingFlag, integerFlag, parseFlags, usageExit } from './flags.js';
 import { PIPELINE_QUIET_MS, pipelineFlags, pipelineTraffic } from './pipeline.js';
 import { formatSummary, pairedSummary, type Summary, summarize } from './stats.js';
 import { loadBaseTraces, type PreBatch, repoRoot } from './traffic.js';
@@ -132,37 +131,31 @@ side in one process, paired per round.
   --json FILE             also write every run's figures as JSON
 `;
 
+const OPTIONS = {
+  baseline: { type: 'string' },
+  'baseline-flags': { type: 'string', default: '' },
+  variant: { type: 'string', multiple: true, default: [] as string[] },
+  workers: { type: 'string', default: '1' },
+  rounds: { type: 'string', default: '3' },
+  spans: { type: 'string', default: '500000' },
+  warmup: { type: 'string', default: '200000' },
+  encoding: { type: 'string', default: 'json-v2' },
+  json: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      baseline: { type: 'string' },
-      'baseline-flags': { type: 'string', default: '' },
-      variant: { type: 'string', multiple: true, default: [] },
-      workers: { type: 'string', default: '1' },
-      rounds: { type: 'string', default: '3' },
-      spans: { type: 'string', default: '500000' },
-      warmup: { type: 'string', default: '200000' },
-      encoding: { type: 'string', default: 'json-v2' },
-      json: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const values = parseFlags('against', OPTIONS, USAGE);
   if (values.help) {
     process.stdout.write(USAGE);
     return;
   }
   const errors: string[] = [];
   if (values.baseline === undefined) errors.push('--baseline DIR is required');
-  const count = (name: string, v: string, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) errors.push(`--${name} wants an integer ≥ ${min}, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  const rounds = count('rounds', values.rounds, 1);
-  const spans = count('spans', values.spans, 1000);
-  const warmupSpans = count('warmup', values.warmup, 0);
-  if (!['json-v2', 'json-v1', 'thrift', 'proto3'].includes(values.encoding))
-    errors.push(`--encoding: json-v2, json-v1, thrift or proto3, got ${values.encoding}`);
+  const rounds = integerFlag(errors, 'rounds', values.rounds, 1);
+  const spans = integerFlag(errors, 'spans', values.spans, 1000);
+  const warmupSpans = integerFlag(errors, 'warmup', values.warmup, 0);
+  const encoding = encodingFlag(errors, values.encoding);
   let workerCounts: number[] = [];
   let variants: Side[] = [];
   const root = repoRoot();
@@ -172,10 +165,7 @@ async function main(): Promise<void> {
   } catch (err) {
     errors.push((err as Error).message);
   }
-  if (errors.length > 0) {
-    process.stderr.write(`${errors.map((e) => `against: ${e}`).join('\n')}\n\n${USAGE}`);
-    process.exit(2);
-  }
+  if (errors.length > 0) usageExit('against', errors, USAGE);
   const baselineRoot = resolve(values.baseline as string);
   const sides: Side[] = [
     { label: `baseline (${baselineRoot})`, root: baselineRoot, flags: values['baseline-flags'].split(/\s+/).filter(Boolean) },
@@ -188,7 +178,7 @@ async function main(): Promise<void> {
     (modules.get(s.root) as PipelineModule).defaultWorkerSettings(pipelineFlags(PIPELINE_QUIET_MS, s.flags)),
   );
 
-  const { warmup, timed } = pipelineTraffic(loadBaseTraces(), values.encoding as ZipkinEncoding, 10, warmupSpans, spans);
+  const { warmup, timed } = pipelineTraffic(loadBaseTraces(), encoding, 10, warmupSpans, spans);
 
   const all: Record<number, SideFigures[]> = {};
   for (const w of workerCounts) {

@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { ZipkinEncoding } from '../core/model/span.js';
+import { encodingFlag, integerFlag, parseFlags, usageExit } from './flags.js';
 import { defaultWorkerSettings, pipelineRun } from './pipeline.js';
 import { loadBaseTraces, MessageGen, repoRoot, TraceGen, toBatches } from './traffic.js';
 
@@ -154,12 +154,6 @@ every call across modules shows up as an export getter (\`get …\` frames).
                      node --cpu-prof --cpu-prof-dir DIR bin/tracefold.js ingest …)
 `;
 
-/** A wrong argument: said in one line with the usage, exit 2, no stack. */
-function usage(errors: readonly string[]): never {
-  process.stderr.write(`${errors.map((e) => `profile: ${e}`).join('\n')}\n\n${USAGE}`);
-  process.exit(2);
-}
-
 const OPTIONS = {
   child: { type: 'boolean' },
   workers: { type: 'string', default: '1' },
@@ -172,26 +166,18 @@ const OPTIONS = {
 } as const;
 
 async function main(): Promise<void> {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
-  try {
-    values = parseArgs({ options: OPTIONS }).values;
-  } catch (err) {
-    usage([(err as Error).message]);
-  }
+  const values = parseFlags('profile', OPTIONS, USAGE);
   if (values.help) {
     process.stdout.write(USAGE);
     return;
   }
   const errors: string[] = [];
-  const workers = Number(values.workers);
-  const spans = Number(values.spans);
-  if (!Number.isInteger(workers) || workers < 1) errors.push(`--workers wants an integer ≥ 1, got ${JSON.stringify(values.workers)}`);
-  if (!Number.isInteger(spans) || spans < 1000) errors.push(`--spans wants an integer ≥ 1000, got ${JSON.stringify(values.spans)}`);
-  if (!['json-v2', 'json-v1', 'thrift', 'proto3'].includes(values.encoding))
-    errors.push(`--encoding: json-v2, json-v1, thrift or proto3, got ${values.encoding}`);
+  const workers = integerFlag(errors, 'workers', values.workers, 1);
+  const spans = integerFlag(errors, 'spans', values.spans, 1000);
+  const encoding = encodingFlag(errors, values.encoding);
   if (values.links !== 'on' && values.links !== 'off') errors.push(`--links: on or off, got ${values.links}`);
-  if (errors.length > 0) usage(errors);
-  if (values.child) return child(workers, spans, values.encoding as ZipkinEncoding, values.links === 'on');
+  if (errors.length > 0) usageExit('profile', errors, USAGE);
+  if (values.child) return child(workers, spans, encoding, values.links === 'on');
   const root = repoRoot();
   if (values.summarize !== undefined) {
     report(values.summarize, root);
