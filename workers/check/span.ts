@@ -81,7 +81,7 @@ function rule(s: SpanRuleSettings): Rule {
         test: (span) =>
           span.duration !== undefined && span.duration > max ? `duration ${span.duration} µs is above ${max} µs` : undefined,
         fix: (span) => {
-          delete span.duration;
+          span.duration = undefined;
         },
       };
     }

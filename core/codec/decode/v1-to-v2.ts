@@ -36,7 +36,7 @@
  * 1.x (zipkin/internal/V2SpanConverter.java) turned the other types into tags. The decoders keep
  * them by default, using 1.x's text forms (see `typedBinaryAnnotations` and the helpers below).
  */
-import { normalizeEndpoint, normalizeTags, type RawSpan } from '../../model/normalize.js';
+import { endpointOf, normalizeEndpoint, normalizeTags, type RawSpan, spanOf } from '../../model/normalize.js';
 import type { Annotation, Endpoint, Kind, Span } from '../../model/span.js';
 import type { V1Annotation, V1BinaryAnnotation, V1Span } from '../../model/v1.js';
 import type { DecodeOptions } from './limits.js';
@@ -473,13 +473,7 @@ function sameRawEndpoint(a: Endpoint, b: Endpoint): boolean {
 
 /** A fresh copy of a normalised endpoint: what normalizeEndpoint returns for one, without re-validating. */
 function copyEndpoint(e: Endpoint): Endpoint {
-  // Field by field in normalizeEndpoint's order: a spread of the varying shapes costs more.
-  const out: Endpoint = {};
-  if (e.serviceName !== undefined) out.serviceName = e.serviceName;
-  if (e.ipv4 !== undefined) out.ipv4 = e.ipv4;
-  if (e.ipv6 !== undefined) out.ipv6 = e.ipv6;
-  if (e.port !== undefined) out.port = e.port;
-  return out;
+  return endpointOf(e.serviceName, e.ipv4, e.ipv6, e.port);
 }
 
 /**
@@ -503,6 +497,8 @@ class SimpleSpanConverter {
   private hasEnd = false;
   private begin = 0;
   private end = 0;
+  private timestamp = 0;
+  private duration = 0;
   private annotations: Annotation[] | undefined;
   private tags: Record<string, string> | undefined;
   private ca: Endpoint | undefined;
@@ -645,34 +641,38 @@ class SimpleSpanConverter {
     return normalized;
   }
 
-  /** The span as normalizeSpan lays it out: same keys, same order, same fresh objects. */
+  /** The span as normalizeSpan lays it out (spanOf): same keys, same fresh objects. */
   private build(source: V1Span, local: Endpoint | undefined): Span {
     const id = source.id;
     const traceId = source.traceIdHigh !== undefined ? source.traceIdHigh + source.traceId : source.traceId;
-    const parentId = source.parentId;
-    const span: Span = parentId !== undefined && parentId !== id ? { traceId, parentId, id } : { traceId, id };
+    const parentId = source.parentId !== undefined && source.parentId !== id ? source.parentId : undefined;
     const side = this.side;
     let kind: Kind | undefined = side === CLIENT_SIDE ? 'CLIENT' : side === SERVER_SIDE ? 'SERVER' : undefined;
     const remote = this.remote(local);
     if (side === NO_SIDE && this.sa === undefined && this.ca !== undefined) kind = 'SERVER'; // ca alone
-    if (kind !== undefined) span.kind = kind;
-    if (source.name) span.name = source.name.toLowerCase();
     const sts = source.timestamp ?? 0;
     const sdur = source.duration ?? 0;
-    this.setTimes(span, sts, sdur);
-    if (local !== undefined) span.localEndpoint = copyEndpoint(local);
-    if (remote !== undefined) span.remoteEndpoint = remote;
-    if (this.annotations !== undefined) span.annotations = this.annotations;
-    const tags = normalizeTags(this.tags);
-    if (tags !== undefined) span.tags = tags;
-    if (source.debug === true) span.debug = true;
-    // v1 had no shared flag: a server side without span timestamp (or with ss but no duration) is shared.
-    if (side === SERVER_SIDE && (sts === 0 || (this.hasEnd && sdur === 0))) span.shared = true;
-    return span;
+    this.times(sts, sdur);
+    return spanOf(
+      traceId,
+      parentId,
+      id,
+      kind,
+      source.name ? source.name.toLowerCase() : undefined,
+      this.timestamp > 0 ? this.timestamp : undefined,
+      this.duration > 0 ? this.duration : undefined,
+      local === undefined ? undefined : copyEndpoint(local),
+      remote,
+      this.annotations,
+      normalizeTags(this.tags),
+      source.debug === true ? true : undefined,
+      // v1 had no shared flag: a server side without span timestamp (or with ss but no duration) is shared.
+      side === SERVER_SIDE && (sts === 0 || (this.hasEnd && sdur === 0)) ? true : undefined,
+    );
   }
 
-  /** Span.timestamp/duration (and shared) per maybeTimestampDuration and handleIncompleteRpc. */
-  private setTimes(span: Span, sts: number, sdur: number): void {
+  /** Span.timestamp/duration per maybeTimestampDuration and handleIncompleteRpc, into `timestamp`/`duration` (0: absent). */
+  private times(sts: number, sdur: number): void {
     let timestamp = 0;
     let duration = 0;
     if (this.hasBegin && this.hasEnd && (sts === 0 || sdur === 0)) {
@@ -685,8 +685,8 @@ class SimpleSpanConverter {
         duration = sdur;
       }
     }
-    if (timestamp > 0) span.timestamp = timestamp;
-    if (duration > 0) span.duration = duration;
+    this.timestamp = timestamp;
+    this.duration = duration;
   }
 
   /** The remote endpoint per processBinaryAnnotations' address rules, fresh as normalizeSpan makes it. */
