@@ -35,6 +35,10 @@ export interface Annotation {
   value: string;
 }
 
+/**
+ * Decoders make every span with all its keys, an absent field being `undefined` (`spanOf` in
+ * normalize.ts: one hidden class): test a field with `=== undefined`, clear it by assigning `undefined`.
+ */
 export interface Span {
   traceId: string;
   parentId?: string;

@@ -12,6 +12,7 @@ import { decodeMessage } from '../../../core/codec/decode/index.js';
 import { decodeJsonV2 } from '../../../core/codec/decode/json-v2.js';
 import type { Span } from '../../../core/model/span.js';
 import { otelOracle } from '../../helpers/otel.js';
+import { present } from '../../helpers/spans.js';
 
 test('the SDK OTLP request decodes to what the SDK Zipkin exporter writes', () => {
   const oracle = otelOracle('unit');
@@ -27,8 +28,8 @@ test('the SDK OTLP request decodes to what the SDK Zipkin exporter writes', () =
     const { remoteEndpoint, ...rest } = s;
     const want = { ...(byId.get(s.id) as Span) };
     delete want.debug;
-    assert.deepEqual(rest, want, `span ${s.name}`);
-    remote.set(s.name as string, remoteEndpoint);
+    assert.deepEqual(present(rest), present(want), `span ${s.name}`);
+    remote.set(s.name as string, present(remoteEndpoint));
   }
   assert.deepEqual(Object.fromEntries(remote), {
     'root-server': undefined,
