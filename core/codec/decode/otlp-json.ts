@@ -5,7 +5,7 @@
  * numbers (their names are accepted too). Mapped by otlp-map.ts like the protobuf form.
  * Salvage: a span that is not an object, or lacks usable IDs, costs that span only.
  */
-import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../model/normalize.js';
+import { endpointOf, isNormalizeFailure, normalizeSpan, type RawSpan } from '../../model/normalize.js';
 import type { Annotation, DecodeErrorCode, DecodeResult, Kind, Span } from '../../model/span.js';
 import { setTag } from './bytes.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS, type DecodeOptions, messageError, SpanErrors } from './limits.js';
@@ -13,7 +13,6 @@ import {
   contextTags,
   DEFAULT_SERVICE,
   decimalNanosToMicros,
-  endpointOf,
   eventValue,
   finishTags,
   OTLP_KINDS,

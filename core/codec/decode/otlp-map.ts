@@ -14,6 +14,7 @@
  * Deliberately not mapped: links and trace state (the spec leaves them TBD) and the sampled flag
  * (the Python exporter's `debug`: in Zipkin debug means force-sampled, which an OTLP span is not).
  */
+import { endpointOf } from '../../model/normalize.js';
 import type { Endpoint, Kind } from '../../model/span.js';
 
 /** An OTLP AnyValue: int64 as bigint so 1 (int) and 1.0 (double) stay distinct; null when empty. */
@@ -160,19 +161,6 @@ export function remoteEndpoint(kind: Kind | undefined, tags: Record<string, stri
     return endpointOf(v, undefined, undefined, p);
   }
   return undefined;
-}
-
-/**
- * An endpoint in the one shape every decoder gives `normalizeSpan` (absent fields undefined, in this
- * order): endpoints of several shapes make its property loads polymorphic for every encoding.
- */
-export function endpointOf(
-  serviceName: string | undefined,
-  ipv4: string | undefined,
-  ipv6: string | undefined,
-  port: number | undefined,
-): Endpoint {
-  return { serviceName, ipv4, ipv6, port };
 }
 
 /** The tags every span of one resource and scope shares, rendered once. */

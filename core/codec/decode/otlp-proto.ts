@@ -9,13 +9,12 @@
  * Salvage as in proto3.ts: a broken Span costs that span (decoding resumes at the next one); a
  * broken enclosing message stops at that point keeping the spans before it.
  */
-import { isNormalizeFailure, normalizeSpan, type RawSpan } from '../../model/normalize.js';
+import { endpointOf, isNormalizeFailure, normalizeSpan, type RawSpan } from '../../model/normalize.js';
 import type { Annotation, DecodeErrorCode, DecodeResult, Kind, Span } from '../../model/span.js';
 import { hex8, setTag } from './bytes.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS, type DecodeOptions, messageError, SpanErrors } from './limits.js';
 import {
   contextTags,
-  endpointOf,
   eventValue,
   finishTags,
   nanosToMicros,
